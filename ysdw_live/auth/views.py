@@ -1,0 +1,98 @@
+"""Login, logout and password pages; the decorator staff pages use."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from ysdw_live.auth import services
+from ysdw_live.auth.models import ALL_STAFF, Role
+from ysdw_live.db import get_session
+from ysdw_live.errors import DomainError
+from ysdw_live.pages import form_error_list
+from ysdw_live.web import actor, log_in, log_out, staff_user
+
+bp = Blueprint("auth", __name__)
+
+
+def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Send visitors to the login page; refuse staff without one of ``roles``."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = staff_user()
+            if user is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if user.must_change_password and request.endpoint != "auth.change_password":
+                return redirect(url_for("auth.change_password", next=request.full_path.rstrip("?")))
+            actor().require_staff(roles)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    """Return ``target`` only when it is a path on this site (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("meetings.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Show the login form and log a staff member in."""
+    errors: list[tuple[str, str]] = []
+    email = ""
+    status = 200
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        try:
+            user = services.authenticate(get_session(), email, request.form.get("password", ""))
+        except DomainError as error:
+            get_session().rollback()
+            errors = [("email", error.message)]
+            status = error.status if error.status in (400, 429) else 200
+        else:
+            log_in(user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password", next=request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", errors=errors, email=email), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    """End the staff session."""
+    log_out()
+    flash("You have logged out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@staff_page()
+def change_password() -> Any:
+    """Let a staff member set a new password (required after a one-time password)."""
+    errors: list[tuple[str, str]] = []
+    user = g.staff_user
+    if request.method == "POST":
+        if request.form.get("password") != request.form.get("confirm_password"):
+            errors = [("confirm_password", "The two new passwords do not match.")]
+        else:
+            try:
+                services.change_password(get_session(), user, request.form.get("current_password"),
+                                         request.form.get("password"))
+            except DomainError as error:
+                get_session().rollback()
+                errors = form_error_list(error)
+            else:
+                log_in(user)
+                flash("Your password has been changed.")
+                return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/password.html", errors=errors, forced=user.must_change_password)

@@ -1,0 +1,70 @@
+"""Command-line commands: ``flask --app app user create``, ``db upgrade``, ``demo load``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from ysdw_live import migrations
+from ysdw_live.auth import services as auth
+from ysdw_live.auth.models import Role
+from ysdw_live.db import session_scope
+from ysdw_live.errors import DomainError
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on ``app``."""
+    app.cli.add_command(user_group)
+    app.cli.add_command(db_group)
+    app.cli.add_command(demo_group)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage staff users."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="What the user may do.")
+@click.option("--password", help="Prompted for (hidden, twice) when not given.")
+@click.option("--name", default="", help="Display name.")
+def create_user(email: str, role: str, password: str | None, name: str) -> None:
+    """Create a staff user with ROLE."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with session_scope(current_app._get_current_object()) as db:  # type: ignore[attr-defined]
+        try:
+            user = auth.create_user(db, None, email, role, password, display_name=name)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Manage the database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Apply pending migrations."""
+    migrations.upgrade(current_app._get_current_object(), revision)  # type: ignore[attr-defined]
+    click.echo("Database is up to date.")
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Demo data."""
+
+
+@demo_group.command("load")
+def demo_load() -> None:
+    """Load a demo series with a live meeting."""
+    from ysdw_live.demo import load_demo
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with session_scope(app) as db:
+        code = load_demo(db)
+    click.echo(f"Demo meeting {code} is live: {app.config['PUBLIC_URL']}/j/{code}")

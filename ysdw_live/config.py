@@ -1,0 +1,63 @@
+"""Configuration: defaults first, then environment variables prefixed ``YSDW_``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from pathlib import Path
+from typing import Any
+
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
+
+def lan_address() -> str:
+    """Return this machine's LAN address, so a phone on the same Wi-Fi can follow a QR code."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        # A UDP "connect" sends nothing; it only asks the kernel which interface it would use.
+        probe.connect(("192.0.2.1", 9))
+        address = probe.getsockname()[0]
+    except OSError:
+        address = "127.0.0.1"
+    finally:
+        probe.close()
+    return address
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return the secret key kept in ``instance/``, generating it on first use."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the settings mapping from defaults overridden by ``YSDW_*`` variables."""
+    env = os.environ if environ is None else environ
+    port = int(env.get("YSDW_PORT", "5000"))
+    async_mode = env.get("YSDW_ASYNC_MODE", "eventlet")
+    if async_mode not in ASYNC_MODES:
+        raise ValueError(f"YSDW_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
+    settings: dict[str, Any] = {
+        "HOST": env.get("YSDW_HOST", "0.0.0.0"),
+        "PORT": port,
+        "DATABASE_URL": env.get("YSDW_DATABASE_URL") or f"sqlite:///{instance_path / 'yswd_live.sqlite3'}",
+        "REDIS_URL": env.get("YSDW_REDIS_URL") or None,
+        "SECRET_KEY": env.get("YSDW_SECRET_KEY") or None,
+        "PUBLIC_URL": (env.get("YSDW_PUBLIC_URL") or "").rstrip("/") or None,
+        "ASYNC_MODE": async_mode,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("YSDW_COOKIE_SECURE", "") == "1",
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        # Per-address limits must let a whole room behind one venue Wi-Fi address in.
+        "RATELIMIT_ENABLED": env.get("YSDW_RATELIMIT", "1") != "0",
+        "VOTE_FLUSH_INTERVAL": 0.25,
+    }
+    return settings

@@ -1,0 +1,162 @@
+"""Meeting use cases: create, edit, change status, look up by code, join as a participant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from ysdw_live import validation
+from ysdw_live.actors import Actor
+from ysdw_live.errors import DomainError, NotFound
+from ysdw_live.meetings.models import (
+    TITLE_MAX,
+    VENUE_MAX,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    Participant,
+    hash_device_token,
+    new_code,
+    new_device_token,
+    normalise_code,
+)
+from ysdw_live.realtime.publisher import publisher
+from ysdw_live.series.services import get_series
+
+EDITABLE_FIELDS = {"title", "starts_at", "venue", "mode", "moderation", "status"}
+
+
+def create_meeting(db: Session, actor: Actor, series_id: int, *, title: object, starts_at: object = None,
+                   venue: object = "", mode: object = "in_person", moderation: object = True) -> Meeting:
+    """Create a draft meeting in a series with a fresh unique join code (admin, facilitator)."""
+    series = get_series(db, series_id)
+    values = _clean_fields({"title": title, "starts_at": starts_at, "venue": venue, "mode": mode,
+                            "moderation": moderation})
+    actor.require_meeting_manager()
+    for _attempt in range(20):
+        meeting = Meeting(series=series, code=new_code(), status=MeetingStatus.draft, **values)
+        db.add(meeting)
+        try:
+            db.commit()
+        except IntegrityError:
+            # A code collision (1 in a billion per pair) is retried with a new code.
+            db.rollback()
+            continue
+        return meeting
+    raise DomainError("Could not find a free meeting code; try again.", code="code_exhausted")
+
+
+def _clean_fields(payload: dict[str, Any]) -> dict[str, Any]:
+    """Validate the editable fields present in ``payload``."""
+    values: dict[str, Any] = {}
+    if "title" in payload:
+        values["title"] = validation.text(payload["title"], "title", max_length=TITLE_MAX, label="Title")
+    if "starts_at" in payload:
+        values["starts_at"] = validation.timestamp(payload["starts_at"], "starts_at", label="Start time")
+    if "venue" in payload:
+        values["venue"] = validation.text(payload["venue"], "venue", max_length=VENUE_MAX,
+                                          required=False, label="Venue")
+    if "mode" in payload:
+        values["mode"] = validation.choice(payload["mode"], "mode", MeetingMode, label="Mode")
+    if "moderation" in payload:
+        values["moderation"] = validation.boolean(payload["moderation"], "moderation")
+    return values
+
+
+def update_meeting(db: Session, actor: Actor, code: str, payload: dict[str, Any]) -> Meeting:
+    """Change a meeting's details or status (admin, facilitator) and tell everyone in it."""
+    meeting = get_meeting(db, code)
+    validation.reject_unknown(payload, EDITABLE_FIELDS)
+    values = _clean_fields(payload)
+    status = (validation.choice(payload["status"], "status", MeetingStatus, label="Status")
+              if "status" in payload else None)
+    actor.require_meeting_manager()
+    changed = False
+    for name, value in values.items():
+        if getattr(meeting, name) != value:
+            setattr(meeting, name, value)
+            changed = True
+    if status is not None and status is not meeting.status:
+        meeting.change_status(status)  # bumps the version itself
+    elif changed:
+        meeting.bump_version()
+    db.commit()
+    publisher().meeting_updated(meeting)
+    return meeting
+
+
+def get_meeting(db: Session, code: str) -> Meeting:
+    """Return the meeting with join code ``code`` (any letter case) or raise NotFound."""
+    normalised = normalise_code(code) if isinstance(code, str) else None
+    meeting = None
+    if normalised is not None:
+        meeting = db.scalar(select(Meeting).options(joinedload(Meeting.series))
+                            .where(Meeting.code == normalised))
+    if meeting is None:
+        raise NotFound("There is no meeting with that code. Check the code and try again.",
+                       code="meeting_not_found")
+    return meeting
+
+
+@dataclass
+class Dashboard:
+    """Meetings grouped the way a facilitator looks for them."""
+
+    live: list[Meeting] = field(default_factory=list)
+    upcoming: list[Meeting] = field(default_factory=list)
+    past: list[Meeting] = field(default_factory=list)
+
+
+def dashboard(db: Session, actor: Actor) -> Dashboard:
+    """Return every meeting grouped into live, upcoming (drafts) and past (closed)."""
+    actor.require_staff()
+    groups = Dashboard()
+    meetings = db.scalars(select(Meeting).options(joinedload(Meeting.series))
+                          .order_by(Meeting.starts_at.is_(None), Meeting.starts_at, Meeting.id))
+    for meeting in meetings:
+        {MeetingStatus.live: groups.live, MeetingStatus.draft: groups.upcoming,
+         MeetingStatus.closed: groups.past}[meeting.status].append(meeting)
+    groups.past.reverse()
+    return groups
+
+
+def meetings_of_series(db: Session, series_id: int) -> list[Meeting]:
+    """Return a series' meetings in the order they happen."""
+    return list(db.scalars(select(Meeting).where(Meeting.series_id == series_id)
+                           .order_by(Meeting.starts_at.is_(None), Meeting.starts_at, Meeting.id)))
+
+
+def join(db: Session, meeting: Meeting, token: str | None) -> tuple[Participant, str]:
+    """Return the participant for this device in ``meeting``, creating it; and the device token.
+
+    The same token (cookie or header) across meetings keeps one anonymous device identity.
+    """
+    if not token or len(token) > 128:
+        token = new_device_token()
+    device_hash = hash_device_token(token)
+    existing = find_participant(db, meeting, token)
+    if existing is not None:
+        return existing, token
+    participant = Participant(meeting=meeting, device_hash=device_hash)
+    db.add(participant)
+    try:
+        db.commit()
+    except IntegrityError:
+        # Two tabs of one phone joined at once: the other request created it.
+        db.rollback()
+        participant = db.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
+                                                          Participant.device_hash == device_hash))
+        assert participant is not None
+    return participant, token
+
+
+def find_participant(db: Session, meeting: Meeting, token: str | None) -> Participant | None:
+    """Return this device's participant in ``meeting`` without creating one."""
+    if not token or len(token) > 128:
+        return None
+    return db.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
+                                               Participant.device_hash == hash_device_token(token)))

@@ -1,0 +1,204 @@
+"""Pages: the home page with the code box, joining, the staff dashboard, meeting forms, the poster."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from ysdw_live.auth.models import MEETING_MANAGERS
+from ysdw_live.auth.views import staff_page
+from ysdw_live.db import get_session
+from ysdw_live.errors import DomainError, ValidationError
+from ysdw_live.meetings import services
+from ysdw_live.meetings.models import Meeting, MeetingMode, MeetingStatus, normalise_code
+from ysdw_live.meetings.serializers import join_url
+from ysdw_live.pages import form_error_list
+from ysdw_live.series.services import get_series
+from ysdw_live.web import actor, participant_token, set_participant_cookie
+
+bp = Blueprint("meetings", __name__)
+
+MODE_LABELS = {MeetingMode.in_person: "In person", MeetingMode.online: "Online", MeetingMode.hybrid: "Hybrid"}
+
+
+def local_zone() -> ZoneInfo:
+    """Return the zone meeting times are typed in on staff forms."""
+    return ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))
+
+
+@bp.app_template_filter("local_time")
+def local_time(moment: Any, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """Format a UTC datetime in the venue's time zone."""
+    if moment is None:
+        return "Not set"
+    return moment.astimezone(local_zone()).strftime(fmt)
+
+
+@bp.app_template_filter("mode_label")
+def mode_label(mode: MeetingMode) -> str:
+    """Return a mode in words."""
+    return MODE_LABELS[mode]
+
+
+@bp.get("/")
+def home() -> Any:
+    """The attendee home page: type the 6-character code."""
+    return render_template("public/home.html", errors=[], code="")
+
+
+@bp.post("/join")
+def join_by_code() -> Any:
+    """Take a typed code to its meeting, or explain what is wrong with it."""
+    typed = request.form.get("code", "")
+    code = normalise_code(typed)
+    message = "Enter the 6-character code shown on the screen, like K7P2QX."
+    if code is not None:
+        try:
+            services.get_meeting(get_session(), code)
+        except DomainError as error:
+            message = error.message
+        else:
+            return redirect(url_for("meetings.join", code=code))
+    return render_template("public/home.html", errors=[("code", message)], code=typed), 400
+
+
+@bp.get("/j/<code>")
+def join(code: str) -> Any:
+    """Join a meeting from its QR code or link: set the participant cookie, show the meeting."""
+    meeting = services.get_meeting(get_session(), code)
+    if code != meeting.code:
+        return redirect(url_for("meetings.join", code=meeting.code))
+    participant, token = services.join(get_session(), meeting, participant_token())
+    response = current_app.make_response(
+        render_template("attendee/meeting.html", meeting=meeting, participant=participant))
+    set_participant_cookie(response, token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/dashboard")
+@staff_page()
+def dashboard() -> Any:
+    """Live, upcoming and past meetings for staff."""
+    from ysdw_live.series.services import list_series
+
+    return render_template("staff/dashboard.html", groups=services.dashboard(get_session(), actor()),
+                           series_list=list_series(get_session()))
+
+
+def _form_to_payload(form: Any) -> dict[str, Any]:
+    """Turn the meeting form's fields into service input (local start time → UTC)."""
+    payload: dict[str, Any] = {
+        "title": form.get("title", ""),
+        "venue": form.get("venue", ""),
+        "mode": form.get("mode", "in_person"),
+        "moderation": form.get("moderation") == "on",
+    }
+    starts = form.get("starts_at", "").strip()
+    if starts:
+        from datetime import datetime
+
+        try:
+            local = datetime.fromisoformat(starts)
+        except ValueError:
+            raise ValidationError("Enter the start as a date and time, like 14/03/2026 18:30.",
+                                  field="starts_at") from None
+        payload["starts_at"] = local.replace(tzinfo=local.tzinfo or local_zone()).astimezone(UTC).isoformat()
+    else:
+        payload["starts_at"] = None
+    return payload
+
+
+def _meeting_form_values(meeting: Meeting | None) -> dict[str, Any]:
+    """Return the form's initial values."""
+    if meeting is None:
+        return {"title": "", "venue": "", "mode": "in_person", "moderation": "on", "starts_at": ""}
+    return {
+        "title": meeting.title, "venue": meeting.venue, "mode": meeting.mode.value,
+        "moderation": "on" if meeting.moderation else "",
+        "starts_at": meeting.starts_at.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
+        if meeting.starts_at else "",
+    }
+
+
+@bp.route("/staff/series/<int:series_id>/meetings/new", methods=["GET", "POST"])
+@staff_page(MEETING_MANAGERS)
+def new_meeting(series_id: int) -> Any:
+    """Create a meeting in a series."""
+    series = get_series(get_session(), series_id)
+    errors: list[tuple[str, str]] = []
+    form: Any = _meeting_form_values(None)
+    if request.method == "POST":
+        form = request.form
+        try:
+            payload = _form_to_payload(form)
+            meeting = services.create_meeting(get_session(), actor(), series_id, **payload)
+        except DomainError as error:
+            get_session().rollback()
+            errors = form_error_list(error)
+        else:
+            flash(f"Meeting created. Its join code is {meeting.code}.")
+            return redirect(url_for("meetings.manage", code=meeting.code))
+    return render_template("staff/meeting_form.html", errors=errors, form=form, series=series, meeting=None,
+                           modes=MODE_LABELS), 400 if errors else 200
+
+
+@bp.get("/staff/meetings/<code>")
+@staff_page()
+def manage(code: str) -> Any:
+    """A meeting's page for staff: details, status controls and links."""
+    meeting = services.get_meeting(get_session(), code)
+    return render_template("staff/meeting_show.html", meeting=meeting,
+                           join_url=join_url(meeting, current_app.config["PUBLIC_URL"]))
+
+
+@bp.route("/staff/meetings/<code>/edit", methods=["GET", "POST"])
+@staff_page(MEETING_MANAGERS)
+def edit_meeting(code: str) -> Any:
+    """Edit a meeting's details."""
+    meeting = services.get_meeting(get_session(), code)
+    errors: list[tuple[str, str]] = []
+    form: Any = _meeting_form_values(meeting)
+    if request.method == "POST":
+        form = request.form
+        try:
+            services.update_meeting(get_session(), actor(), meeting.code, _form_to_payload(form))
+        except DomainError as error:
+            get_session().rollback()
+            errors = form_error_list(error)
+        else:
+            flash("Meeting saved.")
+            return redirect(url_for("meetings.manage", code=meeting.code))
+    return render_template("staff/meeting_form.html", errors=errors, form=form, series=meeting.series,
+                           meeting=meeting, modes=MODE_LABELS), 400 if errors else 200
+
+
+@bp.post("/staff/meetings/<code>/status")
+@staff_page(MEETING_MANAGERS)
+def change_status(code: str) -> Any:
+    """Go live, close or reopen a meeting from a button."""
+    meeting = services.get_meeting(get_session(), code)
+    target = request.form.get("status", "")
+    try:
+        services.update_meeting(get_session(), actor(), meeting.code, {"status": target})
+    except DomainError as error:
+        get_session().rollback()
+        flash(error.message, "error")
+    else:
+        words = {MeetingStatus.live.value: "is live", MeetingStatus.closed.value: "is closed"}
+        flash(f"The meeting {words.get(target, 'was updated')}.")
+    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/staff/")
+                    else url_for("meetings.manage", code=meeting.code))
+
+
+@bp.get("/staff/meetings/<code>/poster")
+@staff_page()
+def poster(code: str) -> Any:
+    """A printable poster: big QR code, the code in large letters, the URL and the title."""
+    meeting = services.get_meeting(get_session(), code)
+    return render_template("staff/poster.html", meeting=meeting,
+                           join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
+                           home_url=current_app.config["PUBLIC_URL"])

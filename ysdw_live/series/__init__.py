@@ -1,0 +1,1 @@
+"""Series: an ongoing programme of meetings with its topics."""

@@ -1,0 +1,85 @@
+"""Series use cases: create and edit a series and its topics."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ysdw_live import validation
+from ysdw_live.actors import Actor
+from ysdw_live.errors import NotFound, ValidationError
+from ysdw_live.series.models import DESCRIPTION_MAX, TITLE_MAX, TOPIC_MAX, TOPICS_MAX, Series, Topic
+
+
+def clean_topics(value: object) -> list[str]:
+    """Return topic names from a list (API) or one-per-line text (form), de-duplicated in order."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list):
+        raise ValidationError("Topics must be a list of names.", field="topics")
+    names: list[str] = []
+    for raw in value:
+        name = validation.text(raw, "topics", max_length=TOPIC_MAX, required=False, label="Each topic")
+        if name and name.casefold() not in {existing.casefold() for existing in names}:
+            names.append(name)
+    if len(names) > TOPICS_MAX:
+        raise ValidationError(f"A series can have at most {TOPICS_MAX} topics.", field="topics")
+    return names
+
+
+def create_series(db: Session, actor: Actor, title: object, description: object = "",
+                  topics: object = None) -> Series:
+    """Create a series with its topics (admin, facilitator)."""
+    clean_title = validation.text(title, "title", max_length=TITLE_MAX, label="Title")
+    clean_description = validation.text(description, "description", max_length=DESCRIPTION_MAX,
+                                        required=False, multiline=True, label="Description")
+    topic_names = clean_topics(topics)
+    actor.require_meeting_manager()
+    series = Series(title=clean_title, description=clean_description)
+    series.topics = [Topic(name=name, position=index) for index, name in enumerate(topic_names)]
+    db.add(series)
+    db.commit()
+    return series
+
+
+def update_series(db: Session, actor: Actor, series_id: int, *, title: object = None,
+                  description: object = None, topics: object = None) -> Series:
+    """Change a series' title, description or topics; topics keep their ids when kept by name."""
+    series = get_series(db, series_id)
+    clean_title = (validation.text(title, "title", max_length=TITLE_MAX, label="Title")
+                   if title is not None else None)
+    clean_description = (validation.text(description, "description", max_length=DESCRIPTION_MAX,
+                                         required=False, multiline=True, label="Description")
+                         if description is not None else None)
+    topic_names = clean_topics(topics) if topics is not None else None
+    actor.require_meeting_manager()
+    if clean_title is not None:
+        series.title = clean_title
+    if clean_description is not None:
+        series.description = clean_description
+    if topic_names is not None:
+        existing = {topic.name.casefold(): topic for topic in series.topics}
+        kept: list[Topic] = []
+        for index, name in enumerate(topic_names):
+            topic = existing.get(name.casefold()) or Topic(name=name)
+            topic.name, topic.position = name, index
+            kept.append(topic)
+        series.topics = kept
+    db.commit()
+    return series
+
+
+def get_series(db: Session, series_id: int) -> Series:
+    """Return the series or raise NotFound."""
+    series = db.get(Series, series_id, options=[selectinload(Series.topics)])
+    if series is None:
+        raise NotFound("There is no series with that id.", code="series_not_found")
+    return series
+
+
+def list_series(db: Session) -> list[Series]:
+    """Return every series, newest first."""
+    return list(db.scalars(select(Series).options(selectinload(Series.topics))
+                           .order_by(Series.created_at.desc(), Series.id.desc())))

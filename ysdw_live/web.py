@@ -1,0 +1,167 @@
+"""Request plumbing shared by pages and the API: who is calling, CSRF, JSON bodies."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Request, current_app, g, request, session
+from sqlalchemy import select
+
+from ysdw_live.actors import Actor
+from ysdw_live.auth.models import ApiToken, User, hash_token
+from ysdw_live.db import get_session
+from ysdw_live.errors import Forbidden, NotAuthenticated, ValidationError
+from ysdw_live.ratelimit import Limiter
+
+PARTICIPANT_COOKIE = "ysdw_participant"
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def bearer_token(req: Request) -> str | None:
+    """Return the staff token from ``Authorization: Bearer …``, if any."""
+    header = req.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def staff_user() -> User | None:
+    """Return the staff member calling, from the bearer token or the login cookie (cached on ``g``)."""
+    if "staff_user" in g:
+        return g.staff_user
+    user: User | None = None
+    db = get_session()
+    token = bearer_token(request)
+    if token is not None:
+        api_token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+        if api_token is None or api_token.revoked_at is not None or not api_token.user.active:
+            raise NotAuthenticated("That API token is not valid.", code="invalid_token")
+        user = api_token.user
+        g.auth_by_header = True
+    else:
+        user_id = session.get("user_id")
+        if isinstance(user_id, int):
+            candidate = db.get(User, user_id)
+            if candidate is not None and candidate.active and session.get("auth_epoch") == _auth_epoch(candidate):
+                user = candidate
+    g.staff_user = user
+    return user
+
+
+def _auth_epoch(user: User) -> str:
+    """A short fingerprint of the password hash: changing the password logs other sessions out."""
+    return user.password_hash[-12:]
+
+
+def log_in(user: User) -> None:
+    """Start a staff session for ``user`` in the login cookie."""
+    session.clear()
+    session["user_id"] = user.id
+    session["auth_epoch"] = _auth_epoch(user)
+    session.permanent = True
+    g.staff_user = user
+
+
+def log_out() -> None:
+    """End the staff session."""
+    session.pop("user_id", None)
+    session.pop("auth_epoch", None)
+    g.staff_user = None
+
+
+def participant_token() -> str | None:
+    """Return the participant token from the header or the cookie."""
+    header = request.headers.get("X-Participant-Token", "").strip()
+    if header:
+        g.auth_by_header = True
+        return header
+    return request.cookies.get(PARTICIPANT_COOKIE) or None
+
+
+def actor(*, participant: Any = None) -> Actor:
+    """Return the Actor for this request (staff part only unless a participant is passed)."""
+    return Actor(user=staff_user(), participant=participant)
+
+
+def csrf_token() -> str:
+    """Return this browser session's CSRF token, creating it on first use."""
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(24)
+        session["csrf"] = token
+    return token
+
+
+def check_form_csrf() -> None:
+    """Refuse a form post whose CSRF token does not match the session's."""
+    sent = request.form.get("csrf_token", "")
+    expected = session.get("csrf")
+    if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+        raise Forbidden(
+            "Your form expired or came from another site. Go back, reload the page and try again.",
+            code="csrf_failed",
+        )
+
+
+def same_origin(req: Request) -> bool:
+    """Return whether the request's Origin (or Referer) is this site."""
+    source = req.headers.get("Origin") or req.headers.get("Referer")
+    if not source:
+        return False
+    allowed = {_origin_of(req.host_url)}
+    public_url = current_app.config.get("PUBLIC_URL")
+    if public_url:
+        allowed.add(_origin_of(public_url))
+    return _origin_of(source) in allowed
+
+
+def _origin_of(url: str) -> str:
+    """Return ``scheme://host[:port]`` of ``url``, lower-cased."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_api_csrf() -> None:
+    """Refuse a cookie-authenticated state-changing API call from another site."""
+    if request.method not in STATE_CHANGING or g.get("auth_by_header"):
+        return
+    if same_origin(request):
+        return
+    sent = request.headers.get("X-CSRF-Token", "")
+    expected = session.get("csrf")
+    if isinstance(expected, str) and sent and hmac.compare_digest(sent, expected):
+        return
+    raise Forbidden("This request must come from the YSWD Live site itself.", code="csrf_failed")
+
+
+def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
+    """Return the request's JSON object, refusing other content types and malformed JSON."""
+    if not request.is_json:
+        raise ValidationError("Send the body as JSON with Content-Type: application/json.",
+                              code="unsupported_content_type")
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ValidationError("The body is not valid JSON.", code="malformed_json")
+    if not isinstance(payload, dict):
+        raise ValidationError("The body must be a JSON object.", code="malformed_json")
+    if allowed is not None:
+        from ysdw_live.validation import reject_unknown
+
+        reject_unknown(payload, allowed)
+    return payload
+
+
+def limiter() -> Limiter:
+    """Return the application's rate limiter."""
+    return current_app.extensions["ysdw_limiter"]
+
+
+
+def set_participant_cookie(response: Any, token: str) -> None:
+    """Keep the participant token in an HttpOnly, SameSite cookie for a year."""
+    response.set_cookie(
+        PARTICIPANT_COOKIE, token, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
