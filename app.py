@@ -10,7 +10,7 @@ ASYNC_MODE = os.environ.get("YSDW_ASYNC_MODE", "eventlet")
 if __name__ == "__main__" and ASYNC_MODE == "eventlet":
     import warnings
 
-    warnings.filterwarnings("ignore", message=r".*[Ee]ventlet is deprecated.*")
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()

@@ -35,6 +35,18 @@ def pytest_report_header() -> str:
     return f"database: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite (temp file per test)'}"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with cheap parameters in tests: same code paths, a fraction of the time per login."""
+    from argon2 import PasswordHasher
+
+    from ysdw_live.auth import models as auth_models
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(auth_models, "_hasher", cheap)
+    monkeypatch.setattr(auth_models, "_DUMMY_HASH", cheap.hash("not a real password"))
+
+
 @pytest.fixture(scope="session")
 def postgres_schema() -> Iterator[str | None]:
     """Create the schema once per run on PostgreSQL; tests then truncate instead of recreating."""
@@ -76,6 +88,10 @@ def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
     else:
         Base.metadata.create_all(engine)
     yield flask_app
+    from ysdw_live.realtime.batching import stop_vote_batcher
+
+    # The vote flusher must not open a connection on a disposed engine (it would leak at exit).
+    stop_vote_batcher(flask_app)
     engine.dispose()
 
 

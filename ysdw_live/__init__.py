@@ -36,6 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{config_module.lan_address()}:{app.config['PORT']}"
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    from ysdw_live.web import DatabaseIdConverter
+
+    # Before any blueprint adds its rules: every <int:…> id then fits the database's INTEGER.
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     db.init_app(app)
     redis_url = app.config.get("REDIS_URL")

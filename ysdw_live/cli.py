@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from ysdw_live import migrations
 from ysdw_live.auth import services as auth
@@ -13,15 +14,13 @@ from ysdw_live.errors import DomainError
 
 
 def init_app(app: Flask) -> None:
-    """Register the command groups on ``app``."""
+    """Register the command groups on ``app``; AppGroup runs each command inside an app context."""
     app.cli.add_command(user_group)
     app.cli.add_command(db_group)
     app.cli.add_command(demo_group)
 
 
-@click.group("user")
-def user_group() -> None:
-    """Manage staff users."""
+user_group = AppGroup("user", help="Manage staff users.")
 
 
 @user_group.command("create")
@@ -41,9 +40,7 @@ def create_user(email: str, role: str, password: str | None, name: str) -> None:
         click.echo(f"Created {user.role.value} {user.email}.")
 
 
-@click.group("db")
-def db_group() -> None:
-    """Manage the database schema."""
+db_group = AppGroup("db", help="Manage the database schema.")
 
 
 @db_group.command("upgrade")
@@ -54,9 +51,7 @@ def db_upgrade(revision: str) -> None:
     click.echo("Database is up to date.")
 
 
-@click.group("demo")
-def demo_group() -> None:
-    """Demo data."""
+demo_group = AppGroup("demo", help="Demo data.")
 
 
 @demo_group.command("load")

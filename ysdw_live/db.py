@@ -66,6 +66,10 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["ysdw_engine"] = engine
     app.extensions["ysdw_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # Per request as well as per app context: a request inside an app context that is already
+    # pushed (tests, CLI) shares that context's ``g``, and must not inherit a session (and, on
+    # SQLite, its write lock) from the request before it.
+    app.teardown_request(close_session)
     app.teardown_appcontext(close_session)
 
 

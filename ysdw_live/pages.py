@@ -18,11 +18,13 @@ RTL_LANGUAGES = frozenset({"ar", "ur", "fa", "he", "ps"})
 
 def init_app(app: Flask) -> None:
     """Register the page blueprints and the behaviour every page shares."""
+    from ysdw_live.actions.views import bp as actions_bp
     from ysdw_live.auth.views import bp as auth_bp
+    from ysdw_live.concerns.views import bp as live_bp
     from ysdw_live.meetings.views import bp as meetings_bp
     from ysdw_live.series.views import bp as series_bp
 
-    for blueprint in (auth_bp, meetings_bp, series_bp):
+    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request
@@ -30,6 +32,12 @@ def init_app(app: Flask) -> None:
         """Every form post outside the API carries the session's CSRF token."""
         if request.method in STATE_CHANGING and not request.path.startswith("/api/"):
             check_form_csrf()
+
+    @app.teardown_request
+    def _forget_caller(_exc: BaseException | None = None) -> None:
+        """Forget who called: a request inside an already pushed app context shares its ``g``."""
+        g.pop("staff_user", None)
+        g.pop("auth_by_header", None)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -77,6 +85,11 @@ def init_app(app: Flask) -> None:
     def openapi() -> Response:
         """The OpenAPI 3.1 document describing /api/v1."""
         return jsonify(openapi_document())
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        """The icon browsers ask for by habit."""
+        return app.send_static_file("favicon.svg")
 
     @app.get("/healthz")
     def healthz() -> Response:

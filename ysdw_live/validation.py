@@ -92,9 +92,10 @@ def timestamp(value: Any, field: str, *, label: str | None = None) -> datetime |
         raise ValidationError(f"{name} must be a date and time like 2026-03-14T18:30.", field=field)
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # OverflowError: a zone offset pushes a date like 9999-12-31 past the last year.
         raise ValidationError(f"{name} must be a date and time like 2026-03-14T18:30.", field=field) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def calendar_date(value: Any, field: str, *, label: str | None = None) -> date | None:

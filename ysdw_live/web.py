@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import Request, current_app, g, request, session
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import ApiToken, User, hash_token
@@ -24,7 +26,9 @@ def bearer_token(req: Request) -> str | None:
     """Return the staff token from ``Authorization: Bearer …``, if any."""
     header = req.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
 
 
 def staff_user() -> User | None:
@@ -123,9 +127,20 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def relies_on_cookie(req: Request) -> bool:
+    """Return whether the request could be acting on a cookie rather than on a header token.
+
+    A browser on another site cannot add ``Authorization`` or ``X-Participant-Token`` (that
+    needs a CORS preflight we never grant), and a request without cookies acts for nobody.
+    """
+    if bearer_token(req) is not None or req.headers.get("X-Participant-Token", "").strip():
+        return False
+    return bool(req.cookies)
+
+
 def check_api_csrf() -> None:
     """Refuse a cookie-authenticated state-changing API call from another site."""
-    if request.method not in STATE_CHANGING or g.get("auth_by_header"):
+    if request.method not in STATE_CHANGING or g.get("auth_by_header") or not relies_on_cookie(request):
         return
     if same_origin(request):
         return
@@ -165,3 +180,18 @@ def set_participant_cookie(response: Any, token: str) -> None:
         PARTICIPANT_COOKIE, token, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
+
+
+MAX_DATABASE_ID = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in URLs, limited to ids a database column can hold, so 10**30 is a 404, not a 500."""
+
+    def to_python(self, value: str) -> int:
+        """Return the id, or answer 404 at once for one no INTEGER column can hold."""
+        number = super().to_python(value)
+        if number > MAX_DATABASE_ID:
+            # Not werkzeug's ValidationError: that would let the other methods' rules turn it into a 405.
+            raise NotFound()
+        return number

@@ -64,3 +64,5 @@ def created(payload: dict[str, Any]) -> tuple[Response, int]:
 
 
 from ysdw_live.api import routes  # noqa: E402,F401  (registers the routes on the blueprint)
+from ysdw_live.concerns import api as concerns_api  # noqa: E402,F401  (concerns, votes, moderation, projector)
+from ysdw_live.actions import api as actions_api  # noqa: E402,F401  (action list, public record, report-back)

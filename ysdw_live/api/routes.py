@@ -8,7 +8,7 @@ from ysdw_live.api import api_blueprint as api
 from ysdw_live.api import created
 from ysdw_live.auth import services as auth
 from ysdw_live.db import get_session
-from ysdw_live.errors import NotAuthenticated
+from ysdw_live.errors import Forbidden, NotAuthenticated
 from ysdw_live.meetings import qr
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.serializers import join_url, meeting_to_dict
@@ -28,6 +28,9 @@ def create_token() -> tuple[Response, int]:
     body = json_body({"email", "password", "label"})
     limiter().check("token-ip", request.remote_addr, 60, 60)
     user = auth.authenticate(get_session(), body.get("email"), body.get("password"))
+    if user.must_change_password:
+        raise Forbidden("Log in on the website and choose a new password before asking for a token.",
+                        code="password_change_required")
     label = body.get("label") if isinstance(body.get("label"), str) else "API"
     return created({"token": auth.issue_token(get_session(), user, label)})
 

@@ -28,9 +28,11 @@ def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., An
             user = staff_user()
             if user is None:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if user.must_change_password and request.endpoint != "auth.change_password":
-                return redirect(url_for("auth.change_password", next=request.full_path.rstrip("?")))
-            actor().require_staff(roles)
+            if user.must_change_password:
+                if request.endpoint != "auth.change_password":
+                    return redirect(url_for("auth.change_password", next=request.full_path.rstrip("?")))
+            else:
+                actor().require_staff(roles)
             return view(*args, **kwargs)
 
         return wrapper
@@ -40,7 +42,9 @@ def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., An
 
 def _safe_next(target: str | None) -> str:
     """Return ``target`` only when it is a path on this site (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers read a backslash as "/", so "/" + "\\evil.example" would leave the site like "//evil.example".
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not urlsplit(target).netloc and not any(ord(ch) < 32 for ch in target)):
         return target
     return url_for("meetings.dashboard")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
+from ysdw_live.errors import Conflict
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.series.models import Topic
 
@@ -70,6 +72,35 @@ class Concern(Base):
     def is_visible(self) -> bool:
         """Whether attendees and the projector may see this concern."""
         return self.status in VISIBLE_STATUSES
+
+    def state(self) -> dict[str, Any]:
+        """Return the moderated fields as plain values (what an undo restores)."""
+        return {"status": self.status.value, "highlighted": self.highlighted, "text": self.text,
+                "topic_id": self.topic_id}
+
+    def change_status(self, target: ConcernStatus) -> None:
+        """Move to ``target``; a concern that stops being visible stops being highlighted."""
+        self.status = target
+        if not self.is_visible:
+            self.highlighted = False
+
+    def highlight(self) -> None:
+        """Pin this concern on screen; only a visible concern can be highlighted."""
+        if not self.is_visible:
+            raise Conflict("Approve this concern before highlighting it.", code="concern_not_visible")
+        self.highlighted = True
+
+    def unhighlight(self) -> None:
+        """Stop pinning this concern on screen."""
+        self.highlighted = False
+
+    def require_votable(self) -> None:
+        """Raise Conflict unless attendees may vote for this concern now."""
+        if self.status in (ConcernStatus.dismissed, ConcernStatus.archived):
+            raise Conflict("This concern is no longer open for votes.", code="concern_closed")
+        if self.status is ConcernStatus.pending:
+            raise Conflict("This concern is waiting for the moderator; votes open once it is shown.",
+                           code="concern_pending")
 
 
 class Vote(Base):

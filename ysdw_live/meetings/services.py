@@ -75,15 +75,19 @@ def update_meeting(db: Session, actor: Actor, code: str, payload: dict[str, Any]
     status = (validation.choice(payload["status"], "status", MeetingStatus, label="Status")
               if "status" in payload else None)
     actor.require_meeting_manager()
-    changed = False
+    # The status moves first: a refused move raises before any detail is touched.
+    status_changed = status is not None and status is not meeting.status
+    if status_changed:
+        meeting.change_status(status)  # bumps the version itself
+    details_changed = False
     for name, value in values.items():
         if getattr(meeting, name) != value:
             setattr(meeting, name, value)
-            changed = True
-    if status is not None and status is not meeting.status:
-        meeting.change_status(status)  # bumps the version itself
-    elif changed:
+            details_changed = True
+    if details_changed and not status_changed:
         meeting.bump_version()
+    if not (status_changed or details_changed):
+        return meeting
     db.commit()
     publisher().meeting_updated(meeting)
     return meeting

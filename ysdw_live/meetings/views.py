@@ -71,11 +71,11 @@ def join(code: str) -> Any:
     meeting = services.get_meeting(get_session(), code)
     if code != meeting.code:
         return redirect(url_for("meetings.join", code=meeting.code))
+    from ysdw_live.concerns.views import render_attendee_page
+
     participant, token = services.join(get_session(), meeting, participant_token())
-    response = current_app.make_response(
-        render_template("attendee/meeting.html", meeting=meeting, participant=participant))
+    response = render_attendee_page(meeting, participant)
     set_participant_cookie(response, token)
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from flask import current_app
 
 from ysdw_live.meetings.models import Meeting
-from ysdw_live.meetings.serializers import meeting_to_dict
+from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
 from ysdw_live.realtime import socketio
+
+if TYPE_CHECKING:
+    from ysdw_live.concerns.models import Concern
+
+MODERATOR = "moderator"
+ATTENDEE = "attendee"
+PROJECTOR = "projector"
 
 
 def meeting_room(code: str) -> str:
@@ -19,6 +29,30 @@ def role_room(code: str, role: str) -> str:
     return f"meeting:{code}:{role}"
 
 
+def participant_room(code: str, participant_id: int) -> str:
+    """Return the room of one participant's own connections (their pending concerns go there)."""
+    return f"meeting:{code}:participant:{participant_id}"
+
+
+def concern_rooms(code: str, concern: Concern, state: dict[str, Any] | None) -> set[str]:
+    """Return the rooms that may see a concern in ``state`` (None: it did not exist yet).
+
+    Moderators see every status; attendees and the projector only approved and answered ones;
+    the author's own connections also see it while it waits for the moderator.
+    """
+    if state is None:
+        return set()
+    from ysdw_live.concerns.models import VISIBLE_STATUSES, ConcernStatus
+
+    status = ConcernStatus(state["status"])
+    rooms = {role_room(code, MODERATOR)}
+    if status in VISIBLE_STATUSES:
+        rooms |= {role_room(code, ATTENDEE), role_room(code, PROJECTOR)}
+    if concern.participant_id is not None and (status in VISIBLE_STATUSES or status is ConcernStatus.pending):
+        rooms.add(participant_room(code, concern.participant_id))
+    return rooms
+
+
 class Publisher:
     """Turns committed changes into Socket.IO events for the right rooms."""
 
@@ -26,6 +60,66 @@ class Publisher:
         """Tell everyone in the meeting that its details or status changed."""
         payload = {"meeting": meeting_to_dict(meeting, public_url()), "version": meeting.version}
         socketio.emit("meeting:updated", payload, to=meeting_room(meeting.code))
+
+    def concern_changed(self, concern: Concern, *, code: str, before: dict[str, Any] | None, version: int) -> None:
+        """Send a concern's change to exactly those who may see it before and/or after.
+
+        Rooms that gain sight of it get ``concern:created``, rooms that keep it get
+        ``concern:updated``, and rooms that lose it get ``concern:removed`` (without its text).
+        """
+        from ysdw_live.concerns.serializers import concern_to_dict
+
+        old_rooms = concern_rooms(code, concern, before)
+        new_rooms = concern_rooms(code, concern, concern.state())
+        payload = {"concern": concern_to_dict(concern, voted=False), "version": version}
+        _emit("concern:created", payload, new_rooms - old_rooms)
+        _emit("concern:updated", payload, new_rooms & old_rooms)
+        _emit("concern:removed", {"id": concern.id, "version": version}, old_rooms - new_rooms)
+
+    def concern_created(self, concern: Concern, *, code: str, version: int) -> None:
+        """Announce a new concern: moderators at once; everyone else only once it is visible."""
+        self.concern_changed(concern, code=code, before=None, version=version)
+
+    def votes_changed(self, meeting_id: int, concern_ids: Iterable[int]) -> None:
+        """Mark these concerns' vote counts changed; the batcher emits them shortly (never per vote)."""
+        from ysdw_live.realtime.batching import vote_batcher
+
+        vote_batcher(current_app._get_current_object()).mark(meeting_id, set(concern_ids))  # type: ignore[attr-defined]
+
+    def votes_updated(self, code: str, counts: dict[str, int], version: int) -> None:
+        """Send a batch of vote counts to everyone in the meeting (called by the batcher only)."""
+        socketio.emit("votes:updated", {"counts": counts, "version": version}, to=meeting_room(code))
+
+    def projector_updated(self, meeting: Meeting) -> None:
+        """Tell everyone in the meeting what the projector shows now."""
+        socketio.emit("projector:updated", projector_to_dict(meeting), to=meeting_room(meeting.code))
+
+    def presence_updated(self, code: str, *, connected: int, participants: int, version: int) -> None:
+        """Tell moderators how many participants are connected now and how many have joined."""
+        socketio.emit("presence:updated", {"connected": connected, "participants": participants, "version": version},
+                      to=role_room(code, MODERATOR))
+
+    def poll_opened(self, meeting: Meeting, poll: dict[str, Any]) -> None:
+        """Tell everyone in the meeting that ``poll`` (its public shape) is open."""
+        socketio.emit("poll:opened", {"poll": poll, "version": meeting.version}, to=meeting_room(meeting.code))
+
+    def poll_closed(self, meeting: Meeting, poll: dict[str, Any]) -> None:
+        """Tell everyone in the meeting that ``poll`` closed."""
+        socketio.emit("poll:closed", {"poll": poll, "version": meeting.version}, to=meeting_room(meeting.code))
+
+    def poll_results(self, meeting: Meeting, poll_id: int, results: dict[str, Any], *,
+                     results_visible: bool) -> None:
+        """Send poll results to moderators and the projector, and to attendees when results are visible."""
+        rooms = {role_room(meeting.code, MODERATOR), role_room(meeting.code, PROJECTOR)}
+        if results_visible:
+            rooms.add(role_room(meeting.code, ATTENDEE))
+        _emit("poll:results", {"poll_id": poll_id, "results": results, "version": meeting.version}, rooms)
+
+
+def _emit(event: str, payload: dict[str, Any], rooms: set[str]) -> None:
+    """Emit ``event`` once to each connection in any of ``rooms`` (Socket.IO de-duplicates)."""
+    if rooms:
+        socketio.emit(event, payload, to=sorted(rooms))
 
 
 def public_url() -> str:

@@ -12,11 +12,10 @@ from ysdw_live.series.models import DESCRIPTION_MAX, TITLE_MAX, TOPIC_MAX, TOPIC
 
 
 def clean_topics(value: object) -> list[str]:
-    """Return topic names from a list (API) or one-per-line text (form), de-duplicated in order."""
+    """Return topic names from a list of names, de-duplicated (ignoring case) in order."""
     if value is None:
         return []
-    if isinstance(value, str):
-        value = value.splitlines()
+    # A string is refused, not split: the API promises a list, and forms split their lines first.
     if not isinstance(value, list):
         raise ValidationError("Topics must be a list of names.", field="topics")
     names: list[str] = []

@@ -18,6 +18,11 @@ from ysdw_live.web import actor
 bp = Blueprint("series", __name__, url_prefix="/staff/series")
 
 
+def topic_lines(form: Any) -> list[str]:
+    """Return the topics typed one per line in the form's text box."""
+    return str(form.get("topics", "")).splitlines()
+
+
 @bp.get("")
 @staff_page()
 def index() -> Any:
@@ -34,7 +39,7 @@ def new() -> Any:
     if request.method == "POST":
         try:
             series = services.create_series(get_session(), actor(), form.get("title"),
-                                            form.get("description", ""), form.get("topics", ""))
+                                            form.get("description", ""), topic_lines(form))
         except DomainError as error:
             get_session().rollback()
             errors = form_error_list(error)
@@ -63,7 +68,7 @@ def edit(series_id: int) -> Any:
         form: Any = request.form
         try:
             services.update_series(get_session(), actor(), series_id, title=form.get("title", ""),
-                                   description=form.get("description", ""), topics=form.get("topics", ""))
+                                   description=form.get("description", ""), topics=topic_lines(form))
         except DomainError as error:
             get_session().rollback()
             errors = form_error_list(error)

@@ -1,0 +1,243 @@
+// The attendee page, live: the list follows the room over Socket.IO, and writes go through
+// the JSON API without reloading. Without JavaScript the same page works with plain forms.
+import { announce, api, pageData } from "./api.js";
+import { compare, createItem, fillItem, isVisible, reorder, setVotes } from "./concern-view.js";
+import { connectMeeting, connectionIndicator } from "./live.js";
+
+const data = pageData();
+const code = data.code;
+const topics = data.topics || {};
+let sort = data.sort || "top";
+const list = document.getElementById("concern-list");
+const pinnedList = document.getElementById("highlighted-list");
+const pinnedRegion = document.getElementById("highlighted-region");
+const empty = document.getElementById("concerns-empty");
+const template = document.getElementById("concern-template");
+
+const concerns = new Map(); // id -> concern (the API shape)
+const items = new Map(); // id -> <li>
+let version = 0;
+let live = false; // until the first snapshot, the plain forms do the work
+
+// Adopt the server-rendered items so the first snapshot updates them instead of duplicating.
+for (const item of document.querySelectorAll("#concern-list > .concern, #highlighted-list > .concern")) {
+  items.set(Number(item.dataset.concernId), item);
+}
+
+function render() {
+  const visible = [...concerns.values()].filter((c) => isVisible(c) || c.status === "pending");
+  const pinned = visible.find((c) => c.highlighted && isVisible(c));
+  const rest = visible.filter((c) => c !== pinned).sort(compare(sort));
+  for (const [id, item] of items) {
+    if (!concerns.has(id) || !visible.includes(concerns.get(id))) {
+      item.remove();
+      items.delete(id);
+    }
+  }
+  for (const concern of visible) {
+    let item = items.get(concern.id);
+    if (!item) {
+      item = createItem(template);
+      items.set(concern.id, item);
+    }
+    fillItem(item, concern, { topics, code, voted: concern.voted, pinned: concern === pinned });
+  }
+  if (pinned) {
+    const item = items.get(pinned.id);
+    if (item.parentElement !== pinnedList) pinnedList.replaceChildren(item);
+  } else {
+    pinnedList.replaceChildren();
+  }
+  pinnedRegion.hidden = !pinned;
+  reorder(list, rest.map((c) => c.id), items);
+  empty.hidden = visible.length > 0;
+}
+
+function upsert(concern, { fromEvent = true } = {}) {
+  // Broadcast events are the same for everyone, so their `voted` means nothing for this
+  // device: keep what the snapshot or our own API calls told us.
+  if (fromEvent) concern.voted = Boolean(concerns.get(concern.id)?.voted);
+  concerns.set(concern.id, concern);
+}
+
+function applyMeeting(meeting) {
+  const state = document.getElementById("meeting-state");
+  state.dataset.status = meeting.status;
+  for (const note of state.querySelectorAll("[data-when]")) note.hidden = note.dataset.when !== meeting.status;
+  document.getElementById("raise").hidden = meeting.status !== "live";
+}
+
+// An event older than the snapshot we hold describes a state we have already seen past.
+function fresh(payload) {
+  if (typeof payload.version !== "number") return true;
+  if (payload.version < version) return false;
+  version = payload.version;
+  return true;
+}
+
+connectMeeting(code, "attendee", {
+  status: connectionIndicator(document.getElementById("connection-status")),
+  snapshot(snapshot) {
+    live = true;
+    version = snapshot.version;
+    concerns.clear();
+    for (const concern of snapshot.concerns) concerns.set(concern.id, concern);
+    applyMeeting(snapshot.meeting);
+    render();
+  },
+  "concern:created"(payload) {
+    if (!fresh(payload)) return;
+    const isNew = !concerns.has(payload.concern.id);
+    upsert(payload.concern);
+    render();
+    if (isNew && isVisible(payload.concern)) announce("A new concern was added.");
+  },
+  "concern:updated"(payload) {
+    if (!fresh(payload)) return;
+    const before = concerns.get(payload.concern.id);
+    upsert(payload.concern);
+    render();
+    if (before && before.status === "pending" && isVisible(payload.concern)) {
+      announce("Your concern was approved and is now shown to everyone.");
+    }
+  },
+  "concern:removed"(payload) {
+    if (!fresh(payload)) return;
+    concerns.delete(payload.id);
+    render();
+  },
+  "votes:updated"(payload) {
+    if (!fresh(payload)) return;
+    for (const [id, votes] of Object.entries(payload.counts)) {
+      const concern = concerns.get(Number(id));
+      if (concern) concern.votes = votes;
+    }
+    render();
+  },
+  "meeting:updated"(payload) {
+    if (!fresh(payload)) return;
+    applyMeeting(payload.meeting);
+  },
+});
+
+// Votes: toggle at once on screen, then confirm with the server (or put it back).
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest(".vote-form");
+  if (!form) return;
+  const item = form.closest(".concern");
+  const id = Number(item.dataset.concernId);
+  const concern = concerns.get(id);
+  if (!concern) return; // not live yet: let the plain form do it
+  event.preventDefault();
+  const wasVoted = Boolean(concern.voted);
+  concern.voted = !wasVoted;
+  concern.votes += wasVoted ? -1 : 1;
+  setVotes(item, concern.votes, concern.voted);
+  try {
+    const result = await api(wasVoted ? "DELETE" : "PUT", `/api/v1/concerns/${id}/vote`);
+    concern.voted = result.voted;
+    concern.votes = result.votes;
+    setVotes(item, result.votes, result.voted);
+    announce(result.voted ? "Vote added." : "Vote removed.");
+  } catch (error) {
+    concern.voted = wasVoted;
+    concern.votes += wasVoted ? 1 : -1;
+    setVotes(item, concern.votes, concern.voted);
+    announce(error.message);
+  }
+});
+
+// Raising a concern without a reload.
+const concernForm = document.getElementById("concern-form");
+const textArea = document.getElementById("text");
+const formStatus = document.getElementById("form-status");
+const counter = document.getElementById("text-count");
+const max = data.textMax || 500;
+
+function updateCounter() {
+  const left = max - textArea.value.length;
+  counter.hidden = false;
+  counter.classList.toggle("character-count--over", left < 0);
+  counter.textContent =
+    left >= 0
+      ? `You have ${left} character${left === 1 ? "" : "s"} remaining`
+      : `You have ${-left} character${left === -1 ? "" : "s"} too many`;
+}
+
+function showFieldError(field, message) {
+  clearFieldErrors();
+  const input = document.getElementById(field) || textArea;
+  const group = input.closest(".form-group");
+  const error = document.createElement("p");
+  error.className = "error-message";
+  error.id = `${input.id}-error`;
+  const prefix = document.createElement("span");
+  prefix.className = "visually-hidden";
+  prefix.textContent = "Error: ";
+  error.append(prefix, message);
+  input.before(error);
+  group?.classList.add("form-group--error");
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby") || ""} ${error.id}`.trim());
+  input.focus();
+}
+
+function clearFieldErrors() {
+  for (const node of concernForm.querySelectorAll(".error-message")) node.remove();
+  for (const group of concernForm.querySelectorAll(".form-group--error")) group.classList.remove("form-group--error");
+  for (const input of concernForm.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => !id.endsWith("-error"));
+    input.setAttribute("aria-describedby", described.join(" "));
+  }
+}
+
+if (concernForm) {
+  textArea.addEventListener("input", updateCounter);
+  updateCounter();
+  concernForm.addEventListener("submit", async (event) => {
+    if (!live) return; // not connected yet: the plain form posts and reloads
+    event.preventDefault();
+    const button = concernForm.querySelector('button[type="submit"]');
+    const body = { text: textArea.value };
+    const topic = document.getElementById("topic_id");
+    if (topic && topic.value) body.topic_id = Number(topic.value);
+    const name = document.getElementById("author_name");
+    if (name && name.value.trim()) body.author_name = name.value;
+    button.disabled = true;
+    formStatus.textContent = "Sending…";
+    try {
+      const concern = await api("POST", `/api/v1/meetings/${code}/concerns`, body);
+      clearFieldErrors();
+      textArea.value = "";
+      updateCounter();
+      upsert(concern, { fromEvent: false });
+      render();
+      formStatus.textContent =
+        concern.status === "pending"
+          ? "Thank you. Your concern is waiting for the moderator and will appear once approved."
+          : "Thank you. Your concern has been added.";
+    } catch (error) {
+      formStatus.textContent = "";
+      const field = Object.keys(error.fields || {})[0] || "text";
+      showFieldError(field, error.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// Sorting without a reload; the links still work as plain links.
+for (const link of document.querySelectorAll(".sort-nav a[data-sort]")) {
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    sort = link.dataset.sort;
+    for (const other of document.querySelectorAll(".sort-nav a[data-sort]")) {
+      if (other === link) other.setAttribute("aria-current", "true");
+      else other.removeAttribute("aria-current");
+    }
+    for (const input of document.querySelectorAll('.vote-form input[name="sort"]')) input.value = sort;
+    history.replaceState(null, "", link.href);
+    render();
+  });
+}

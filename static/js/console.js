@@ -1,0 +1,413 @@
+// The facilitator console, live and keyboard driven. Every button is also a plain form, so
+// the console works without JavaScript; here the same actions go through the JSON API.
+import { announce, api, pageData } from "./api.js";
+import { reorder, setVotes } from "./concern-view.js";
+import { connectMeeting, connectionIndicator } from "./live.js";
+
+const data = pageData();
+const code = data.code;
+const topics = data.topics || {};
+const template = document.getElementById("row-template");
+const lists = {
+  pending: document.getElementById("pending-list"),
+  live: document.getElementById("live-list"),
+  done: document.getElementById("done-list"),
+};
+const concerns = new Map();
+const rows = new Map();
+let live = false;
+let version = 0;
+
+const PAYLOADS = {
+  approve: { status: "approved" },
+  dismiss: { status: "dismissed" },
+  answered: { status: "answered" },
+  archive: { status: "archived" },
+  highlight: { highlighted: true },
+  unhighlight: { highlighted: false },
+};
+const MODE_LABELS = { join: "Join screen", concerns: "Concerns", poll: "Poll", report_back: "Report-back" };
+
+for (const row of document.querySelectorAll(".mod-row[data-concern-id]")) {
+  if (row.dataset.concernId) rows.set(Number(row.dataset.concernId), row);
+}
+
+/** Which buttons a concern in `status` offers — the same rules as templates/moderate/_row.html. */
+function rowState(concern) {
+  const visible = concern.status === "approved" || concern.status === "answered";
+  return {
+    approve: !visible,
+    dismiss: ["pending", "approved", "answered"].includes(concern.status),
+    highlight: visible && !concern.highlighted,
+    unhighlight: visible && concern.highlighted,
+    answered: concern.status === "approved",
+    archive: visible,
+  };
+}
+
+function listFor(concern) {
+  if (concern.status === "pending") return "pending";
+  if (concern.status === "approved" || concern.status === "answered") return "live";
+  return "done";
+}
+
+function fillRow(row, concern) {
+  row.id = `concern-${concern.id}`;
+  row.dataset.concernId = String(concern.id);
+  row.dataset.status = concern.status;
+  row.setAttribute("aria-labelledby", `concern-text-${concern.id}`);
+  row.classList.toggle("mod-row--highlighted", concern.highlighted);
+  row.querySelector(".concern__number").textContent = `#${concern.number}`;
+  row.querySelector(".mod-row__status").textContent = concern.status[0].toUpperCase() + concern.status.slice(1);
+  const topic = row.querySelector(".concern__topic");
+  const topicName = concern.topic_id != null ? topics[String(concern.topic_id)] || "" : "";
+  topic.textContent = topicName;
+  topic.hidden = !topicName;
+  row.querySelector(".mod-row__highlight").hidden = !concern.highlighted;
+  row.querySelector(".concern__badge--facilitator").hidden = concern.source !== "facilitator";
+  const text = row.querySelector(".mod-row__text");
+  text.id = `concern-text-${concern.id}`;
+  text.textContent = concern.text;
+  row.querySelector(".mod-row__author").textContent = concern.author_name || "Anonymous";
+  setVotes(row, concern.votes);
+  const state = rowState(concern);
+  for (const form of row.querySelectorAll(".mod-form")) {
+    form.action = `/moderate/${code}/concerns/${concern.id}`;
+    if (form.dataset.action in state) form.hidden = !state[form.dataset.action];
+  }
+  const approve = row.querySelector('.mod-form[data-action="approve"] button');
+  approve.firstChild.textContent = concern.status === "pending" ? "Approve " : "Show again ";
+  const editText = row.querySelector(".mod-edit textarea");
+  editText.id = `edit-text-${concern.id}`;
+  editText.previousElementSibling.htmlFor = editText.id;
+  if (document.activeElement !== editText) editText.value = concern.text;
+  const editTopic = row.querySelector(".mod-edit select");
+  if (editTopic) {
+    editTopic.id = `edit-topic-${concern.id}`;
+    editTopic.previousElementSibling.htmlFor = editTopic.id;
+    editTopic.value = concern.topic_id != null ? String(concern.topic_id) : "";
+  }
+}
+
+function render() {
+  const groups = { pending: [], live: [], done: [] };
+  for (const concern of concerns.values()) groups[listFor(concern)].push(concern);
+  groups.pending.sort((a, b) => a.id - b.id);
+  groups.live.sort((a, b) => b.highlighted - a.highlighted || b.votes - a.votes || a.id - b.id);
+  groups.done.sort((a, b) => b.id - a.id);
+  for (const [id, row] of rows) {
+    if (!concerns.has(id)) {
+      row.remove();
+      rows.delete(id);
+    }
+  }
+  for (const [name, group] of Object.entries(groups)) {
+    for (const concern of group) {
+      let row = rows.get(concern.id);
+      if (!row) {
+        row = template.content.firstElementChild.cloneNode(true);
+        rows.set(concern.id, row);
+      }
+      fillRow(row, concern);
+      if (row.parentElement !== lists[name]) lists[name].append(row);
+    }
+    reorder(lists[name], group.map((c) => c.id), rows);
+    document.getElementById(`${name}-count`).textContent = String(group.length);
+    const emptyNote = document.getElementById(`${name}-empty`);
+    if (emptyNote) emptyNote.hidden = group.length > 0;
+  }
+  document.getElementById("pending-section").hidden = !data.moderation && groups.pending.length === 0;
+  document.getElementById("count-concerns").textContent = String(concerns.size);
+  let votes = 0;
+  for (const concern of concerns.values()) votes += concern.votes;
+  document.getElementById("count-votes").textContent = String(votes);
+}
+
+function fresh(payload) {
+  if (typeof payload.version !== "number") return true;
+  if (payload.version < version) return false;
+  version = payload.version;
+  return true;
+}
+
+function applyMeeting(meeting) {
+  data.moderation = meeting.moderation;
+  data.status = meeting.status;
+  const badge = document.getElementById("meeting-status");
+  badge.textContent = meeting.status[0].toUpperCase() + meeting.status.slice(1);
+  badge.className = `status status--${meeting.status}`;
+  const statusForm = document.getElementById("status-form");
+  const [target, label] =
+    meeting.status === "draft" ? ["live", "Go live"] : meeting.status === "live" ? ["closed", "Close the meeting"] : ["live", "Reopen the meeting"];
+  statusForm.querySelector('input[name="status"]').value = target;
+  const statusButton = statusForm.querySelector("button");
+  statusButton.textContent = label;
+  statusButton.classList.toggle("button--warning", target === "closed");
+  const moderationForm = document.getElementById("moderation-form");
+  moderationForm.querySelector('input[name="moderation"]').value = meeting.moderation ? "off" : "on";
+  moderationForm.querySelector("button").textContent = meeting.moderation ? "Turn moderation off" : "Turn moderation on";
+  document.getElementById("moderation-state").textContent = meeting.moderation
+    ? "Moderation is on: concerns wait for approval."
+    : "Moderation is off: concerns appear at once.";
+}
+
+function applyProjector(projector) {
+  document.getElementById("projector-mode").textContent = MODE_LABELS[projector.mode] || projector.mode;
+  for (const form of document.querySelectorAll(".projector-form")) {
+    form.querySelector("button").setAttribute("aria-pressed", form.dataset.mode === projector.mode ? "true" : "false");
+  }
+}
+
+connectMeeting(code, "moderator", {
+  status: connectionIndicator(document.getElementById("connection-status")),
+  snapshot(snapshot) {
+    live = true;
+    version = snapshot.version;
+    concerns.clear();
+    for (const concern of snapshot.concerns) concerns.set(concern.id, concern);
+    applyMeeting(snapshot.meeting);
+    applyProjector(snapshot.projector);
+    if (snapshot.counters) applyCounters(snapshot.counters);
+    render();
+  },
+  "concern:created"(payload) {
+    if (!fresh(payload)) return;
+    const isNew = !concerns.has(payload.concern.id);
+    concerns.set(payload.concern.id, payload.concern);
+    render();
+    if (isNew && payload.concern.status === "pending") announce(`New concern waiting: number ${payload.concern.number}.`);
+  },
+  "concern:updated"(payload) {
+    if (!fresh(payload)) return;
+    concerns.set(payload.concern.id, payload.concern);
+    render();
+  },
+  "concern:removed"(payload) {
+    // Moderators keep dismissed concerns; a concern:updated carries the new status.
+    fresh(payload);
+  },
+  "votes:updated"(payload) {
+    if (!fresh(payload)) return;
+    for (const [id, votes] of Object.entries(payload.counts)) {
+      const concern = concerns.get(Number(id));
+      if (concern) concern.votes = votes;
+    }
+    render();
+  },
+  "meeting:updated"(payload) {
+    if (!fresh(payload)) return;
+    applyMeeting(payload.meeting);
+    render();
+  },
+  "projector:updated"(payload) {
+    if (!fresh(payload)) return;
+    applyProjector(payload);
+  },
+  "presence:updated"(payload) {
+    applyCounters(payload);
+  },
+});
+
+function applyCounters(counters) {
+  if (counters.connected !== undefined) document.getElementById("count-connected").textContent = String(counters.connected);
+  if (counters.participants !== undefined) document.getElementById("count-participants").textContent = String(counters.participants);
+}
+
+async function moderate(id, payload, doneMessage) {
+  try {
+    const concern = await api("PATCH", `/api/v1/concerns/${id}`, payload);
+    concerns.set(concern.id, concern);
+    render();
+    announce(doneMessage);
+  } catch (error) {
+    announce(error.message);
+    showError(error.message);
+  }
+}
+
+function showError(message) {
+  const status = document.getElementById("connection-status");
+  status.hidden = false;
+  status.dataset.state = "error";
+  status.textContent = message;
+  window.setTimeout(() => {
+    if (status.dataset.state === "error") status.hidden = true;
+  }, 6000);
+}
+
+const MESSAGES = {
+  approve: "Approved.",
+  dismiss: "Dismissed.",
+  answered: "Marked answered.",
+  archive: "Archived.",
+  highlight: "Highlighted on the projector.",
+  unhighlight: "Highlight removed.",
+};
+
+document.addEventListener("submit", async (event) => {
+  if (!live) return; // not connected yet: plain forms post and reload
+  const form = event.target;
+  if (form.classList.contains("mod-form")) {
+    event.preventDefault();
+    const row = form.closest(".mod-row");
+    const id = Number(row.dataset.concernId);
+    if (form.dataset.action === "edit") {
+      const payload = { text: form.querySelector("textarea").value };
+      const select = form.querySelector("select");
+      if (select) payload.topic_id = select.value ? Number(select.value) : null;
+      await moderate(id, payload, "Changes saved.");
+      form.closest("details").open = false;
+      row.focus();
+    } else {
+      await moderate(id, PAYLOADS[form.dataset.action], MESSAGES[form.dataset.action]);
+      focusRow(rows.get(id));
+    }
+  } else if (form.id === "undo-form") {
+    event.preventDefault();
+    await undo();
+  } else if (form.classList.contains("projector-form")) {
+    event.preventDefault();
+    await setProjector(form.dataset.mode);
+  } else if (form.id === "status-form" || form.id === "moderation-form") {
+    event.preventDefault();
+    const payload =
+      form.id === "status-form"
+        ? { status: form.querySelector('input[name="status"]').value }
+        : { moderation: form.querySelector('input[name="moderation"]').value === "on" };
+    try {
+      applyMeeting(await api("PATCH", `/api/v1/meetings/${code}`, payload));
+      render();
+    } catch (error) {
+      showError(error.message);
+    }
+  } else if (form.id === "enter-form") {
+    event.preventDefault();
+    const text = form.querySelector("textarea");
+    const select = form.querySelector("select");
+    const payload = { text: text.value, source: "facilitator" };
+    if (select && select.value) payload.topic_id = Number(select.value);
+    try {
+      const concern = await api("POST", `/api/v1/meetings/${code}/concerns`, payload);
+      concerns.set(concern.id, concern);
+      render();
+      text.value = "";
+      announce("Concern added and shown to the room.");
+    } catch (error) {
+      showError(error.message);
+      text.focus();
+    }
+  }
+});
+
+async function undo() {
+  try {
+    const result = await api("POST", `/api/v1/meetings/${code}/moderation/undo`);
+    if (result && result.concern) {
+      concerns.set(result.concern.id, result.concern);
+      render();
+      announce("Undone.");
+    } else {
+      announce("There is nothing to undo.");
+    }
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function setProjector(mode) {
+  try {
+    const projector = await api("PATCH", `/api/v1/meetings/${code}/projector`, { mode });
+    applyProjector(projector);
+    announce(`Projector: ${MODE_LABELS[mode]}.`);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+// Keyboard: a selected row (the focused one) takes single-key commands.
+function allRows() {
+  return [...document.querySelectorAll(".mod-row[data-concern-id]")].filter((row) => row.offsetParent !== null);
+}
+
+function focusRow(row) {
+  if (!row) return;
+  for (const other of document.querySelectorAll(".mod-row--selected")) other.classList.remove("mod-row--selected");
+  row.classList.add("mod-row--selected");
+  row.focus();
+}
+
+function currentRow() {
+  return document.activeElement?.closest?.(".mod-row[data-concern-id]") || document.querySelector(".mod-row--selected");
+}
+
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (target.closest("input, textarea, select, [contenteditable]")) {
+    if (event.key === "Escape") {
+      target.blur();
+      focusRow(currentRow() || allRows()[0]);
+    }
+    return;
+  }
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  const rowsNow = allRows();
+  const row = currentRow();
+  const index = row ? rowsNow.indexOf(row) : -1;
+  const act = (action) => {
+    const form = row?.querySelector(`.mod-form[data-action="${action}"]`);
+    if (form && !form.hidden) form.requestSubmit();
+  };
+  switch (key) {
+    case "ArrowDown":
+    case "j":
+      event.preventDefault();
+      focusRow(rowsNow[Math.min(index + 1, rowsNow.length - 1)] || rowsNow[0]);
+      break;
+    case "ArrowUp":
+    case "k":
+      event.preventDefault();
+      focusRow(rowsNow[Math.max(index - 1, 0)]);
+      break;
+    case "a":
+      act("approve");
+      break;
+    case "d":
+      act("dismiss");
+      break;
+    case "h":
+      act(row?.classList.contains("mod-row--highlighted") ? "unhighlight" : "highlight");
+      break;
+    case "n":
+      act("answered");
+      break;
+    case "x":
+      act("archive");
+      break;
+    case "e":
+      if (row) {
+        event.preventDefault();
+        const details = row.querySelector(".mod-edit");
+        details.open = true;
+        details.querySelector("textarea").focus();
+      }
+      break;
+    case "u":
+      undo();
+      break;
+    case "/":
+      event.preventDefault();
+      document.querySelector("#enter-form textarea").focus();
+      break;
+    case "1":
+      setProjector("join");
+      break;
+    case "2":
+      setProjector("concerns");
+      break;
+    case "3":
+      setProjector("report_back");
+      break;
+    default:
+  }
+});

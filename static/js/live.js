@@ -1,0 +1,44 @@
+// One Socket.IO connection per live page. The server sends a full snapshot on every
+// (re)connect, so a phone that lost signal catches up simply by reconnecting.
+import { io } from "/static/vendor/socket.io.esm.min.js";
+
+/**
+ * Connect to meeting `code` as `role` and route events to handlers.
+ * handlers: { snapshot(s), "concern:created"(p), …, status(state) } where state is
+ * "connected" | "reconnecting" | "refused".
+ */
+export function connectMeeting(code, role, handlers) {
+  const socket = io({
+    auth: { meeting: code, role },
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 8000,
+  });
+  const status = handlers.status || (() => {});
+  socket.on("connect", () => status("connected"));
+  socket.on("disconnect", () => status("reconnecting"));
+  socket.on("connect_error", (error) => {
+    // A refusal by the server (bad code, not allowed) will not heal by retrying.
+    if (error && error.message && !socket.active) status("refused", error.message);
+    else status("reconnecting");
+  });
+  for (const [event, handler] of Object.entries(handlers)) {
+    if (event === "status") continue;
+    socket.on(event === "snapshot" ? "meeting:snapshot" : event, handler);
+  }
+  return socket;
+}
+
+/** Show the connection state in a small status element (hidden while connected). */
+export function connectionIndicator(element) {
+  return (state, message) => {
+    if (!element) return;
+    element.hidden = state === "connected";
+    element.dataset.state = state;
+    element.textContent =
+      state === "refused"
+        ? `Live updates are not available: ${message}. Reload the page to try again.`
+        : state === "reconnecting"
+          ? "Connection lost. Reconnecting… What you see may be out of date."
+          : "";
+  };
+}

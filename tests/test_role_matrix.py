@@ -1,0 +1,298 @@
+"""Who may call what: every route × anonymous, participant, leader, facilitator, admin → status.
+
+HOW TO ADD A ROUTE (read this before adding an endpoint or a page)
+--------------------------------------------------------------------
+Every rule in ``app.url_map`` must either be listed in ``PUBLIC_ROUTES`` (anyone, no identity
+needed, nothing private) or have a ``Row`` per method in ``API_ROWS`` / ``PAGE_ROWS`` below;
+``test_every_route_has_a_row`` fails otherwise and names the missing (method, rule).
+
+A row says::
+
+    Row("PATCH", "/api/v1/series/<int:series_id>", MANAGERS(200), json={"title": "Renamed"})
+
+- ``rule`` is written exactly as Flask shows it; the URL called is the rule with each
+  ``<…:name>`` filled from the world (``World.ids``: series_id, code, draft_code, … — add an id
+  with ``setup`` when your row needs one, e.g. ``setup=lambda w: {"concern_id": ...}``).
+- ``expect`` maps each role to the status it must get. Shorthands: ``ALL_STAFF(200)``,
+  ``MANAGERS(201)`` (leader 403), ``STAFF_AND_LEADERS(...)``, ``PARTICIPANTS(...)``; for pages,
+  anonymous callers and participants are sent to the login page (302 to /login).
+- API calls authenticate staff with ``Authorization: Bearer`` and participants with
+  ``X-Participant-Token``; pages use the login cookie / participant cookie and a valid CSRF token.
+- Each (row, role) runs on a fresh database, so a row may change state freely.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD, csrf_from
+from ysdw_live.auth.models import Role
+
+ROLES = ("anonymous", "participant", "leader", "facilitator", "admin")
+
+# Routes anyone may call with no identity at all, and that show nothing private.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
+    ("GET", "/static/<path:filename>"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/healthz"),
+    ("GET", "/"),
+    ("POST", "/join"),
+    ("GET", "/j/<code>"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/series/<int:series_id>"),
+    ("GET", "/api/v1/meetings/<code>"),
+    ("POST", "/api/v1/meetings/<code>/participants"),
+    ("GET", "/api/v1/meetings/<code>/qr.svg"),
+    ("GET", "/api/v1/meetings/<code>/qr.png"),
+})
+
+
+def _statuses(anonymous: int, participant: int, leader: int, facilitator: int, admin: int) -> dict[str, int]:
+    """Return the role → status mapping."""
+    return dict(zip(ROLES, (anonymous, participant, leader, facilitator, admin), strict=True))
+
+
+def ALL_STAFF(ok: int) -> dict[str, int]:  # noqa: N802  (reads like a constant in the table)
+    """Any logged-in staff member; API callers without a staff login get 401."""
+    return _statuses(401, 401, ok, ok, ok)
+
+
+def MANAGERS(ok: int) -> dict[str, int]:  # noqa: N802
+    """Admins and facilitators; leaders get 403."""
+    return _statuses(401, 401, 403, ok, ok)
+
+
+def STAFF_AND_LEADERS(ok: int) -> dict[str, int]:  # noqa: N802
+    """Same as ALL_STAFF; named for rows where leaders are meant to be included."""
+    return ALL_STAFF(ok)
+
+
+def PARTICIPANTS(ok: int, *, anonymous: int = 401, staff: int | None = None) -> dict[str, int]:  # noqa: N802
+    """A participant of the meeting; staff get ``staff`` (the same as participants by default)."""
+    staff_status = ok if staff is None else staff
+    return _statuses(anonymous, ok, staff_status, staff_status, staff_status)
+
+
+def PAGE_ALL_STAFF(ok: int) -> dict[str, int]:  # noqa: N802
+    """A staff page any staff member may use; others are sent to log in."""
+    return _statuses(302, 302, ok, ok, ok)
+
+
+def PAGE_MANAGERS(ok: int) -> dict[str, int]:  # noqa: N802
+    """A staff page for admins and facilitators; leaders get 403, others are sent to log in."""
+    return _statuses(302, 302, 403, ok, ok)
+
+
+@dataclass
+class World:
+    """What every (row, role) case starts from: a series with topics, a live and a draft meeting."""
+
+    ids: dict[str, Any]
+    factory: Any
+    db: Any
+
+
+@dataclass(frozen=True)
+class Row:
+    """One method on one route and the status each role must get."""
+
+    method: str
+    rule: str
+    expect: dict[str, int]
+    json: Any = None
+    form: dict[str, str] | None = None
+    setup: Callable[[World], dict[str, Any]] | None = field(default=None, compare=False)
+    query: str = ""
+
+    @property
+    def id(self) -> str:
+        """A readable test id."""
+        return f"{self.method} {self.rule}{'?' + self.query if self.query else ''}"
+
+    def url(self, ids: dict[str, Any]) -> str:
+        """Return the rule with every ``<converter:name>`` replaced by the world's id."""
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(ids[m.group(1)]), self.rule)
+        return path + ("?" + self.query if self.query else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# THE TABLE: /api/v1 (called with Bearer / X-Participant-Token headers, no cookies, no Origin)
+# ---------------------------------------------------------------------------------------------
+API_ROWS: list[Row] = [
+    # Foundation: tokens, series, meetings
+    Row("DELETE", "/api/v1/auth/token", ALL_STAFF(204)),
+    Row("GET", "/api/v1/series", ALL_STAFF(200)),
+    Row("POST", "/api/v1/series", MANAGERS(201), json={"title": "New series", "topics": ["Youth"]}),
+    Row("PATCH", "/api/v1/series/<int:series_id>", MANAGERS(200), json={"title": "Renamed"}),
+    Row("GET", "/api/v1/series/<int:series_id>/meetings", ALL_STAFF(200)),
+    Row("POST", "/api/v1/series/<int:series_id>/meetings", MANAGERS(201), json={"title": "Autumn meeting"}),
+    Row("PATCH", "/api/v1/meetings/<code>", MANAGERS(200), json={"status": "closed"}),
+    # Public routes are checked too, so "public" is proven, not assumed.
+    Row("GET", "/api/v1/series/<int:series_id>", _statuses(200, 200, 200, 200, 200)),
+    Row("GET", "/api/v1/meetings/<code>", _statuses(200, 200, 200, 200, 200)),
+    Row("GET", "/api/v1/meetings/<code>/qr.svg", _statuses(200, 200, 200, 200, 200)),
+    Row("GET", "/api/v1/meetings/<code>/qr.png", _statuses(200, 200, 200, 200, 200)),
+    Row("POST", "/api/v1/meetings/<code>/participants", _statuses(201, 201, 201, 201, 201)),
+]
+
+# ---------------------------------------------------------------------------------------------
+# THE TABLE: pages (login cookie / participant cookie, CSRF token on posts)
+# ---------------------------------------------------------------------------------------------
+MEETING_FORM = {"title": "Autumn meeting", "mode": "in_person", "moderation": "on", "starts_at": "", "venue": ""}
+PAGE_ROWS: list[Row] = [
+    Row("GET", "/dashboard", PAGE_ALL_STAFF(200)),
+    Row("GET", "/account/password", PAGE_ALL_STAFF(200)),
+    Row("POST", "/account/password", PAGE_ALL_STAFF(302),
+        form={"current_password": PASSWORD, "password": "another good password",
+              "confirm_password": "another good password"}),
+    Row("GET", "/staff/series", PAGE_ALL_STAFF(200)),
+    Row("GET", "/staff/series/new", PAGE_MANAGERS(200)),
+    Row("POST", "/staff/series/new", PAGE_MANAGERS(302), form={"title": "New series", "topics": "Youth\nRoads"}),
+    Row("GET", "/staff/series/<int:series_id>", PAGE_ALL_STAFF(200)),
+    Row("GET", "/staff/series/<int:series_id>/edit", PAGE_MANAGERS(200)),
+    Row("POST", "/staff/series/<int:series_id>/edit", PAGE_MANAGERS(302), form={"title": "Renamed", "topics": ""}),
+    Row("GET", "/staff/series/<int:series_id>/meetings/new", PAGE_MANAGERS(200)),
+    Row("POST", "/staff/series/<int:series_id>/meetings/new", PAGE_MANAGERS(302), form=MEETING_FORM),
+    Row("GET", "/staff/meetings/<code>", PAGE_ALL_STAFF(200)),
+    Row("GET", "/staff/meetings/<code>/edit", PAGE_MANAGERS(200)),
+    Row("POST", "/staff/meetings/<code>/edit", PAGE_MANAGERS(302), form=MEETING_FORM),
+    Row("POST", "/staff/meetings/<code>/status", PAGE_MANAGERS(302), form={"status": "closed"}),
+    Row("GET", "/staff/meetings/<code>/poster", PAGE_ALL_STAFF(200)),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Machinery
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def world(factory, db) -> World:
+    """A series with topics, a live meeting and a draft meeting in it."""
+    series = factory.series()
+    live = factory.meeting(series, status="live", title="Live meeting")
+    draft = factory.meeting(series, title="Draft meeting")
+    return World(ids={"series_id": series.id, "code": live.code, "draft_code": draft.code}, factory=factory, db=db)
+
+
+def prepare(row: Row, world: World) -> dict[str, Any]:
+    """Run the row's own setup and return the ids its URL may use."""
+    ids = dict(world.ids)
+    if row.setup is not None:
+        ids.update(row.setup(world))
+    world.db.commit()  # end any read: on SQLite an open transaction holds the write lock
+    return ids
+
+
+def api_identity(app, role: str, world: World) -> dict[str, str]:
+    """Return the headers that make a request come from ``role`` (none for anonymous)."""
+    client = app.test_client()
+    if role == "anonymous":
+        return {}
+    if role == "participant":
+        response = client.post(f"/api/v1/meetings/{world.ids['code']}/participants")
+        return {"X-Participant-Token": response.get_json()["token"]}
+    user = world.factory.user(Role(role))
+    response = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def page_client(app, role: str, world: World):
+    """Return a browser-like client acting as ``role`` (cookies), and its CSRF token."""
+    client = app.test_client()
+    client.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    if role == "participant":
+        joined = client.post(f"/api/v1/meetings/{world.ids['code']}/participants")
+        assert joined.status_code == 201
+    elif role != "anonymous":
+        user = world.factory.user(Role(role))
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        logged_in = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        assert logged_in.status_code == 302 and "/login" not in logged_in.headers["Location"]
+    return client, csrf_from(client.get("/login").get_data(as_text=True))
+
+
+def cases(rows: list[Row]) -> list[Any]:
+    """Return one pytest param per (row, role)."""
+    return [pytest.param(row, role, id=f"{row.id} as {role}") for row in rows for role in ROLES]
+
+
+@pytest.mark.parametrize(("row", "role"), cases(API_ROWS))
+def test_api_role_matrix(app, world, row, role):
+    """Each API route answers each kind of caller with the status the table expects (JSON errors)."""
+    ids = prepare(row, world)
+    headers = api_identity(app, role, world)
+    world.db.commit()
+    client = app.test_client()
+    kwargs: dict[str, Any] = {"headers": headers}
+    if row.json is not None:
+        kwargs["json"] = row.json
+    response = client.open(row.url(ids), method=row.method, **kwargs)
+    expected = row.expect[role]
+    assert response.status_code == expected, (row.id, role, response.get_data(as_text=True)[:500])
+    if expected >= 400:
+        error = response.get_json()["error"]
+        assert error["code"] and error["message"]
+
+
+@pytest.mark.parametrize(("row", "role"), cases(PAGE_ROWS))
+def test_page_role_matrix(app, world, row, role):
+    """Each page answers each kind of caller as the table expects; outsiders are sent to log in."""
+    ids = prepare(row, world)
+    client, csrf = page_client(app, role, world)
+    world.db.commit()
+    data = None
+    if row.method != "GET":
+        data = {**(row.form or {}), "csrf_token": csrf}
+    response = client.open(row.url(ids), method=row.method, data=data)
+    expected = row.expect[role]
+    assert response.status_code == expected, (row.id, role, response.get_data(as_text=True)[:500])
+    if expected == 302:
+        goes_to_login = "/login" in response.headers["Location"]
+        assert goes_to_login == (role in ("anonymous", "participant")), response.headers["Location"]
+
+
+def rule_methods(app) -> set[tuple[str, str]]:
+    """Return every (method, rule) the app serves, leaving out HEAD and OPTIONS."""
+    return {(method, rule.rule) for rule in app.url_map.iter_rules()
+            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_a_row(app):
+    """No route slips through: each is public (listed) or has a row in the table above."""
+    covered = {(row.method, row.rule) for row in API_ROWS + PAGE_ROWS}
+    missing = sorted(rule_methods(app) - covered - PUBLIC_ROUTES)
+    assert not missing, "Add a Row (or, if truly public, a PUBLIC_ROUTES entry) for: " + ", ".join(
+        f"{method} {rule}" for method, rule in missing)
+
+
+def test_table_names_only_real_routes(app):
+    """Rows and public entries name routes that exist, so the table cannot rot."""
+    served = rule_methods(app)
+    stale = sorted({(row.method, row.rule) for row in API_ROWS + PAGE_ROWS} - served)
+    stale += sorted(PUBLIC_ROUTES - served)
+    assert not stale, f"These rows name routes the app does not serve: {stale}"
+
+
+def test_api_rows_are_api_routes_and_page_rows_are_pages():
+    """API rows are under /api/v1 and page rows are not, so each runs with the right credentials."""
+    assert all(row.rule.startswith("/api/v1/") for row in API_ROWS)
+    assert not any(row.rule.startswith("/api/") for row in PAGE_ROWS)
+    assert all(set(row.expect) == set(ROLES) for row in API_ROWS + PAGE_ROWS)
+
+
+def test_cookie_login_gets_the_same_answers_as_a_token(app, world):
+    """Spot check: a logged-in browser (same Origin) gets what its bearer token gets on the API."""
+    client, _csrf = page_client(app, "leader", world)
+    assert client.get("/api/v1/series").status_code == 200
+    assert client.post("/api/v1/series", json={"title": "No"}).status_code == 403
+    manager, _csrf = page_client(app, "facilitator", world)
+    assert manager.post("/api/v1/series", json={"title": "Yes"}).status_code == 201

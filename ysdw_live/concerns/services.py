@@ -1,0 +1,407 @@
+"""Concern use cases: raise, list, vote, moderate, undo, drive the projector, count.
+
+Every writing service locks the meeting's row first by bumping its version with an atomic
+``UPDATE … SET version = version + 1``. That one statement (a) makes the version grow once per
+change even when requests race, (b) serialises writers of one meeting on PostgreSQL so per-meeting
+concern numbers cannot collide, and (c) gives every transaction the same lock order (meeting,
+then concerns), so concurrent votes and moderation cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, attributes
+
+from ysdw_live import validation
+from ysdw_live.actors import Actor
+from ysdw_live.concerns.models import (
+    AUTHOR_NAME_MAX,
+    TEXT_MAX,
+    VISIBLE_STATUSES,
+    Concern,
+    ConcernSource,
+    ConcernStatus,
+    ModerationEntry,
+    Vote,
+)
+from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
+from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode
+from ysdw_live.realtime.publisher import publisher
+from ysdw_live.web import limiter
+
+SORTS = ("top", "recent")
+MODERATION_FIELDS = {"status", "highlighted", "text", "topic_id"}
+
+# Per-participant limits stop scripts; a person raises a few concerns and votes a few dozen times.
+SUBMIT_LIMIT = (10, 60)
+VOTE_LIMIT = (60, 60)
+FACILITATOR_SUBMIT_LIMIT = (60, 60)
+
+
+def _bump_version(db: Session, meeting: Meeting, *, require_live: bool = False) -> int:
+    """Atomically add one to the meeting's version in the current transaction and return it.
+
+    With ``require_live`` the status is checked again under the row lock, so a write racing
+    with "close meeting" cannot slip in after the close.
+    """
+    version, status = db.execute(
+        update(Meeting).where(Meeting.id == meeting.id).values(version=Meeting.version + 1)
+        .returning(Meeting.version, Meeting.status).execution_options(synchronize_session=False)
+    ).one()
+    if require_live and status is not MeetingStatus.live:
+        db.rollback()
+        meeting.require_live()
+        raise Conflict("This meeting is not live.", code="meeting_not_live")
+    attributes.set_committed_value(meeting, "version", version)
+    return version
+
+
+def _clean_text(value: object, field: str = "text") -> str:
+    """Return concern text as typed (line endings unified, outer blank space trimmed) or raise."""
+    return validation.text(value, field, max_length=TEXT_MAX, label="Concern", multiline=True)
+
+
+def _clean_topic(meeting: Meeting, value: object) -> int | None:
+    """Return a topic id of the meeting's series, None for no topic, or raise."""
+    topic_id = validation.optional_integer(value, "topic_id", minimum=1, label="Topic")
+    if topic_id is not None and meeting.series.topic_by_id(topic_id) is None:
+        raise ValidationError("Choose one of this meeting's topics.", field="topic_id", code="unknown_topic")
+    return topic_id
+
+
+def _clean_author_name(value: object) -> str | None:
+    """Return the optional name to show with a concern, or None for anonymous."""
+    if value is None:
+        return None
+    name = validation.text(value, "author_name", max_length=AUTHOR_NAME_MAX, required=False, label="Name")
+    return name or None
+
+
+def _own_participant(actor: Actor, meeting: Meeting) -> Participant | None:
+    """Return the actor's participant when it belongs to ``meeting``."""
+    participant = actor.participant
+    return participant if participant is not None and participant.meeting_id == meeting.id else None
+
+
+def require_participant(actor: Actor, meeting: Meeting) -> Participant:
+    """Return the actor's participant in ``meeting`` or raise 401 explaining how to join."""
+    participant = _own_participant(actor, meeting)
+    if participant is None:
+        raise NotAuthenticated(
+            "Join this meeting first (open its join link, or POST /api/v1/meetings/"
+            f"{meeting.code}/participants).", code="not_joined")
+    return participant
+
+
+def get_concern(db: Session, concern_id: int) -> Concern:
+    """Return the concern with ``concern_id`` or raise NotFound."""
+    concern = db.get(Concern, concern_id) if isinstance(concern_id, int) else None
+    if concern is None:
+        raise NotFound("There is no concern with that number.", code="concern_not_found")
+    return concern
+
+
+def submit_concern(db: Session, actor: Actor, meeting: Meeting, *, text: object, topic_id: object = None,
+                   author_name: object = None, source: object = "attendee") -> Concern:
+    """Raise a concern in a live meeting: pending under moderation, else shown at once.
+
+    A facilitator entering what someone said aloud or wrote on a card uses
+    ``source="facilitator"``; such concerns are approved at once.
+    """
+    kind = validation.choice(source, "source", ConcernSource, label="Source")
+    clean_text = _clean_text(text)
+    clean_topic = _clean_topic(meeting, topic_id)
+    clean_name = _clean_author_name(author_name)
+    participant: Participant | None = None
+    if kind is ConcernSource.facilitator:
+        user = actor.require_meeting_manager()
+        limiter().check("concern-staff", user.id, *FACILITATOR_SUBMIT_LIMIT)
+        status = ConcernStatus.approved
+    else:
+        participant = require_participant(actor, meeting)
+        status = ConcernStatus.pending if meeting.moderation else ConcernStatus.approved
+    meeting.require_live()
+    if participant is not None:
+        limiter().check("concern", participant.id, *SUBMIT_LIMIT,
+                        message="You have raised several concerns in a short time. Wait a minute and try again.")
+    version = _bump_version(db, meeting, require_live=True)
+    # The version bump holds the meeting's row lock, so the next number cannot be taken twice.
+    number = db.scalar(select(func.coalesce(func.max(Concern.number), 0) + 1)
+                       .where(Concern.meeting_id == meeting.id))
+    concern = Concern(meeting_id=meeting.id, number=number, text=clean_text, topic_id=clean_topic,
+                      author_name=clean_name, participant_id=participant.id if participant else None,
+                      source=kind, status=status, highlighted=False, votes=0)
+    db.add(concern)
+    db.commit()
+    publisher().concern_created(concern, code=meeting.code, version=version)
+    return concern
+
+
+def list_concerns(db: Session, actor: Actor, meeting: Meeting, *, sort: str = "top",
+                  status: str | None = None) -> list[Concern]:
+    """Return the meeting's concerns the actor may see, in ``top`` or ``recent`` order.
+
+    Staff see every status (``status`` may narrow it: a comma-separated list); anyone else sees
+    approved and answered concerns plus their own pending ones.
+    """
+    if sort not in SORTS:
+        raise ValidationError("Sort must be top or recent.", field="sort")
+    wanted: set[ConcernStatus] | None = None
+    if status is not None and str(status).strip():
+        wanted = {validation.choice(part.strip(), "status", ConcernStatus, label="Status")
+                  for part in str(status).split(",") if part.strip()}
+    query = select(Concern).where(Concern.meeting_id == meeting.id)
+    if not actor.is_staff:
+        participant = _own_participant(actor, meeting)
+        seen = Concern.status.in_(VISIBLE_STATUSES)
+        if participant is not None:
+            seen = seen | ((Concern.status == ConcernStatus.pending) & (Concern.participant_id == participant.id))
+        query = query.where(seen)
+    if wanted is not None:
+        query = query.where(Concern.status.in_(wanted))
+    if sort == "top":
+        query = query.order_by(Concern.votes.desc(), Concern.created_at, Concern.id)
+    else:
+        query = query.order_by(Concern.created_at.desc(), Concern.id.desc())
+    return list(db.scalars(query))
+
+
+def my_hidden_concerns(db: Session, participant: Participant) -> list[Concern]:
+    """Return the participant's own concerns that a moderator dismissed (for a kind, private note)."""
+    return list(db.scalars(select(Concern).where(Concern.participant_id == participant.id,
+                                                 Concern.status == ConcernStatus.dismissed)
+                           .order_by(Concern.id)))
+
+
+def voted_concern_ids(db: Session, participant: Participant, meeting: Meeting) -> set[int]:
+    """Return the ids of the meeting's concerns this participant has voted for."""
+    return set(db.scalars(select(Vote.concern_id).join(Concern, Concern.id == Vote.concern_id)
+                          .where(Vote.participant_id == participant.id, Concern.meeting_id == meeting.id)))
+
+
+def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concern, Participant]:
+    """Return the concern and the voter, or raise 401/404/409 as the API describes."""
+    concern = get_concern(db, concern_id)
+    meeting = concern.meeting
+    participant = require_participant(actor, meeting)
+    own_pending = concern.status is ConcernStatus.pending and concern.participant_id == participant.id
+    if concern.status is ConcernStatus.pending and not own_pending:
+        # Someone else's pending concern does not exist as far as this attendee knows.
+        raise NotFound("There is no concern with that number.", code="concern_not_found")
+    meeting.require_live()
+    concern.require_votable()
+    limiter().check("vote", participant.id, *VOTE_LIMIT,
+                    message="You have voted many times in a short time. Wait a minute and try again.")
+    return concern, participant
+
+
+def vote(db: Session, actor: Actor, concern_id: int) -> Concern:
+    """Add the participant's vote (idempotent: voting twice keeps one vote)."""
+    concern, participant = _votable_concern(db, actor, concern_id)
+    meeting = concern.meeting
+    _bump_version(db, meeting, require_live=True)
+    try:
+        with db.begin_nested():
+            db.add(Vote(concern_id=concern.id, participant_id=participant.id))
+    except IntegrityError:
+        # Already voted (perhaps by a parallel request): nothing changed, so keep no version bump.
+        db.rollback()
+        db.refresh(concern)
+        return concern
+    votes = db.execute(update(Concern).where(Concern.id == concern.id).values(votes=Concern.votes + 1)
+                       .returning(Concern.votes).execution_options(synchronize_session=False)).scalar_one()
+    attributes.set_committed_value(concern, "votes", votes)
+    db.commit()
+    publisher().votes_changed(meeting.id, [concern.id])
+    return concern
+
+
+def unvote(db: Session, actor: Actor, concern_id: int) -> Concern:
+    """Remove the participant's vote (idempotent: removing a missing vote changes nothing)."""
+    concern, participant = _votable_concern(db, actor, concern_id)
+    meeting = concern.meeting
+    _bump_version(db, meeting, require_live=True)
+    removed = db.execute(delete(Vote).where(Vote.concern_id == concern.id, Vote.participant_id == participant.id)
+                         .execution_options(synchronize_session=False)).rowcount
+    if not removed:
+        db.rollback()
+        db.refresh(concern)
+        return concern
+    votes = db.execute(update(Concern).where(Concern.id == concern.id).values(votes=Concern.votes - 1)
+                       .returning(Concern.votes).execution_options(synchronize_session=False)).scalar_one()
+    attributes.set_committed_value(concern, "votes", votes)
+    db.commit()
+    publisher().votes_changed(meeting.id, [concern.id])
+    return concern
+
+
+def _highlighted_other(db: Session, concern: Concern) -> Concern | None:
+    """Return the meeting's other highlighted concern, if any."""
+    return db.scalar(select(Concern).where(Concern.meeting_id == concern.meeting_id, Concern.highlighted.is_(True),
+                                           Concern.id != concern.id))
+
+
+def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]) -> Concern:
+    """Approve, dismiss, answer, archive, edit, re-topic or highlight a concern (admin, facilitator)."""
+    if not isinstance(payload, dict):
+        raise ValidationError("Send the changes as a JSON object.")
+    validation.reject_unknown(payload, MODERATION_FIELDS)
+    concern = get_concern(db, concern_id)
+    meeting = concern.meeting
+    changes: dict[str, Any] = {}
+    if "status" in payload:
+        changes["status"] = validation.choice(payload["status"], "status", ConcernStatus, label="Status")
+    if "highlighted" in payload:
+        changes["highlighted"] = validation.boolean(payload["highlighted"], "highlighted")
+    if "text" in payload:
+        changes["text"] = _clean_text(payload["text"])
+    if "topic_id" in payload:
+        changes["topic_id"] = _clean_topic(meeting, payload["topic_id"])
+    if not changes:
+        raise ValidationError("Say what to change: status, highlighted, text or topic_id.", code="nothing_to_change")
+    user = actor.require_meeting_manager()
+    if changes.get("highlighted") is True and changes.get("status", concern.status) not in VISIBLE_STATUSES:
+        raise Conflict("Approve this concern before highlighting it.", code="concern_not_visible")
+
+    before = concern.state()
+    if "text" in changes:
+        concern.text = changes["text"]
+    if "topic_id" in changes:
+        concern.topic_id = changes["topic_id"]
+    if "status" in changes:
+        concern.change_status(changes["status"])
+    if changes.get("highlighted") is True:
+        concern.highlight()
+    elif changes.get("highlighted") is False:
+        concern.unhighlight()
+    if concern.state() == before:
+        return concern
+
+    version = _bump_version(db, meeting)
+    other = _highlighted_other(db, concern) if concern.highlighted else None
+    other_before = other.state() if other is not None else None
+    projector_before = (meeting.projector_mode, meeting.projector_concern_id)
+    if other is not None:
+        other.unhighlight()
+    if concern.highlighted:
+        meeting.projector_concern_id = concern.id
+    elif meeting.projector_concern_id == concern.id and (before["highlighted"] or not concern.is_visible):
+        meeting.projector_concern_id = None
+    db.add(ModerationEntry(meeting_id=meeting.id, concern_id=concern.id, user_id=user.id, before=json.dumps({
+        **before,
+        "other_highlighted_id": other.id if other is not None else None,
+        "projector_concern_id": projector_before[1],
+    })))
+    db.commit()
+    _publish_moderation(meeting, concern, before, other, other_before, projector_before, version)
+    return concern
+
+
+def _publish_moderation(meeting: Meeting, concern: Concern, before: dict[str, Any], other: Concern | None,
+                        other_before: dict[str, Any] | None, projector_before: tuple[Any, int | None],
+                        version: int) -> None:
+    """Send the events one committed moderation step causes."""
+    events = publisher()
+    events.concern_changed(concern, code=meeting.code, before=before, version=version)
+    if other is not None:
+        events.concern_changed(other, code=meeting.code, before=other_before, version=version)
+    if (meeting.projector_mode, meeting.projector_concern_id) != projector_before:
+        events.projector_updated(meeting)
+
+
+def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
+    """Restore the concern changed by the meeting's latest moderation step; None when nothing is left.
+
+    Undoing again steps further back, one moderation step at a time.
+    """
+    actor.require_meeting_manager()
+    entry = db.scalar(select(ModerationEntry).where(ModerationEntry.meeting_id == meeting.id,
+                                                    ModerationEntry.undone.is_(False))
+                      .order_by(ModerationEntry.id.desc()).limit(1))
+    if entry is None:
+        return None
+    saved = json.loads(entry.before)
+    version = _bump_version(db, meeting)
+    concern = get_concern(db, entry.concern_id)
+    previous = db.get(Concern, saved["other_highlighted_id"]) if saved.get("other_highlighted_id") else None
+    involved = {c.id: c for c in db.scalars(select(Concern).where(Concern.meeting_id == meeting.id,
+                                                                  Concern.highlighted.is_(True)))}
+    involved[concern.id] = concern
+    if previous is not None:
+        involved[previous.id] = previous
+    befores = {concern_id: c.state() for concern_id, c in involved.items()}
+    projector_before = (meeting.projector_mode, meeting.projector_concern_id)
+
+    concern.text = saved["text"]
+    concern.topic_id = saved["topic_id"] if _topic_still_exists(meeting, saved["topic_id"]) else None
+    concern.change_status(ConcernStatus(saved["status"]))
+    concern.unhighlight()
+    pinned: Concern | None = None
+    if saved["highlighted"] and concern.is_visible:
+        pinned = concern
+    elif previous is not None and previous.meeting_id == meeting.id and previous.is_visible:
+        pinned = previous
+    if pinned is not None:
+        for other in involved.values():
+            if other is not pinned:
+                other.unhighlight()
+        pinned.highlight()
+    projector_id = saved.get("projector_concern_id")
+    projector_concern = db.get(Concern, projector_id) if projector_id else None
+    visible_there = (projector_concern is not None and projector_concern.meeting_id == meeting.id
+                     and projector_concern.is_visible)
+    meeting.projector_concern_id = projector_id if visible_there else None
+    entry.undone = True
+    db.commit()
+
+    events = publisher()
+    for concern_id, changed in involved.items():
+        if changed.state() != befores[concern_id]:
+            events.concern_changed(changed, code=meeting.code, before=befores[concern_id], version=version)
+    if (meeting.projector_mode, meeting.projector_concern_id) != projector_before:
+        events.projector_updated(meeting)
+    return concern
+
+
+def _topic_still_exists(meeting: Meeting, topic_id: int | None) -> bool:
+    """Return whether ``topic_id`` is still one of the series' topics (topics can be deleted)."""
+    return topic_id is not None and meeting.series.topic_by_id(topic_id) is not None
+
+
+def set_projector(db: Session, actor: Actor, meeting: Meeting, *, mode: object, concern_id: object = None,
+                  poll_id: object = None) -> Meeting:
+    """Choose what the projector shows: the join screen, the concerns (one pinned), a poll or the report-back."""
+    clean_mode = validation.choice(mode, "mode", ProjectorMode, label="Projector mode")
+    clean_concern = validation.optional_integer(concern_id, "concern_id", minimum=1, label="Concern")
+    clean_poll = validation.optional_integer(poll_id, "poll_id", minimum=1, label="Poll")
+    actor.require_meeting_manager()
+    if clean_concern is not None:
+        concern = db.get(Concern, clean_concern)
+        if concern is None or concern.meeting_id != meeting.id or not concern.is_visible:
+            raise ValidationError("Choose a concern of this meeting that the room can see.",
+                                  field="concern_id", code="concern_not_visible")
+    if clean_mode is ProjectorMode.poll and clean_poll is None:
+        raise ValidationError("Choose the poll to show.", field="poll_id", code="required")
+    _bump_version(db, meeting)
+    meeting.projector_mode = clean_mode
+    meeting.projector_concern_id = clean_concern
+    meeting.projector_poll_id = clean_poll
+    db.commit()
+    publisher().projector_updated(meeting)
+    return meeting
+
+
+def meeting_counters(db: Session, meeting: Meeting) -> dict[str, int]:
+    """Return the console's live counters: participants joined, concerns raised, votes cast, pending."""
+    participants = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
+    concerns, votes, pending = db.execute(
+        select(func.count(Concern.id), func.coalesce(func.sum(Concern.votes), 0),
+               func.count(Concern.id).filter(Concern.status == ConcernStatus.pending))
+        .where(Concern.meeting_id == meeting.id)).one()
+    return {"participants": int(participants), "concerns": int(concerns), "votes": int(votes),
+            "pending": int(pending)}
+
