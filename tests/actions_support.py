@@ -14,14 +14,29 @@ from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.series.models import Topic
 
 
-def add_concern(db: Session, meeting: Meeting, text: str, *, topic: Topic | None = None,
-                participant: Participant | None = None, status: str = "approved", votes: int = 0,
-                author_name: str | None = None) -> Concern:
+def add_concern(
+    db: Session,
+    meeting: Meeting,
+    text: str,
+    *,
+    topic: Topic | None = None,
+    participant: Participant | None = None,
+    status: str = "approved",
+    votes: int = 0,
+    author_name: str | None = None,
+) -> Concern:
     """Store a concern directly (the concern services are tested elsewhere)."""
     number = (db.scalar(select(func.max(Concern.number)).where(Concern.meeting_id == meeting.id)) or 0) + 1
-    concern = Concern(meeting_id=meeting.id, number=number, text=text, topic_id=topic.id if topic else None,
-                      participant_id=participant.id if participant else None, status=ConcernStatus(status),
-                      votes=votes, author_name=author_name)
+    concern = Concern(
+        meeting_id=meeting.id,
+        number=number,
+        text=text,
+        topic_id=topic.id if topic else None,
+        participant_id=participant.id if participant else None,
+        status=ConcernStatus(status),
+        votes=votes,
+        author_name=author_name,
+    )
     db.add(concern)
     db.commit()
     return concern
@@ -36,8 +51,10 @@ def add_vote(db: Session, concern: Concern, participant: Participant) -> None:
 
 def counts(db: Session) -> dict[str, int]:
     """Return how many rows each action table holds (to prove nothing changed)."""
-    result = {model.__tablename__: db.scalar(select(func.count()).select_from(model)) or 0
-              for model in (Action, ActionConcern, ActionUpdate, ActionAudit)}
+    result = {
+        model.__tablename__: db.scalar(select(func.count()).select_from(model)) or 0
+        for model in (Action, ActionConcern, ActionUpdate, ActionAudit)
+    }
     # End the read: on SQLite every transaction holds the write lock, which would stall the app.
     db.commit()
     return result

@@ -51,16 +51,29 @@ def world(db, factory) -> World:
     first = add_concern(db, meeting, "Speeding on Anlaby Road", votes=3)
     second = add_concern(db, meeting, "Speed bumps please", votes=1)
     foreign = add_concern(db, live_meeting(db, facilitator, "Another series"), "Not ours")
-    action = services.create_action(db, leader, meeting.series_id, {
-        "you_said": "Cars speed on Anlaby Road", "we_did": "We will run speed checks.", "owner": "Roads policing",
-        "concern_ids": [first.id], "private_notes": SECRET,
-    })
+    action = services.create_action(
+        db,
+        leader,
+        meeting.series_id,
+        {
+            "you_said": "Cars speed on Anlaby Road",
+            "we_did": "We will run speed checks.",
+            "owner": "Roads policing",
+            "concern_ids": [first.id],
+            "private_notes": SECRET,
+        },
+    )
     services.add_update(db, leader, action.id, {"text": "First checks done.", "progress": 30})
     db.commit()
-    return World(series_id=meeting.series_id, meeting=meeting, concern_ids=[first.id, second.id],
-                 foreign_concern_id=foreign.id, action_id=action.id,
-                 tokens={role: auth_services.issue_token(db, user, "tests") for role, user in users.items()},
-                 emails={role: user.email for role, user in users.items()})
+    return World(
+        series_id=meeting.series_id,
+        meeting=meeting,
+        concern_ids=[first.id, second.id],
+        foreign_concern_id=foreign.id,
+        action_id=action.id,
+        tokens={role: auth_services.issue_token(db, user, "tests") for role, user in users.items()},
+        emails={role: user.email for role, user in users.items()},
+    )
 
 
 def call(client, method: str, url: str, who: str, world: World, body: Any = None):
@@ -83,8 +96,13 @@ def endpoints(world: World) -> list[tuple[str, str, Any, bool, int]]:
     return [
         ("GET", f"/api/v1/series/{world.series_id}/actions", None, False, 200),
         ("GET", f"/api/v1/series/{world.series_id}/actions?include=private", None, True, 200),
-        ("POST", f"/api/v1/series/{world.series_id}/actions",
-         {"you_said": "Bins overflowing", "concern_ids": [world.concern_ids[1]]}, True, 201),
+        (
+            "POST",
+            f"/api/v1/series/{world.series_id}/actions",
+            {"you_said": "Bins overflowing", "concern_ids": [world.concern_ids[1]]},
+            True,
+            201,
+        ),
         ("GET", action, None, False, 200),
         ("GET", action + "?include=private", None, True, 200),
         ("PATCH", action, {"progress": 60}, True, 200),
@@ -114,8 +132,9 @@ def test_writes_by_cookie_need_same_origin(client, anon_client, world):
     login(client, world.emails["leader"])
     assert client.patch(f"/api/v1/actions/{world.action_id}", json={"owner": "Team B"}).status_code == 200
     login(anon_client, world.emails["leader"])
-    response = anon_client.patch(f"/api/v1/actions/{world.action_id}", json={"owner": "Team C"},
-                                 headers={"Origin": "https://evil.example"})
+    response = anon_client.patch(
+        f"/api/v1/actions/{world.action_id}", json={"owner": "Team C"}, headers={"Origin": "https://evil.example"}
+    )
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "csrf_failed"
     assert anon_client.get(f"/api/v1/actions/{world.action_id}").get_json()["owner"] == "Team B"
 
@@ -140,15 +159,19 @@ def test_deactivated_staff_cannot_write(client, db, world):
 
 def test_public_json_never_carries_private_notes(client, world):
     """The secret note is absent from every public answer and present only for staff who ask."""
-    public_urls = [f"/api/v1/series/{world.series_id}/actions", f"/api/v1/actions/{world.action_id}",
-                   f"/api/v1/meetings/{world.meeting.code}/report-back"]
+    public_urls = [
+        f"/api/v1/series/{world.series_id}/actions",
+        f"/api/v1/actions/{world.action_id}",
+        f"/api/v1/meetings/{world.meeting.code}/report-back",
+    ]
     for url in public_urls:
         response = client.get(url)
         assert response.status_code == 200
         assert SECRET not in response.get_data(as_text=True)
         assert "private_notes" not in response.get_data(as_text=True)
-    staff = client.get(f"/api/v1/series/{world.series_id}/actions?include=private",
-                       headers=bearer(world.tokens["leader"]))
+    staff = client.get(
+        f"/api/v1/series/{world.series_id}/actions?include=private", headers=bearer(world.tokens["leader"])
+    )
     assert staff.get_json()["actions"][0]["private_notes"] == SECRET
     plain_staff = client.get(f"/api/v1/actions/{world.action_id}", headers=bearer(world.tokens["admin"]))
     assert SECRET not in plain_staff.get_data(as_text=True)
@@ -159,8 +182,21 @@ def test_public_shape_matches_the_contract(client, world):
     actions = client.get(f"/api/v1/series/{world.series_id}/actions").get_json()["actions"]
     assert len(actions) == 1
     action = actions[0]
-    assert set(action) == {"id", "series_id", "you_said", "we_did", "owner", "status", "progress", "due_date",
-                           "concern_ids", "raised_at_meeting", "updates", "created_at", "updated_at"}
+    assert set(action) == {
+        "id",
+        "series_id",
+        "you_said",
+        "we_did",
+        "owner",
+        "status",
+        "progress",
+        "due_date",
+        "concern_ids",
+        "raised_at_meeting",
+        "updates",
+        "created_at",
+        "updated_at",
+    }
     assert action["concern_ids"] == [world.concern_ids[0]]
     assert action["raised_at_meeting"] == world.meeting.code
     assert action["progress"] == 30
@@ -170,9 +206,20 @@ def test_public_shape_matches_the_contract(client, world):
 
 def test_create_returns_201_with_the_action(client, world):
     """POST /series/{id}/actions creates and returns the action, linked to the given concerns."""
-    response = call(client, "POST", f"/api/v1/series/{world.series_id}/actions", "leader", world,
-                    {"you_said": "Both speeding concerns", "concern_ids": world.concern_ids, "status": "agreed",
-                     "due_date": "2026-09-30", "owner": "Roads policing"})
+    response = call(
+        client,
+        "POST",
+        f"/api/v1/series/{world.series_id}/actions",
+        "leader",
+        world,
+        {
+            "you_said": "Both speeding concerns",
+            "concern_ids": world.concern_ids,
+            "status": "agreed",
+            "due_date": "2026-09-30",
+            "owner": "Roads policing",
+        },
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert (body["status"], body["due_date"], body["concern_ids"]) == ("agreed", "2026-09-30", world.concern_ids)
@@ -182,8 +229,14 @@ def test_create_returns_201_with_the_action(client, world):
 
 def test_update_with_reason_can_close_an_action(client, world):
     """An update may move to not_taken_forward because its text is the reason; it is then public."""
-    response = call(client, "POST", f"/api/v1/actions/{world.action_id}/updates", "facilitator", world,
-                    {"text": "The road belongs to National Highways; we cannot act.", "status": "not_taken_forward"})
+    response = call(
+        client,
+        "POST",
+        f"/api/v1/actions/{world.action_id}/updates",
+        "facilitator",
+        world,
+        {"text": "The road belongs to National Highways; we cannot act.", "status": "not_taken_forward"},
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "not_taken_forward"
@@ -245,8 +298,14 @@ def test_bad_create_input_is_a_400_and_creates_nothing(client, db, world, body, 
 def test_foreign_concern_ids_are_named(client, db, world):
     """A concern from another series is refused by id, and nothing is created."""
     before = counts(db)
-    response = call(client, "POST", f"/api/v1/series/{world.series_id}/actions", "admin", world,
-                    {"you_said": "x", "concern_ids": [world.concern_ids[0], world.foreign_concern_id]})
+    response = call(
+        client,
+        "POST",
+        f"/api/v1/series/{world.series_id}/actions",
+        "admin",
+        world,
+        {"you_said": "x", "concern_ids": [world.concern_ids[0], world.foreign_concern_id]},
+    )
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["code"] == "foreign_concern" and str(world.foreign_concern_id) in error["message"]
@@ -254,9 +313,18 @@ def test_foreign_concern_ids_are_named(client, db, world):
 
 
 BAD_PATCH = [
-    {"progress": 150}, {"progress": "ten"}, {"due_date": "31/12/2026"}, {"status": "finished"},
-    {"status": "referred", "we_did": ""}, {"you_said": ""}, {"you_said": None}, {"concern_ids": [999999]},
-    {"concern_ids": [1, "2"]}, {"id": 5}, {"updates": []}, {"owner": 7},
+    {"progress": 150},
+    {"progress": "ten"},
+    {"due_date": "31/12/2026"},
+    {"status": "finished"},
+    {"status": "referred", "we_did": ""},
+    {"you_said": ""},
+    {"you_said": None},
+    {"concern_ids": [999999]},
+    {"concern_ids": [1, "2"]},
+    {"id": 5},
+    {"updates": []},
+    {"owner": 7},
 ]
 
 
@@ -282,9 +350,15 @@ def test_patch_clearing_the_reason_of_a_referred_action_is_refused(client, world
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "reason_required"
 
 
-BAD_UPDATE = [{}, {"text": ""}, {"text": "ok", "progress": 101}, {"text": "ok", "progress": 1.5},
-              {"text": "ok", "status": "cancelled"}, {"text": "ok", "created_at": "2020-01-01"},
-              {"text": ["a"]}]
+BAD_UPDATE = [
+    {},
+    {"text": ""},
+    {"text": "ok", "progress": 101},
+    {"text": "ok", "progress": 1.5},
+    {"text": "ok", "status": "cancelled"},
+    {"text": "ok", "created_at": "2020-01-01"},
+    {"text": ["a"]},
+]
 
 
 @pytest.mark.parametrize("body", BAD_UPDATE)
@@ -296,19 +370,26 @@ def test_bad_update_is_a_400_and_appends_nothing(client, db, world, body):
     assert counts(db) == before
 
 
-@pytest.mark.parametrize(("data", "content_type", "code"), [
-    ("{not json", "application/json", "malformed_json"),
-    ("[1, 2]", "application/json", "malformed_json"),
-    ("you_said=x", "application/x-www-form-urlencoded", "unsupported_content_type"),
-])
+@pytest.mark.parametrize(
+    ("data", "content_type", "code"),
+    [
+        ("{not json", "application/json", "malformed_json"),
+        ("[1, 2]", "application/json", "malformed_json"),
+        ("you_said=x", "application/x-www-form-urlencoded", "unsupported_content_type"),
+    ],
+)
 def test_malformed_bodies_are_400(client, db, world, data, content_type, code):
     """Malformed JSON, non-objects and other content types get a 400 JSON error on every write."""
     before = counts(db)
-    urls = [("POST", f"/api/v1/series/{world.series_id}/actions"), ("PATCH", f"/api/v1/actions/{world.action_id}"),
-            ("POST", f"/api/v1/actions/{world.action_id}/updates")]
+    urls = [
+        ("POST", f"/api/v1/series/{world.series_id}/actions"),
+        ("PATCH", f"/api/v1/actions/{world.action_id}"),
+        ("POST", f"/api/v1/actions/{world.action_id}/updates"),
+    ]
     for method, url in urls:
-        response = client.open(url, method=method, data=data, content_type=content_type,
-                               headers=bearer(world.tokens["leader"]))
+        response = client.open(
+            url, method=method, data=data, content_type=content_type, headers=bearer(world.tokens["leader"])
+        )
         assert response.status_code == 400, (url, response.get_data(as_text=True))
         assert response.get_json()["error"]["code"] == code
     assert counts(db) == before
@@ -324,8 +405,14 @@ def test_bad_list_queries_are_400(client, world, query):
 
 def test_list_filters_work_over_the_api(client, world):
     """Status and owner filters narrow the public list."""
-    call(client, "POST", f"/api/v1/series/{world.series_id}/actions", "leader", world,
-         {"you_said": "Other", "owner": "Youth team", "status": "agreed"})
+    call(
+        client,
+        "POST",
+        f"/api/v1/series/{world.series_id}/actions",
+        "leader",
+        world,
+        {"you_said": "Other", "owner": "Youth team", "status": "agreed"},
+    )
     base = f"/api/v1/series/{world.series_id}/actions"
     assert [a["owner"] for a in client.get(base + "?status=agreed").get_json()["actions"]] == ["Youth team"]
     assert [a["owner"] for a in client.get(base + "?owner=ROADS").get_json()["actions"]] == ["Roads policing"]
@@ -358,6 +445,18 @@ def test_openapi_describes_every_action_endpoint(app, client):
     ours = {**document, "paths": {path: document["paths"][path] for path in expected}}
     validate(ours)
     action_schema = document["components"]["schemas"]["Action"]
-    assert set(action_schema["required"]) == {"id", "series_id", "you_said", "we_did", "owner", "status",
-                                              "progress", "due_date", "concern_ids", "raised_at_meeting",
-                                              "updates", "created_at", "updated_at"}
+    assert set(action_schema["required"]) == {
+        "id",
+        "series_id",
+        "you_said",
+        "we_did",
+        "owner",
+        "status",
+        "progress",
+        "due_date",
+        "concern_ids",
+        "raised_at_meeting",
+        "updates",
+        "created_at",
+        "updated_at",
+    }

@@ -27,9 +27,15 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 def new_action(**values: object) -> Action:
     """Return an unsaved action with the defaults a service would give it."""
-    defaults: dict[str, object] = {"series_id": 1, "you_said": "Street lights are out on Hessle Road",
-                                   "we_did": "", "owner": "", "private_notes": "",
-                                   "status": ActionStatus.under_consideration, "progress": 0}
+    defaults: dict[str, object] = {
+        "series_id": 1,
+        "you_said": "Street lights are out on Hessle Road",
+        "we_did": "",
+        "owner": "",
+        "private_notes": "",
+        "status": ActionStatus.under_consideration,
+        "progress": 0,
+    }
     defaults.update(values)
     return Action(**defaults)
 
@@ -79,8 +85,7 @@ def test_reason_may_come_from_we_did_or_the_update_text():
     assert by_we_did.status is ActionStatus.referred
 
     by_update = new_action()
-    by_update.change_status(ActionStatus.not_taken_forward, reason="The budget was cut this year.",
-                            reason_field="text")
+    by_update.change_status(ActionStatus.not_taken_forward, reason="The budget was cut this year.", reason_field="text")
     assert by_update.status is ActionStatus.not_taken_forward
 
 
@@ -136,8 +141,7 @@ def test_moving_between_finished_statuses_restamps_finished_at(clock):
 def test_edit_checks_the_final_state_and_returns_real_changes():
     """Editing status and reason together works; clearing the only reason later does not."""
     action = new_action()
-    changes = action.edit({"status": ActionStatus.not_taken_forward, "we_did": "Out of our powers.",
-                           "owner": ""})
+    changes = action.edit({"status": ActionStatus.not_taken_forward, "we_did": "Out of our powers.", "owner": ""})
     assert {name for name, _old, _new in changes} == {"status", "we_did"}
     with pytest.raises(ValidationError) as raised:
         action.edit({"we_did": ""})
@@ -201,9 +205,13 @@ def test_database_refuses_progress_outside_bounds(db, factory):
     """The check constraint guards progress even when the model is bypassed."""
     series = factory.series()
     with pytest.raises(IntegrityError):
-        db.execute(text("INSERT INTO action (series_id, you_said, we_did, owner, status, progress, private_notes, "
-                        "created_at, updated_at) VALUES (:s, 'x', '', '', 'agreed', 150, '', :t, :t)"),
-                   {"s": series.id, "t": "2026-01-01 00:00:00"})
+        db.execute(
+            text(
+                "INSERT INTO action (series_id, you_said, we_did, owner, status, progress, private_notes, "
+                "created_at, updated_at) VALUES (:s, 'x', '', '', 'agreed', 150, '', :t, :t)"
+            ),
+            {"s": series.id, "t": "2026-01-01 00:00:00"},
+        )
         db.flush()
     db.rollback()
 
@@ -215,11 +223,14 @@ def test_database_refuses_linking_a_concern_twice(db, factory):
     action = new_action(series_id=meeting.series_id)
     db.add(action)
     db.commit()
-    db.execute(text("INSERT INTO action_concern (action_id, concern_id) VALUES (:a, :c)"),
-               {"a": action.id, "c": concern.id})
+    db.execute(
+        text("INSERT INTO action_concern (action_id, concern_id) VALUES (:a, :c)"), {"a": action.id, "c": concern.id}
+    )
     with pytest.raises(IntegrityError):
-        db.execute(text("INSERT INTO action_concern (action_id, concern_id) VALUES (:a, :c)"),
-                   {"a": action.id, "c": concern.id})
+        db.execute(
+            text("INSERT INTO action_concern (action_id, concern_id) VALUES (:a, :c)"),
+            {"a": action.id, "c": concern.id},
+        )
     db.rollback()
 
 

@@ -37,8 +37,12 @@ def stream_world(db, factory, leader):
         "pending": add_concern(db, meeting, "PENDING-TEXT not yet approved", status="pending"),
         "dismissed": add_concern(db, meeting, "DISMISSED-TEXT", status="dismissed"),
     }
-    action = services.create_action(db, Actor(user=leader), meeting.series_id,
-                                    {"you_said": "Long waits on 101", "concern_ids": [concerns["loose"].id]})
+    action = services.create_action(
+        db,
+        Actor(user=leader),
+        meeting.series_id,
+        {"you_said": "Long waits on 101", "concern_ids": [concerns["loose"].id]},
+    )
     db.commit()
     return meeting, concerns, action
 
@@ -49,6 +53,7 @@ def text_of(response) -> str:
 
 
 # --- leaders' stream --------------------------------------------------------------------------
+
 
 def test_lead_stream_shows_approved_concerns_by_topic_with_checkboxes(client, stream_world, leader):
     """Approved concerns appear under their topic with votes and a checkbox; hidden ones never appear."""
@@ -87,19 +92,31 @@ def test_pushing_two_concerns_into_one_action_without_javascript(client, db, str
     meeting, concerns, _action = stream_world
     login(client, leader.email)
     ids = [concerns["top"].id, concerns["youth"].id]
-    form = client.get(f"/staff/series/{meeting.series_id}/actions/new",
-                      query_string={"meeting": meeting.code, "next": f"/lead/{meeting.code}", "concern_ids": ids})
+    form = client.get(
+        f"/staff/series/{meeting.series_id}/actions/new",
+        query_string={"meeting": meeting.code, "next": f"/lead/{meeting.code}", "concern_ids": ids},
+    )
     html = text_of(form)
     assert form.status_code == 200
     prefilled = re.search(r'<textarea[^>]*name="you_said"[^>]*>([^<]*)</textarea>', html)
     expected = "Stop and search of &lt;b&gt;young&lt;/b&gt; men in town\nNowhere for teenagers"
     assert prefilled and expected in prefilled.group(1)
-    response = client.post(f"/staff/series/{meeting.series_id}/actions/new", data={
-        "csrf_token": csrf_from(html), "meeting": meeting.code, "next": f"/lead/{meeting.code}",
-        "concern_ids": [str(i) for i in ids], "you_said": "Young people feel targeted and have nowhere to go",
-        "we_did": "", "owner": "Neighbourhood team", "status": "agreed", "progress": "", "due_date": "2026-07-01",
-        "private_notes": SECRET,
-    })
+    response = client.post(
+        f"/staff/series/{meeting.series_id}/actions/new",
+        data={
+            "csrf_token": csrf_from(html),
+            "meeting": meeting.code,
+            "next": f"/lead/{meeting.code}",
+            "concern_ids": [str(i) for i in ids],
+            "you_said": "Young people feel targeted and have nowhere to go",
+            "we_did": "",
+            "owner": "Neighbourhood team",
+            "status": "agreed",
+            "progress": "",
+            "due_date": "2026-07-01",
+            "private_notes": SECRET,
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/lead/{meeting.code}")
     created = [a for a in services.public_actions(db, meeting.series_id) if a.owner == "Neighbourhood team"]
     assert len(created) == 1
@@ -115,23 +132,41 @@ def test_add_without_a_selection_goes_back_with_a_message(client, stream_world, 
     """Pressing the button with nothing ticked explains what to do."""
     meeting, _concerns, _action = stream_world
     login(client, leader.email)
-    response = client.get(f"/staff/series/{meeting.series_id}/actions/new",
-                          query_string={"meeting": meeting.code, "next": f"/lead/{meeting.code}"},
-                          follow_redirects=True)
+    response = client.get(
+        f"/staff/series/{meeting.series_id}/actions/new",
+        query_string={"meeting": meeting.code, "next": f"/lead/{meeting.code}"},
+        follow_redirects=True,
+    )
     assert "Select at least one concern" in text_of(response)
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"progress": "lots"}, "progress"), ({"progress": "140"}, "progress"), ({"due_date": "31/02/2026"}, "due_date"),
-    ({"status": "not_taken_forward"}, "we_did"), ({"you_said": ""}, "you_said"), ({"status": "bogus"}, "status"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"progress": "lots"}, "progress"),
+        ({"progress": "140"}, "progress"),
+        ({"due_date": "31/02/2026"}, "due_date"),
+        ({"status": "not_taken_forward"}, "we_did"),
+        ({"you_said": ""}, "you_said"),
+        ({"status": "bogus"}, "status"),
+    ],
+)
 def test_create_form_errors_show_a_summary_and_save_nothing(client, db, stream_world, leader, changes, field):
     """Bad input re-shows the form with an error summary linking to the field; nothing is saved."""
     meeting, _concerns, _action = stream_world
     login(client, leader.email)
     url = f"/staff/series/{meeting.series_id}/actions/new"
-    data = {"csrf_token": csrf_from(text_of(client.get(url))), "you_said": "Something", "we_did": "", "owner": "",
-            "status": "under_consideration", "progress": "", "due_date": "", "private_notes": "", **changes}
+    data = {
+        "csrf_token": csrf_from(text_of(client.get(url))),
+        "you_said": "Something",
+        "we_did": "",
+        "owner": "",
+        "status": "under_consideration",
+        "progress": "",
+        "due_date": "",
+        "private_notes": "",
+        **changes,
+    }
     before = counts(db)
     response = client.post(url, data=data)
     html = text_of(response)
@@ -146,22 +181,33 @@ def test_forms_without_csrf_are_refused(client, db, stream_world, leader):
     meeting, _concerns, action = stream_world
     login(client, leader.email)
     before = counts(db)
-    for url, data in [(f"/staff/series/{meeting.series_id}/actions/new", {"you_said": "x"}),
-                      (f"/staff/actions/{action.id}/edit", {"you_said": "x"}),
-                      (f"/staff/actions/{action.id}/updates", {"update_text": "x"})]:
+    for url, data in [
+        (f"/staff/series/{meeting.series_id}/actions/new", {"you_said": "x"}),
+        (f"/staff/actions/{action.id}/edit", {"you_said": "x"}),
+        (f"/staff/actions/{action.id}/updates", {"update_text": "x"}),
+    ]:
         assert client.post(url, data=data).status_code == 403
     assert counts(db) == before
 
 
 # --- staff list and action page ---------------------------------------------------------------
 
+
 def test_staff_list_filters_with_a_get_form(client, db, stream_world, leader):
     """The list filters by status, topic, owner and overdue; a bad filter shows an error summary."""
     meeting, concerns, action = stream_world
     roads = meeting.series.topics[0]
-    overdue = services.create_action(db, Actor(user=leader), meeting.series_id, {
-        "you_said": "Overdue thing", "due_date": "2020-01-01", "owner": "Inspector Khan",
-        "concern_ids": [concerns["top"].id]})
+    overdue = services.create_action(
+        db,
+        Actor(user=leader),
+        meeting.series_id,
+        {
+            "you_said": "Overdue thing",
+            "due_date": "2020-01-01",
+            "owner": "Inspector Khan",
+            "concern_ids": [concerns["top"].id],
+        },
+    )
     db.commit()
     login(client, leader.email)
     url = f"/staff/series/{meeting.series_id}/actions"
@@ -182,8 +228,11 @@ def test_staff_list_filters_with_a_get_form(client, db, stream_world, leader):
 def test_staff_pages_need_login(client, stream_world):
     """The list, the action page and the create form send visitors to log in."""
     meeting, _concerns, action = stream_world
-    for url in (f"/staff/series/{meeting.series_id}/actions", f"/staff/actions/{action.id}",
-                f"/staff/series/{meeting.series_id}/actions/new"):
+    for url in (
+        f"/staff/series/{meeting.series_id}/actions",
+        f"/staff/actions/{action.id}",
+        f"/staff/series/{meeting.series_id}/actions/new",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -197,37 +246,74 @@ def test_action_page_edit_update_and_timeline(client, db, stream_world, leader):
     assert "Add a public update" in html and "Edit the action" in html and "Change history" in html
     token = csrf_from(html)
 
-    edit = client.post(f"/staff/actions/{action.id}/edit", data={
-        "csrf_token": token, "you_said": "Long waits on 101", "we_did": "We are adding call handlers.",
-        "owner": "Contact centre", "status": "in_progress", "progress": "20", "due_date": "",
-        "private_notes": SECRET, "concerns_shown": "1", "concern_ids": [str(concerns["loose"].id)]})
+    edit = client.post(
+        f"/staff/actions/{action.id}/edit",
+        data={
+            "csrf_token": token,
+            "you_said": "Long waits on 101",
+            "we_did": "We are adding call handlers.",
+            "owner": "Contact centre",
+            "status": "in_progress",
+            "progress": "20",
+            "due_date": "",
+            "private_notes": SECRET,
+            "concerns_shown": "1",
+            "concern_ids": [str(concerns["loose"].id)],
+        },
+    )
     assert edit.status_code == 302
-    first = client.post(f"/staff/actions/{action.id}/updates", data={
-        "csrf_token": token, "update_text": "Five new call handlers trained.", "update_status": "",
-        "update_progress": "60"})
+    first = client.post(
+        f"/staff/actions/{action.id}/updates",
+        data={
+            "csrf_token": token,
+            "update_text": "Five new call handlers trained.",
+            "update_status": "",
+            "update_progress": "60",
+        },
+    )
     assert first.status_code == 302
-    second = client.post(f"/staff/actions/{action.id}/updates", data={
-        "csrf_token": token, "update_text": "Average wait now under 5 minutes.", "update_status": "completed",
-        "update_progress": ""})
+    second = client.post(
+        f"/staff/actions/{action.id}/updates",
+        data={
+            "csrf_token": token,
+            "update_text": "Average wait now under 5 minutes.",
+            "update_status": "completed",
+            "update_progress": "",
+        },
+    )
     assert second.status_code == 302
 
     html = text_of(client.get(page_url))
     assert html.index("Average wait now under 5 minutes.") < html.index("Five new call handlers trained.")
-    history = html[html.index("Change history"):]
+    history = html[html.index("Change history") :]
     for label in ("Owner", "We will / we did", "Status", "Progress", "Private notes"):
         assert f"<td>{label}</td>" in history
     assert "Contact centre" in history and "In progress" in history and "Completed" in history
     assert SECRET in html  # staff see their notes on the staff page
 
-    bad = client.post(f"/staff/actions/{action.id}/updates", data={
-        "csrf_token": token, "update_text": "", "update_status": "", "update_progress": "500"})
+    bad = client.post(
+        f"/staff/actions/{action.id}/updates",
+        data={"csrf_token": token, "update_text": "", "update_status": "", "update_progress": "500"},
+    )
     assert bad.status_code == 400 and 'href="#update_text"' in text_of(bad)
-    bad_progress = client.post(f"/staff/actions/{action.id}/updates", data={
-        "csrf_token": token, "update_text": "ok", "update_status": "", "update_progress": "500"})
+    bad_progress = client.post(
+        f"/staff/actions/{action.id}/updates",
+        data={"csrf_token": token, "update_text": "ok", "update_status": "", "update_progress": "500"},
+    )
     assert bad_progress.status_code == 400 and 'href="#update_progress"' in text_of(bad_progress)
-    bad_edit = client.post(f"/staff/actions/{action.id}/edit", data={
-        "csrf_token": token, "you_said": "x", "we_did": "", "owner": "", "status": "referred", "progress": "100",
-        "due_date": "", "private_notes": ""})
+    bad_edit = client.post(
+        f"/staff/actions/{action.id}/edit",
+        data={
+            "csrf_token": token,
+            "you_said": "x",
+            "we_did": "",
+            "owner": "",
+            "status": "referred",
+            "progress": "100",
+            "due_date": "",
+            "private_notes": "",
+        },
+    )
     assert bad_edit.status_code == 400 and 'href="#we_did"' in text_of(bad_edit)
     db.expire_all()
     stored = services.get_action(db, action.id)
@@ -240,9 +326,20 @@ def test_unticking_a_linked_concern_unlinks_it(client, db, stream_world, leader)
     _meeting, _concerns, action = stream_world
     login(client, leader.email)
     token = csrf_from(text_of(client.get(f"/staff/actions/{action.id}")))
-    response = client.post(f"/staff/actions/{action.id}/edit", data={
-        "csrf_token": token, "you_said": "Long waits on 101", "we_did": "", "owner": "",
-        "status": "under_consideration", "progress": "0", "due_date": "", "private_notes": "", "concerns_shown": "1"})
+    response = client.post(
+        f"/staff/actions/{action.id}/edit",
+        data={
+            "csrf_token": token,
+            "you_said": "Long waits on 101",
+            "we_did": "",
+            "owner": "",
+            "status": "under_consideration",
+            "progress": "0",
+            "due_date": "",
+            "private_notes": "",
+            "concerns_shown": "1",
+        },
+    )
     assert response.status_code == 302
     db.expire_all()
     assert services.get_action(db, action.id).concerns == []
@@ -259,6 +356,7 @@ def test_staff_pages_link_the_action_list_and_the_stream(client, factory, stream
 
 # --- the public page --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def public_world(db, factory, leader):
     """A series with two topics and actions in several states, with private notes and named authors."""
@@ -267,18 +365,35 @@ def public_world(db, factory, leader):
     named = add_concern(db, meeting, "Racing cars at night", topic=roads, author_name="Zebedee Quartermain")
     youth_concern = add_concern(db, meeting, "Youth club shut", topic=youth)
     actor = Actor(user=leader)
-    racing = services.create_action(db, actor, meeting.series_id, {
-        "you_said": "Cars race on the ring road at night", "we_did": "Average speed cameras requested.",
-        "owner": "Roads policing unit", "status": "in_progress", "progress": 40, "due_date": "2026-08-31",
-        "concern_ids": [named.id], "private_notes": SECRET})
+    racing = services.create_action(
+        db,
+        actor,
+        meeting.series_id,
+        {
+            "you_said": "Cars race on the ring road at night",
+            "we_did": "Average speed cameras requested.",
+            "owner": "Roads policing unit",
+            "status": "in_progress",
+            "progress": 40,
+            "due_date": "2026-08-31",
+            "concern_ids": [named.id],
+            "private_notes": SECRET,
+        },
+    )
     services.add_update(db, actor, racing.id, {"text": "OLDER-UPDATE: survey done."})
     services.add_update(db, actor, racing.id, {"text": "NEWER-UPDATE: cameras ordered.", "progress": 55})
-    club = services.create_action(db, actor, meeting.series_id, {
-        "you_said": "Young people have nowhere to go", "concern_ids": [youth_concern.id]})
-    services.add_update(db, actor, club.id, {"text": "The council will not reopen it; we fund a mobile youth bus.",
-                                             "status": "not_taken_forward"})
-    services.create_action(db, actor, meeting.series_id, {"you_said": "Untopical action", "status": "completed",
-                                                          "private_notes": SECRET})
+    club = services.create_action(
+        db, actor, meeting.series_id, {"you_said": "Young people have nowhere to go", "concern_ids": [youth_concern.id]}
+    )
+    services.add_update(
+        db,
+        actor,
+        club.id,
+        {"text": "The council will not reopen it; we fund a mobile youth bus.", "status": "not_taken_forward"},
+    )
+    services.create_action(
+        db, actor, meeting.series_id, {"you_said": "Untopical action", "status": "completed", "private_notes": SECRET}
+    )
     db.commit()
     return meeting, racing, club
 
@@ -311,7 +426,7 @@ def test_public_page_never_shows_private_notes_or_participant_data(anon_client, 
     login(client, leader.email)
     as_staff = text_of(client.get(f"/series/{meeting.series_id}/actions"))
     for html in (anonymous, as_staff):
-        content = html[html.index('<main id="main"'):]
+        content = html[html.index('<main id="main"') :]
         assert SECRET not in html
         assert "Zebedee" not in html and "Quartermain" not in html
         assert "Racing cars at night" not in html
@@ -320,10 +435,10 @@ def test_public_page_never_shows_private_notes_or_participant_data(anon_client, 
 
 def test_public_page_is_printable_and_404s_for_unknown_series(anon_client, app):
     """The stylesheet carries print rules for the cards; an unknown series is a 404 page."""
-    css = (app.static_folder + "/css/app.css")
+    css = app.static_folder + "/css/app.css"
     with open(css, encoding="utf-8") as handle:
         stylesheet = handle.read()
-    section = stylesheet[stylesheet.index("You Said, We Did: actions"):]
+    section = stylesheet[stylesheet.index("You Said, We Did: actions") :]
     assert "@media print" in section and ".action-card" in section.split("@media print")[1]
     assert anon_client.get("/series/987654/actions").status_code == 404
 
@@ -335,6 +450,7 @@ def test_public_page_with_no_actions_says_so(anon_client, factory):
 
 
 # --- partials the attendee page and projector include ----------------------------------------
+
 
 def test_report_back_partials_render_the_selected_actions(app, db, public_world):
     """The attendee list and the projector slide show You said / We did / status, never notes."""
@@ -362,11 +478,20 @@ def test_follow_ups_partial_and_the_attendee_page_close_the_loop(app, client, db
     mine = add_concern(db, first, "Burglaries on Newland Avenue", participant=participant)
     voted = add_concern(db, first, "Parking outside the school")
     add_vote(db, voted, participant)
-    services.create_action(db, Actor(user=leader), series.id, {
-        "you_said": "Burglaries", "we_did": "Extra patrols every evening.", "status": "in_progress",
-        "progress": 50, "concern_ids": [mine.id], "private_notes": SECRET})
-    services.create_action(db, Actor(user=leader), series.id, {"you_said": "School parking",
-                                                               "concern_ids": [voted.id]})
+    services.create_action(
+        db,
+        Actor(user=leader),
+        series.id,
+        {
+            "you_said": "Burglaries",
+            "we_did": "Extra patrols every evening.",
+            "status": "in_progress",
+            "progress": 50,
+            "concern_ids": [mine.id],
+            "private_notes": SECRET,
+        },
+    )
+    services.create_action(db, Actor(user=leader), series.id, {"you_said": "School parking", "concern_ids": [voted.id]})
     meeting_services.update_meeting(db, Actor(user=factory.user(Role.facilitator)), first.code, {"status": "closed"})
     second = factory.meeting(series, title="Winter meeting", status="live")
     second_participant, _ = meeting_services.join(db, second, token)

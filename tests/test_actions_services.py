@@ -37,17 +37,26 @@ def go_live(db, factory, meeting: Meeting) -> Meeting:
 
 # --- create -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", [Role.admin, Role.facilitator, Role.leader])
 def test_every_staff_role_creates_an_action_answering_concerns(db, factory, role):
     """Admins, facilitators and leaders create actions linked to concerns of the series' meetings."""
     meeting = factory.meeting(status="live")
     first = add_concern(db, meeting, "More patrols near the park")
     second = add_concern(db, meeting, "Youth club closed, nowhere to go")
-    action = services.create_action(db, factory.actor(role), meeting.series_id, {
-        "you_said": "Young people have nowhere safe to go", "owner": "Neighbourhood team",
-        "status": "agreed", "due_date": "2026-06-30", "concern_ids": [second.id, first.id],
-        "private_notes": "Ask the council about the youth club lease.",
-    })
+    action = services.create_action(
+        db,
+        factory.actor(role),
+        meeting.series_id,
+        {
+            "you_said": "Young people have nowhere safe to go",
+            "owner": "Neighbourhood team",
+            "status": "agreed",
+            "due_date": "2026-06-30",
+            "concern_ids": [second.id, first.id],
+            "private_notes": "Ask the council about the youth club lease.",
+        },
+    )
     assert action.status is ActionStatus.agreed and action.progress == 0
     assert action.due_date == date(2026, 6, 30)
     assert sorted(c.id for c in action.concerns) == [first.id, second.id]
@@ -67,8 +76,21 @@ def test_action_shape_is_exactly_the_documented_one(db, factory, leader):
     services.add_update(db, leader, action.id, {"text": "First"})
     services.add_update(db, leader, action.id, {"text": "Second", "progress": 20})
     shape = action_to_dict(services.get_action(db, action.id))
-    assert list(shape) == ["id", "series_id", "you_said", "we_did", "owner", "status", "progress", "due_date",
-                           "concern_ids", "raised_at_meeting", "updates", "created_at", "updated_at"]
+    assert list(shape) == [
+        "id",
+        "series_id",
+        "you_said",
+        "we_did",
+        "owner",
+        "status",
+        "progress",
+        "due_date",
+        "concern_ids",
+        "raised_at_meeting",
+        "updates",
+        "created_at",
+        "updated_at",
+    ]
     assert [u["text"] for u in shape["updates"]] == ["Second", "First"]
     assert list(shape["updates"][0]) == ["id", "text", "status", "progress", "created_at"]
     assert shape["raised_at_meeting"] is None and shape["due_date"] is None
@@ -121,8 +143,9 @@ def test_raised_at_meeting_may_be_named_but_only_within_the_series(db, factory, 
     """raised_at_meeting takes a code of the same series' meeting, in any letter case."""
     meeting = factory.meeting(status="live")
     other = factory.meeting(factory.series(title="Elsewhere"))
-    action = services.create_action(db, leader, meeting.series_id,
-                                    {"you_said": "x", "raised_at_meeting": meeting.code.lower()})
+    action = services.create_action(
+        db, leader, meeting.series_id, {"you_said": "x", "raised_at_meeting": meeting.code.lower()}
+    )
     assert action.raised_at_meeting_id == meeting.id
     with pytest.raises(ValidationError):
         services.create_action(db, leader, meeting.series_id, {"you_said": "y", "raised_at_meeting": other.code})
@@ -130,20 +153,32 @@ def test_raised_at_meeting_may_be_named_but_only_within_the_series(db, factory, 
 
 # --- update and add_update --------------------------------------------------------------------
 
+
 def test_update_keeps_an_audit_trail_of_real_changes(db, factory, leader):
     """Every changed field gets one audit entry (who, old, new); unchanged fields get none."""
     meeting = factory.meeting(status="live")
     concern = add_concern(db, meeting, "Drug dealing by the shops")
     action = services.create_action(db, leader, meeting.series_id, {"you_said": "Dealing", "owner": "PC Smith"})
     facilitator = factory.actor(Role.facilitator)
-    services.update_action(db, facilitator, action.id, {
-        "owner": "PC Smith", "status": "in_progress", "progress": 25, "due_date": "2026-05-01",
-        "concern_ids": [concern.id], "private_notes": "Intel ref 42",
-    })
+    services.update_action(
+        db,
+        facilitator,
+        action.id,
+        {
+            "owner": "PC Smith",
+            "status": "in_progress",
+            "progress": 25,
+            "due_date": "2026-05-01",
+            "concern_ids": [concern.id],
+            "private_notes": "Intel ref 42",
+        },
+    )
     audits = services.audit_trail(db, facilitator, services.get_action(db, action.id))
     assert {a.field: (a.old, a.new) for a in audits} == {
-        "status": ("under_consideration", "in_progress"), "progress": ("0", "25"),
-        "due_date": (None, "2026-05-01"), "concern_ids": (None, str(concern.id)),
+        "status": ("under_consideration", "in_progress"),
+        "progress": ("0", "25"),
+        "due_date": (None, "2026-05-01"),
+        "concern_ids": (None, str(concern.id)),
         "private_notes": ("", "Intel ref 42"),
     }
     assert {a.user_id for a in audits} == {facilitator.user.id}
@@ -180,10 +215,18 @@ def test_add_update_appends_and_moves_status_and_progress(db, factory, leader, c
     assert fields == {"status", "progress"}
 
 
-@pytest.mark.parametrize("payload", [
-    {"text": ""}, {"text": "   "}, {"text": "ok", "progress": 150}, {"text": "ok", "progress": "10"},
-    {"text": "ok", "status": "done"}, {"text": "ok", "author": 3}, {"status": "completed"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"text": ""},
+        {"text": "   "},
+        {"text": "ok", "progress": 150},
+        {"text": "ok", "progress": "10"},
+        {"text": "ok", "status": "done"},
+        {"text": "ok", "author": 3},
+        {"status": "completed"},
+    ],
+)
 def test_add_update_bad_input_appends_nothing(db, factory, leader, payload):
     """Missing text, bad progress, unknown status or fields: refused, nothing appended."""
     series = factory.series()
@@ -204,6 +247,7 @@ def test_services_offer_no_way_to_edit_or_delete_an_update():
 
 # --- lists and filters -----------------------------------------------------------------------
 
+
 def test_filters_by_status_topic_owner_and_overdue(db, factory, leader):
     """Each filter narrows the staff list; topic works through the linked concerns' topics."""
     meeting = factory.meeting(status="live")
@@ -211,13 +255,30 @@ def test_filters_by_status_topic_owner_and_overdue(db, factory, leader):
     c_stop = add_concern(db, meeting, "Stop and search feels targeted", topic=stop_search)
     c_youth = add_concern(db, meeting, "Youth club", topic=youth)
     today = date(2026, 3, 1)
-    a = services.create_action(db, leader, meeting.series_id, {
-        "you_said": "A", "owner": "Inspector 100% Jones", "concern_ids": [c_stop.id], "due_date": "2026-02-01"})
-    b = services.create_action(db, leader, meeting.series_id, {
-        "you_said": "B", "owner": "Youth team", "concern_ids": [c_youth.id], "status": "completed",
-        "due_date": "2026-02-01"})
-    c = services.create_action(db, leader, meeting.series_id, {
-        "you_said": "C", "owner": "youth TEAM east", "due_date": "2026-04-01", "status": "agreed"})
+    a = services.create_action(
+        db,
+        leader,
+        meeting.series_id,
+        {"you_said": "A", "owner": "Inspector 100% Jones", "concern_ids": [c_stop.id], "due_date": "2026-02-01"},
+    )
+    b = services.create_action(
+        db,
+        leader,
+        meeting.series_id,
+        {
+            "you_said": "B",
+            "owner": "Youth team",
+            "concern_ids": [c_youth.id],
+            "status": "completed",
+            "due_date": "2026-02-01",
+        },
+    )
+    c = services.create_action(
+        db,
+        leader,
+        meeting.series_id,
+        {"you_said": "C", "owner": "youth TEAM east", "due_date": "2026-04-01", "status": "agreed"},
+    )
 
     def ids(**args: str) -> list[int]:
         filters = services.parse_filters(meeting.series, args)
@@ -258,16 +319,21 @@ def test_group_by_topic_follows_the_main_topic_in_series_order(db, factory, lead
     y1 = add_concern(db, meeting, "y1", topic=youth)
     y2 = add_concern(db, meeting, "y2", topic=youth)
     s1 = add_concern(db, meeting, "s1", topic=stop_search)
-    mostly_youth = services.create_action(db, leader, meeting.series_id,
-                                          {"you_said": "m", "concern_ids": [y1.id, y2.id, s1.id]})
+    mostly_youth = services.create_action(
+        db, leader, meeting.series_id, {"you_said": "m", "concern_ids": [y1.id, y2.id, s1.id]}
+    )
     search = services.create_action(db, leader, meeting.series_id, {"you_said": "s", "concern_ids": [s1.id]})
     none = services.create_action(db, leader, meeting.series_id, {"you_said": "n"})
     groups = services.group_by_topic(meeting.series, services.public_actions(db, meeting.series_id))
     assert [(t.name if t else None, [a.id for a in acts]) for t, acts in groups] == [
-        ("Stop and search", [search.id]), ("Youth", [mostly_youth.id]), (None, [none.id])]
+        ("Stop and search", [search.id]),
+        ("Youth", [mostly_youth.id]),
+        (None, [none.id]),
+    ]
 
 
 # --- report-back across three meetings --------------------------------------------------------
+
 
 def test_report_back_selection_across_three_meetings(db, factory, leader, clock):
     """Each meeting reports every unfinished action and those finished since the previous meeting went live."""
@@ -300,9 +366,15 @@ def test_report_back_selection_across_three_meetings(db, factory, leader, clock)
     go_live(db, factory, m2)
     report_2 = [a.you_said for a in services.report_back(db, m2)]
     # Finished after meeting 1 went live, then unfinished ones; ordered completed → … → not taken forward.
-    assert report_2 == ["done before 2", "completed then reopened", "in progress throughout",
-                        "agreed, never finished", "done between 2 and 3", "referred between 2 and 3",
-                        "dropped before 2"]
+    assert report_2 == [
+        "done before 2",
+        "completed then reopened",
+        "in progress throughout",
+        "agreed, never finished",
+        "done between 2 and 3",
+        "referred between 2 and 3",
+        "dropped before 2",
+    ]
 
     clock.advance(days=10)
     services.add_update(db, leader, done_mid, {"text": "Finished.", "status": "completed"})
@@ -312,9 +384,13 @@ def test_report_back_selection_across_three_meetings(db, factory, leader, clock)
     clock.advance(days=20)
     go_live(db, factory, m3)
     report_3 = services.report_back(db, m3)
-    assert [a.you_said for a in report_3] == ["done between 2 and 3", "in progress throughout",
-                                              "completed then reopened", "agreed, never finished",
-                                              "referred between 2 and 3"]
+    assert [a.you_said for a in report_3] == [
+        "done between 2 and 3",
+        "in progress throughout",
+        "completed then reopened",
+        "agreed, never finished",
+        "referred between 2 and 3",
+    ]
     assert not {done_early, dropped_early} & {a.id for a in report_3}
 
     # A draft meeting that has not gone live yet measures "since" from the latest live one (meeting 3).
@@ -328,6 +404,7 @@ def test_report_back_selection_across_three_meetings(db, factory, leader, clock)
 
 
 # --- closing the loop -------------------------------------------------------------------------
+
 
 def test_follow_ups_show_a_returning_device_what_happened_to_its_concerns(db, factory, leader, clock):
     """Concerns this device raised or voted for at earlier meetings, linked to actions, with their state."""
@@ -347,9 +424,18 @@ def test_follow_ups_show_a_returning_device_what_happened_to_its_concerns(db, fa
     me_elsewhere, _ = meetings.join(db, elsewhere, token)
     other_series_concern = add_concern(db, elsewhere, "Other series", participant=me_elsewhere)
 
-    speed = services.create_action(db, leader, series.id, {"you_said": "Speeding", "concern_ids": [raised.id],
-                                                           "status": "in_progress", "progress": 40,
-                                                           "private_notes": "SECRET-NOTE"})
+    speed = services.create_action(
+        db,
+        leader,
+        series.id,
+        {
+            "you_said": "Speeding",
+            "concern_ids": [raised.id],
+            "status": "in_progress",
+            "progress": 40,
+            "private_notes": "SECRET-NOTE",
+        },
+    )
     services.create_action(db, leader, series.id, {"you_said": "Parking", "concern_ids": [theirs.id, ignored.id]})
     services.create_action(db, leader, elsewhere.series_id, {"you_said": "x", "concern_ids": [other_series_concern.id]})
 
@@ -359,7 +445,9 @@ def test_follow_ups_show_a_returning_device_what_happened_to_its_concerns(db, fa
 
     follow_ups = services.follow_ups_for_device(db, me_now)
     assert [(f.concern.text, f.raised, f.voted) for f in follow_ups] == [
-        ("Speeding outside the school", True, False), ("Parking on pavements", False, True)]
+        ("Speeding outside the school", True, False),
+        ("Parking on pavements", False, True),
+    ]
     assert [a.id for a in follow_ups[0].actions] == [speed.id]
     assert unlinked.id not in {f.concern.id for f in follow_ups}
 
@@ -376,6 +464,7 @@ def test_follow_ups_show_a_returning_device_what_happened_to_its_concerns(db, fa
 
 # --- leaders' stream --------------------------------------------------------------------------
 
+
 def test_lead_stream_groups_visible_concerns_by_topic_with_links(db, factory, leader):
     """Only approved and answered concerns, by topic (most votes first), with the actions already answering them."""
     meeting = factory.meeting(status="live")
@@ -388,7 +477,10 @@ def test_lead_stream_groups_visible_concerns_by_topic_with_links(db, factory, le
     action = services.create_action(db, leader, meeting.series_id, {"you_said": "x", "concern_ids": [high.id]})
     stream = services.lead_stream(db, leader, meeting)
     assert [(t.name if t else None, [c.text for c in cs]) for t, cs in stream.groups] == [
-        ("Stop and search", []), ("Youth", ["high", "low"]), (None, ["answered"])]
+        ("Stop and search", []),
+        ("Youth", ["high", "low"]),
+        (None, ["answered"]),
+    ]
     assert [a.id for a in stream.linked[high.id]] == [action.id]
     assert low.id not in stream.linked and answered.id not in stream.linked
     assert stream.concern_count == 3

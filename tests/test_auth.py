@@ -1,5 +1,7 @@
-"""Staff accounts: the login form, the first admin's forced password change, slowing down
-wrong passwords, API tokens, duplicate e-mails, logout CSRF and redirects that stay on the site."""
+"""Staff accounts: login form, first admin, slowing wrong passwords, API tokens, duplicates, logout CSRF.
+
+Also: redirects after login stay on the site, and cookie-authenticated API writes must be same-origin.
+"""
 
 from __future__ import annotations
 

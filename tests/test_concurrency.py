@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ysdw_live.concerns.models import Concern, Vote
+from tests.conftest import bearer, token_for
+from ysdw_live.auth.models import Role
+from ysdw_live.concerns.models import Concern, ModerationEntry, Vote
 from ysdw_live.meetings.models import Meeting
 
 API = "/api/v1"
@@ -108,3 +110,27 @@ def test_simultaneous_concerns_get_distinct_numbers(app, db, factory):
     assert sorted(r.get_json()["number"] for r in responses) == list(range(1, 21))
     db.expire_all()
     assert sorted(db.scalars(select(Concern.number).where(Concern.meeting_id == meeting.id))) == list(range(1, 21))
+
+
+def test_votes_and_moderation_at_once_neither_deadlock_nor_lose_anything(app, db, factory):
+    """Thirty votes racing ten moderation edits of the same concern all succeed; every vote and edit is kept."""
+    meeting = factory.meeting(status="live", moderation=False)
+    tokens = join_tokens(app, meeting, 30)
+    concern_id = visible_concern(app, meeting, tokens[0])
+    staff = bearer(token_for(app.test_client(), factory.user(Role.facilitator).email))
+    db.rollback()
+
+    def voter(token: str) -> Callable[[Any], Any]:
+        """Return the call that votes as ``token``."""
+        return lambda client: client.put(f"{API}/concerns/{concern_id}/vote", headers={"X-Participant-Token": token})
+
+    def editor(n: int) -> Callable[[Any], Any]:
+        """Return the call that edits the concern's text (and flips its highlight)."""
+        return lambda client: client.patch(f"{API}/concerns/{concern_id}", headers=staff,
+                                           json={"text": f"Edit {n}", "highlighted": n % 2 == 0})
+
+    responses = in_parallel(app, [voter(token) for token in tokens] + [editor(n) for n in range(10)])
+    assert [r.status_code for r in responses] == [200] * 40, [r.get_json() for r in responses if r.status_code != 200]
+    assert stored_votes(db, concern_id) == (30, 30)
+    assert db.scalar(select(func.count(ModerationEntry.id))) == 10
+    db.rollback()

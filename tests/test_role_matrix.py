@@ -52,6 +52,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("POST", "/api/v1/meetings/<code>/participants"),
     ("GET", "/api/v1/meetings/<code>/qr.svg"),
     ("GET", "/api/v1/meetings/<code>/qr.png"),
+    ("GET", "/favicon.ico"),
+    ("GET", "/present/<code>"),  # the projector shows only what attendees may see
 })
 
 
@@ -60,33 +62,33 @@ def _statuses(anonymous: int, participant: int, leader: int, facilitator: int, a
     return dict(zip(ROLES, (anonymous, participant, leader, facilitator, admin), strict=True))
 
 
-def ALL_STAFF(ok: int) -> dict[str, int]:  # noqa: N802  (reads like a constant in the table)
+def ALL_STAFF(ok: int) -> dict[str, int]:
     """Any logged-in staff member; API callers without a staff login get 401."""
     return _statuses(401, 401, ok, ok, ok)
 
 
-def MANAGERS(ok: int) -> dict[str, int]:  # noqa: N802
+def MANAGERS(ok: int) -> dict[str, int]:
     """Admins and facilitators; leaders get 403."""
     return _statuses(401, 401, 403, ok, ok)
 
 
-def STAFF_AND_LEADERS(ok: int) -> dict[str, int]:  # noqa: N802
+def STAFF_AND_LEADERS(ok: int) -> dict[str, int]:
     """Same as ALL_STAFF; named for rows where leaders are meant to be included."""
     return ALL_STAFF(ok)
 
 
-def PARTICIPANTS(ok: int, *, anonymous: int = 401, staff: int | None = None) -> dict[str, int]:  # noqa: N802
+def PARTICIPANTS(ok: int, *, anonymous: int = 401, staff: int | None = None) -> dict[str, int]:
     """A participant of the meeting; staff get ``staff`` (the same as participants by default)."""
     staff_status = ok if staff is None else staff
     return _statuses(anonymous, ok, staff_status, staff_status, staff_status)
 
 
-def PAGE_ALL_STAFF(ok: int) -> dict[str, int]:  # noqa: N802
+def PAGE_ALL_STAFF(ok: int) -> dict[str, int]:
     """A staff page any staff member may use; others are sent to log in."""
     return _statuses(302, 302, ok, ok, ok)
 
 
-def PAGE_MANAGERS(ok: int) -> dict[str, int]:  # noqa: N802
+def PAGE_MANAGERS(ok: int) -> dict[str, int]:
     """A staff page for admins and facilitators; leaders get 403, others are sent to log in."""
     return _statuses(302, 302, 403, ok, ok)
 
@@ -100,6 +102,28 @@ class World:
     db: Any
 
 
+def _an_action(world: World) -> dict[str, Any]:
+    """Create an action in the world's series, for rows whose URL names one."""
+    from ysdw_live.actions import services as actions
+
+    action = actions.create_action(world.db, world.factory.actor(Role.leader), world.ids["series_id"],
+                                   {"you_said": "Street lights are out on Mill Road"})
+    return {"action_id": action.id}
+
+
+def _a_concern(world: World) -> dict[str, Any]:
+    """Raise and approve a concern in the live meeting, for rows whose URL names one (leaves an undo step)."""
+    from ysdw_live.actors import Actor
+    from ysdw_live.concerns import services as concerns
+    from ysdw_live.meetings import services as meetings
+
+    meeting = meetings.get_meeting(world.db, world.ids["code"])
+    participant, _token = meetings.join(world.db, meeting, None)
+    concern = concerns.submit_concern(world.db, Actor(participant=participant), meeting, text="Speeding on Hall Road")
+    concerns.moderate(world.db, world.factory.actor(Role.facilitator), concern.id, {"status": "approved"})
+    return {"concern_id": concern.id}
+
+
 @dataclass(frozen=True)
 class Row:
     """One method on one route and the status each role must get."""
@@ -111,6 +135,8 @@ class Row:
     form: dict[str, str] | None = None
     setup: Callable[[World], dict[str, Any]] | None = field(default=None, compare=False)
     query: str = ""
+    # Pages only: whether a 302 for anonymous callers and participants must lead to /login.
+    staff_only: bool = True
 
     @property
     def id(self) -> str:
@@ -141,6 +167,32 @@ API_ROWS: list[Row] = [
     Row("GET", "/api/v1/meetings/<code>/qr.svg", _statuses(200, 200, 200, 200, 200)),
     Row("GET", "/api/v1/meetings/<code>/qr.png", _statuses(200, 200, 200, 200, 200)),
     Row("POST", "/api/v1/meetings/<code>/participants", _statuses(201, 201, 201, 201, 201)),
+    # You Said, We Did: reads are public (no private notes); writes and ?include=private are for all staff.
+    Row("GET", "/api/v1/series/<int:series_id>/actions", _statuses(200, 200, 200, 200, 200)),
+    Row("GET", "/api/v1/series/<int:series_id>/actions", STAFF_AND_LEADERS(200), query="include=private"),
+    Row("POST", "/api/v1/series/<int:series_id>/actions", STAFF_AND_LEADERS(201), json={"you_said": "Lights out"}),
+    Row("GET", "/api/v1/actions/<int:action_id>", _statuses(200, 200, 200, 200, 200), setup=lambda w: _an_action(w)),
+    Row("GET", "/api/v1/actions/<int:action_id>", STAFF_AND_LEADERS(200), query="include=private",
+        setup=lambda w: _an_action(w)),
+    Row("PATCH", "/api/v1/actions/<int:action_id>", STAFF_AND_LEADERS(200), json={"progress": 50},
+        setup=lambda w: _an_action(w)),
+    Row("POST", "/api/v1/actions/<int:action_id>/updates", STAFF_AND_LEADERS(201),
+        json={"text": "Six lights replaced.", "status": "completed"}, setup=lambda w: _an_action(w)),
+    Row("GET", "/api/v1/meetings/<code>/report-back", _statuses(200, 200, 200, 200, 200)),
+    # Live Q&A: participants raise and vote (staff have no participant, so 401); managers moderate.
+    Row("GET", "/api/v1/meetings/<code>/concerns", PARTICIPANTS(200)),
+    Row("POST", "/api/v1/meetings/<code>/concerns", PARTICIPANTS(201, staff=401), json={"text": "Lights out"}),
+    Row("POST", "/api/v1/meetings/<code>/concerns", MANAGERS(201),
+        json={"text": "From a card", "source": "facilitator"}),
+    Row("PUT", "/api/v1/concerns/<int:concern_id>/vote", PARTICIPANTS(200, staff=401), setup=lambda w: _a_concern(w)),
+    Row("DELETE", "/api/v1/concerns/<int:concern_id>/vote", PARTICIPANTS(200, staff=401),
+        setup=lambda w: _a_concern(w)),
+    Row("PATCH", "/api/v1/concerns/<int:concern_id>", MANAGERS(200), json={"status": "answered"},
+        setup=lambda w: _a_concern(w)),
+    Row("POST", "/api/v1/meetings/<code>/moderation/undo", MANAGERS(200), setup=lambda w: _a_concern(w)),
+    Row("PATCH", "/api/v1/meetings/<code>/projector", MANAGERS(200), json={"mode": "concerns"}),
+    Row("GET", "/api/v1/meetings/<code>/counters", ALL_STAFF(200)),
+    Row("GET", "/api/v1/meetings/<code>/export.csv", ALL_STAFF(200)),
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -166,6 +218,31 @@ PAGE_ROWS: list[Row] = [
     Row("POST", "/staff/meetings/<code>/edit", PAGE_MANAGERS(302), form=MEETING_FORM),
     Row("POST", "/staff/meetings/<code>/status", PAGE_MANAGERS(302), form={"status": "closed"}),
     Row("GET", "/staff/meetings/<code>/poster", PAGE_ALL_STAFF(200)),
+    # Live Q&A pages: the attendee's plain forms (raising joins the meeting), the facilitator console.
+    Row("POST", "/j/<code>/concerns", _statuses(302, 302, 302, 302, 302), form={"text": "Bus stop lighting"},
+        staff_only=False),
+    Row("POST", "/j/<code>/concerns/<int:concern_id>/vote", _statuses(401, 302, 401, 401, 401), form={},
+        setup=lambda w: _a_concern(w), staff_only=False),
+    Row("GET", "/moderate/<code>", PAGE_MANAGERS(200)),
+    Row("POST", "/moderate/<code>/concerns/<int:concern_id>", PAGE_MANAGERS(302), form={"action": "highlight"},
+        setup=lambda w: _a_concern(w)),
+    Row("POST", "/moderate/<code>/concerns", PAGE_MANAGERS(302), form={"text": "Said out loud: the 101 wait"}),
+    Row("POST", "/moderate/<code>/undo", PAGE_MANAGERS(302), setup=lambda w: _a_concern(w)),
+    Row("POST", "/moderate/<code>/projector", PAGE_MANAGERS(302), form={"mode": "concerns"}),
+    Row("POST", "/moderate/<code>/settings", PAGE_MANAGERS(302), form={"moderation": "off"}),
+    # You Said, We Did: the leaders' stream and action pages are for all staff; the public page for anyone.
+    Row("GET", "/lead/<code>", PAGE_ALL_STAFF(200)),
+    Row("GET", "/staff/series/<int:series_id>/actions", PAGE_ALL_STAFF(200)),
+    Row("GET", "/staff/series/<int:series_id>/actions/new", PAGE_ALL_STAFF(200)),
+    Row("POST", "/staff/series/<int:series_id>/actions/new", PAGE_ALL_STAFF(302),
+        form={"you_said": "Lights out", "status": "agreed"}),
+    Row("GET", "/staff/actions/<int:action_id>", PAGE_ALL_STAFF(200), setup=lambda w: _an_action(w)),
+    Row("POST", "/staff/actions/<int:action_id>/edit", PAGE_ALL_STAFF(302), setup=lambda w: _an_action(w),
+        form={"you_said": "Lights out", "we_did": "", "owner": "", "status": "agreed", "progress": "10",
+              "due_date": "", "private_notes": ""}),
+    Row("POST", "/staff/actions/<int:action_id>/updates", PAGE_ALL_STAFF(302), setup=lambda w: _an_action(w),
+        form={"update_text": "Six lights replaced."}),
+    Row("GET", "/series/<int:series_id>/actions", _statuses(200, 200, 200, 200, 200)),
 ]
 
 
@@ -255,7 +332,7 @@ def test_page_role_matrix(app, world, row, role):
     response = client.open(row.url(ids), method=row.method, data=data)
     expected = row.expect[role]
     assert response.status_code == expected, (row.id, role, response.get_data(as_text=True)[:500])
-    if expected == 302:
+    if expected == 302 and row.staff_only:
         goes_to_login = "/login" in response.headers["Location"]
         assert goes_to_login == (role in ("anonymous", "participant")), response.headers["Location"]
 

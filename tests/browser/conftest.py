@@ -44,10 +44,12 @@ from tests.browser.helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
-    axe as run_axe,
     safe_name,
     skip_or_fail,
     watch_console,
+)
+from tests.browser.helpers import (
+    axe as run_axe,
 )
 from tests.conftest import PASSWORD
 
@@ -229,7 +231,7 @@ def browser() -> Iterator[Any]:
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    except Exception as error:  # noqa: BLE001  (any launch failure means "no usable browser")
+    except Exception as error:
         playwright.stop()
         skip_or_fail(f"Chromium at {CHROMIUM} did not start: {error}")
     yield chromium
@@ -252,7 +254,7 @@ def _page(request: pytest.FixtureRequest, browser: Any, live_server: LiveServer,
         try:
             page.screenshot(path=str(target), full_page=True)
             print(f"\nscreenshot of {name} at failure: {target} (page {page.url})")
-        except Exception as error:  # noqa: BLE001  (a screenshot must never hide the real failure)
+        except Exception as error:
             print(f"\ncould not screenshot {name}: {error}")
     context.close()
 

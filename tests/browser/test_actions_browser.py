@@ -14,8 +14,9 @@ SECRET = "SECRET-briefing-note-0413"
 
 def _wait_live(page: Any) -> None:
     """Wait until the page's Socket.IO connection has delivered its snapshot."""
-    page.wait_for_function("document.querySelector('#connection-status') && "
-                           "document.querySelector('#connection-status').hidden")
+    page.wait_for_function(
+        "document.querySelector('#connection-status') && document.querySelector('#connection-status').hidden"
+    )
     page.wait_for_timeout(300)
 
 
@@ -60,8 +61,9 @@ def test_leader_pushes_two_concerns_into_one_action_and_the_public_page_shows_it
     page.get_by_role("button", name="Add to the action list").click()
     expect(page.get_by_role("heading", name="Add to the action list")).to_be_visible()
     you_said = page.get_by_label("You said")
-    expect(you_said).to_have_value(re.compile(r"Nowhere for teenagers.*\n.*stopped and searched for <nothing>",
-                                              re.DOTALL))
+    expect(you_said).to_have_value(
+        re.compile(r"Nowhere for teenagers.*\n.*stopped and searched for <nothing>", re.DOTALL)
+    )
     assert_accessible(page, "new action form")
 
     # A missing reason is explained in the error summary, then fixed.
@@ -103,8 +105,9 @@ def test_leader_pushes_two_concerns_into_one_action_and_the_public_page_shows_it
     assert SECRET not in phone_page.content()
     snap(phone_page, "phone-public-actions")
     assert_accessible(phone_page, "public You Said, We Did page")
-    # The one 400 is the form we sent without a reason (its error page is served with status 400).
-    assert console_errors(page) == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
+    # Chromium may log the form we sent without a reason (served with status 400); nothing else may appear.
+    bad_form = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
+    assert [error for error in console_errors(page) if error != bad_form] == []
     assert console_errors(phone_page) == []
 
 
@@ -112,8 +115,12 @@ def test_update_timeline_and_report_back_on_the_projector(live_server, page, bro
     """An update on the action page reaches the public timeline and the projector's report-back slide."""
     meeting = live_server.live_meeting()
     code, series_id = meeting["code"], meeting["series_id"]
-    created = live_server.api("POST", f"/series/{series_id}/actions", role="leader",
-                              json={"you_said": "Street lights out on Mill Road", "owner": "Council liaison"})
+    created = live_server.api(
+        "POST",
+        f"/series/{series_id}/actions",
+        role="leader",
+        json={"you_said": "Street lights out on Mill Road", "owner": "Council liaison"},
+    )
     created.raise_for_status()
     action_id = created.json()["id"]
 
@@ -127,6 +134,9 @@ def test_update_timeline_and_report_back_on_the_projector(live_server, page, bro
     expect(timeline).to_contain_text("The council replaced six lights.")
     expect(page.get_by_role("region", name="Change history (staff only)")).to_contain_text("Completed")
     assert_accessible(page, "action page")
+    page.goto(f"/staff/series/{series_id}/actions?status=completed")
+    expect(page.get_by_role("link", name="Street lights out on Mill Road")).to_be_visible()
+    assert_accessible(page, "staff action list with a filter")
 
     live_server.api("PATCH", f"/meetings/{code}/projector", json={"mode": "report_back"}).raise_for_status()
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from playwright.sync_api import expect
@@ -15,9 +16,12 @@ NEW_PASSWORD = "river bridge lantern"
 
 
 def test_newcomer_first_run(page, phone_page, live_server):
-    """Log in with the printed one-time password, choose a password, create a series and a live meeting, print the poster."""
+    """Log in with the printed one-time password, pick a password, make a live meeting, print its poster."""
     assert live_server.first_admin, f"app.py printed no first admin; see {live_server.log_path}"
     email, one_time = live_server.first_admin
+    # The server is shared by the whole session, so names carry a tag other tests cannot have used.
+    tag = secrets.token_hex(3)
+    series_title, meeting_title = f"Riverside focus group {tag}", f"Spring meeting {tag}"
 
     # Log in with what app.py printed.
     page.goto("/login")
@@ -57,20 +61,20 @@ def test_newcomer_first_run(page, phone_page, live_server):
     summary.get_by_role("link", name="Enter title.").click()
     expect(page.get_by_label("Title")).to_be_focused()
 
-    page.get_by_label("Title").fill("Riverside community focus group")
+    page.get_by_label("Title").fill(series_title)
     page.get_by_label("Topics (optional)").fill("Stop and search\nYouth\nHate crime")
     page.get_by_role("button", name="Create series").click()
-    expect(page.get_by_role("heading", name="Riverside community focus group")).to_be_visible()
+    expect(page.get_by_role("heading", name=series_title)).to_be_visible()
     for topic in ("Stop and search", "Youth", "Hate crime"):
         expect(page.get_by_role("listitem").filter(has_text=topic)).to_be_visible()
 
     # A meeting in it, taken live.
     page.get_by_role("link", name="Add a meeting").click()
-    page.get_by_label("Title").fill("Spring meeting")
+    page.get_by_label("Title").fill(meeting_title)
     page.get_by_label("Venue (optional)").fill("Riverside Community Centre")
     page.get_by_label("Hybrid").check()
     page.get_by_role("button", name="Add meeting").click()
-    expect(page.get_by_role("heading", name=re.compile("Spring meeting"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(meeting_title))).to_be_visible()
     expect(page.get_by_text("Draft", exact=True)).to_be_visible()
     page.get_by_role("button", name="Go live").click()
     expect(page.get_by_role("status")).to_contain_text("The meeting is live.")
@@ -85,7 +89,7 @@ def test_newcomer_first_run(page, phone_page, live_server):
 
     # The poster: big code, a QR image that loads and scans to the join URL.
     page.get_by_role("link", name="Printable poster with the QR code").click()
-    expect(page.get_by_role("heading", name="Spring meeting")).to_be_visible()
+    expect(page.get_by_role("heading", name=meeting_title)).to_be_visible()
     expect(page.locator(".poster__code")).to_have_text(code)
     code_size = page.locator(".poster__code").evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
     assert code_size >= 48, f"the code is only {code_size}px on the poster"
@@ -101,7 +105,8 @@ def test_newcomer_first_run(page, phone_page, live_server):
 
     # The dashboard now lists the live meeting.
     page.goto("/dashboard")
-    expect(page.get_by_role("table", name="Live now").get_by_role("link", name="Spring meeting", exact=True)).to_be_visible()
+    live_now = page.get_by_role("table", name="Live now")
+    expect(live_now.get_by_role("link", name=meeting_title, exact=True)).to_be_visible()
     snap(page, "desktop-dashboard")
     assert_accessible(page, "dashboard with a meeting")
     assert console_errors(page) == []
@@ -110,7 +115,7 @@ def test_newcomer_first_run(page, phone_page, live_server):
     live_server.login(phone_page, email, NEW_PASSWORD)
     expect(phone_page).to_have_url(re.compile(r"/dashboard$"))
     snap(phone_page, "phone-dashboard")
-    phone_page.get_by_role("link", name="Spring meeting", exact=True).click()
+    phone_page.get_by_role("link", name=meeting_title, exact=True).click()
     expect(phone_page.locator(".code--large")).to_have_text(code)
     snap(phone_page, "phone-meeting")
     phone_page.goto(f"/staff/meetings/{code}/poster")
@@ -137,7 +142,9 @@ def test_phone_layout_does_not_scroll_sideways(phone_page, live_server):
               f"/staff/series/{meeting['series_id']}/meetings/new"]
     for path in pages:
         phone_page.goto(path)
-        overflow = phone_page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        # clientWidth, not innerWidth: a mobile browser zooms out to show content that overflows.
+        overflow = phone_page.evaluate("() => document.documentElement.scrollWidth"
+                                       " - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px wide"
 
 

@@ -87,71 +87,128 @@ def meeting_report_back(code: str) -> Response:
 
 STATUSES = [status.value for status in ActionStatus]
 ACTION_ID = {"name": "action_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-INCLUDE = {"name": "include", "in": "query", "required": False, "schema": {"enum": ["private"]},
-           "description": "Staff only: add the private notes"}
+INCLUDE = {
+    "name": "include",
+    "in": "query",
+    "required": False,
+    "schema": {"enum": ["private"]},
+    "description": "Staff only: add the private notes",
+}
 FILTERS: list[dict[str, Any]] = [
     {"name": "status", "in": "query", "required": False, "schema": {"enum": STATUSES}},
-    {"name": "topic", "in": "query", "required": False, "schema": {"type": "integer"},
-     "description": "Only actions answering a concern with this topic"},
-    {"name": "owner", "in": "query", "required": False, "schema": {"type": "string"},
-     "description": "Owner contains this text (any case)"},
-    {"name": "overdue", "in": "query", "required": False, "schema": {"type": "boolean"},
-     "description": "Only unfinished actions past their due date"},
+    {
+        "name": "topic",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer"},
+        "description": "Only actions answering a concern with this topic",
+    },
+    {
+        "name": "owner",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "Owner contains this text (any case)",
+    },
+    {
+        "name": "overdue",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean"},
+        "description": "Only unfinished actions past their due date",
+    },
 ]
-ACTION_LIST = {"type": "object", "required": ["actions"],
-               "properties": {"actions": {"type": "array", "items": ref("Action")}}}
+ACTION_LIST = {
+    "type": "object",
+    "required": ["actions"],
+    "properties": {"actions": {"type": "array", "items": ref("Action")}},
+}
 
 register_paths(
     {
         "/series/{series_id}/actions": {
             "parameters": [SERIES_ID],
-            "get": {"summary": "A series' You Said, We Did actions (public; no private notes)", "security": [],
-                    "parameters": [INCLUDE, *FILTERS],
-                    "responses": {"200": _json(ACTION_LIST), **_error_responses(400, 401, 403, 404)}},
-            "post": {"summary": "Create an action (admin, facilitator, leader)",
-                     "requestBody": _body(ref("ActionInput")),
-                     "responses": {"201": _json(ref("Action"), "Created"),
-                                   **_error_responses(400, 401, 403, 404)}},
+            "get": {
+                "summary": "A series' You Said, We Did actions (public; no private notes)",
+                "security": [],
+                "parameters": [INCLUDE, *FILTERS],
+                "responses": {"200": _json(ACTION_LIST), **_error_responses(400, 401, 403, 404)},
+            },
+            "post": {
+                "summary": "Create an action (admin, facilitator, leader)",
+                "requestBody": _body(ref("ActionInput")),
+                "responses": {"201": _json(ref("Action"), "Created"), **_error_responses(400, 401, 403, 404)},
+            },
         },
         "/actions/{action_id}": {
             "parameters": [ACTION_ID],
-            "get": {"summary": "One action (public; no private notes)", "security": [], "parameters": [INCLUDE],
-                    "responses": {"200": _json(ref("Action")), **_error_responses(400, 401, 403, 404)}},
-            "patch": {"summary": "Edit an action; each change is kept in its audit trail "
-                                 "(admin, facilitator, leader)",
-                      "requestBody": _body(ref("ActionPatch")),
-                      "responses": {"200": _json(ref("Action")), **_error_responses(400, 401, 403, 404)}},
+            "get": {
+                "summary": "One action (public; no private notes)",
+                "security": [],
+                "parameters": [INCLUDE],
+                "responses": {"200": _json(ref("Action")), **_error_responses(400, 401, 403, 404)},
+            },
+            "patch": {
+                "summary": "Edit an action; each change is kept in its audit trail (admin, facilitator, leader)",
+                "requestBody": _body(ref("ActionPatch")),
+                "responses": {"200": _json(ref("Action")), **_error_responses(400, 401, 403, 404)},
+            },
         },
         "/actions/{action_id}/updates": {
             "parameters": [ACTION_ID],
-            "post": {"summary": "Append a dated public update (append-only), optionally moving status and "
-                                "progress; returns the action (admin, facilitator, leader)",
-                     "requestBody": _body(ref("ActionUpdateInput")),
-                     "responses": {"201": _json(ref("Action"), "Created"),
-                                   **_error_responses(400, 401, 403, 404)}},
+            "post": {
+                "summary": "Append a dated public update (append-only), optionally moving status and "
+                "progress; returns the action (admin, facilitator, leader)",
+                "requestBody": _body(ref("ActionUpdateInput")),
+                "responses": {"201": _json(ref("Action"), "Created"), **_error_responses(400, 401, 403, 404)},
+            },
         },
         "/meetings/{code}/report-back": {
             "parameters": [CODE],
-            "get": {"summary": "The actions to report at this meeting: every unfinished action, and every "
-                               "action finished since the previous meeting of the series went live",
-                    "security": [],
-                    "responses": {"200": _json(ACTION_LIST), **_error_responses(404)}},
+            "get": {
+                "summary": "The actions to report at this meeting: every unfinished action, and every "
+                "action finished since the previous meeting of the series went live",
+                "security": [],
+                "responses": {"200": _json(ACTION_LIST), **_error_responses(404)},
+            },
         },
     },
     {
         "ActionUpdate": {
-            "type": "object", "required": ["id", "text", "status", "progress", "created_at"],
-            "properties": {"id": {"type": "integer"}, "text": {"type": "string"}, "status": {"enum": STATUSES},
-                           "progress": {"type": "integer", "minimum": 0, "maximum": 100},
-                           "created_at": {"type": "string", "format": "date-time"}},
+            "type": "object",
+            "required": ["id", "text", "status", "progress", "created_at"],
+            "properties": {
+                "id": {"type": "integer"},
+                "text": {"type": "string"},
+                "status": {"enum": STATUSES},
+                "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+                "created_at": {"type": "string", "format": "date-time"},
+            },
         },
         "Action": {
             "type": "object",
-            "required": ["id", "series_id", "you_said", "we_did", "owner", "status", "progress", "due_date",
-                         "concern_ids", "raised_at_meeting", "updates", "created_at", "updated_at"],
+            "required": [
+                "id",
+                "series_id",
+                "you_said",
+                "we_did",
+                "owner",
+                "status",
+                "progress",
+                "due_date",
+                "concern_ids",
+                "raised_at_meeting",
+                "updates",
+                "created_at",
+                "updated_at",
+            ],
             "properties": {
-                "id": {"type": "integer"}, "series_id": {"type": "integer"}, "you_said": {"type": "string"},
-                "we_did": {"type": "string"}, "owner": {"type": "string"}, "status": {"enum": STATUSES},
+                "id": {"type": "integer"},
+                "series_id": {"type": "integer"},
+                "you_said": {"type": "string"},
+                "we_did": {"type": "string"},
+                "owner": {"type": "string"},
+                "status": {"enum": STATUSES},
                 "progress": {"type": "integer", "minimum": 0, "maximum": 100},
                 "due_date": {"type": ["string", "null"], "format": "date"},
                 "concern_ids": {"type": "array", "items": {"type": "integer"}},
@@ -159,12 +216,15 @@ register_paths(
                 "updates": {"type": "array", "items": ref("ActionUpdate"), "description": "Newest first"},
                 "created_at": {"type": "string", "format": "date-time"},
                 "updated_at": {"type": "string", "format": "date-time"},
-                "private_notes": {"type": "string", "description": "Only for staff, with ?include=private "
-                                                                   "or in answers to staff writes"},
+                "private_notes": {
+                    "type": "string",
+                    "description": "Only for staff, with ?include=private or in answers to staff writes",
+                },
             },
         },
         "ActionPatch": {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "description": "not_taken_forward and referred need a reason: a non-empty we_did",
             "properties": {
                 "you_said": {"type": "string", "minLength": 1, "maxLength": YOU_SAID_MAX},
@@ -173,19 +233,28 @@ register_paths(
                 "status": {"enum": STATUSES},
                 "progress": {"type": "integer", "minimum": 0, "maximum": 100},
                 "due_date": {"type": ["string", "null"], "format": "date"},
-                "concern_ids": {"type": "array", "items": {"type": "integer"},
-                                "description": "Concerns of this series' meetings; replaces the links"},
+                "concern_ids": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "Concerns of this series' meetings; replaces the links",
+                },
                 "private_notes": {"type": "string", "maxLength": PRIVATE_NOTES_MAX},
-                "raised_at_meeting": {"type": ["string", "null"], "description": "Join code of a meeting "
-                                                                                 "of this series"},
+                "raised_at_meeting": {
+                    "type": ["string", "null"],
+                    "description": "Join code of a meeting of this series",
+                },
             },
         },
         "ActionInput": {"allOf": [ref("ActionPatch"), {"type": "object", "required": ["you_said"]}]},
         "ActionUpdateInput": {
-            "type": "object", "required": ["text"], "additionalProperties": False,
-            "properties": {"text": {"type": "string", "minLength": 1, "maxLength": UPDATE_TEXT_MAX},
-                           "status": {"enum": STATUSES},
-                           "progress": {"type": "integer", "minimum": 0, "maximum": 100}},
+            "type": "object",
+            "required": ["text"],
+            "additionalProperties": False,
+            "properties": {
+                "text": {"type": "string", "minLength": 1, "maxLength": UPDATE_TEXT_MAX},
+                "status": {"enum": STATUSES},
+                "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+            },
         },
     },
 )

@@ -105,8 +105,7 @@ class Action(Base):
     )
     progress: Mapped[int] = mapped_column(Integer, default=0)
     due_date: Mapped[date | None] = mapped_column(Date)
-    raised_at_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"),
-                                                             index=True)
+    raised_at_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"), index=True)
     private_notes: Mapped[str] = mapped_column(Text, default="")
     # When the action last reached a finished status; the report-back selects on it.
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -122,12 +121,9 @@ class Action(Base):
     )
     # Newest first: the order people read a timeline in.
     updates: Mapped[list[ActionUpdate]] = relationship(
-        back_populates="action", order_by="(ActionUpdate.created_at.desc(), ActionUpdate.id.desc())",
+        back_populates="action",
+        order_by="(ActionUpdate.created_at.desc(), ActionUpdate.id.desc())",
         passive_deletes=True,
-    )
-    audits: Mapped[list[ActionAudit]] = relationship(
-        order_by="(ActionAudit.created_at.desc(), ActionAudit.id.desc())", passive_deletes=True,
-        cascade="save-update, merge",
     )
 
     @property
@@ -203,11 +199,13 @@ class Action(Base):
             return
         raise ValidationError(
             f"Say why the action is “{STATUS_LABELS[status].lower()}”: the community is always told why.",
-            field=field, code="reason_required",
+            field=field,
+            code="reason_required",
         )
 
-    def change_status(self, status: ActionStatus, *, reason: str = "", progress: int | None = None,
-                      reason_field: str = "we_did") -> None:
+    def change_status(
+        self, status: ActionStatus, *, reason: str = "", progress: int | None = None, reason_field: str = "we_did"
+    ) -> None:
         """Move to ``status``, keeping the invariants (reason, progress, finished_at) in one place.
 
         ``reason`` is the text of an update made with the change; ``we_did`` also counts.
@@ -239,26 +237,32 @@ class Action(Base):
         elif progress is not None:
             self.set_progress(progress)
         self.check_reason()
-        changes = [(name, before[name], getattr(self, name)) for name in AUDITED_FIELDS
-                   if getattr(self, name) != before[name]]
+        changes = [
+            (name, before[name], getattr(self, name)) for name in AUDITED_FIELDS if getattr(self, name) != before[name]
+        ]
         if changes:
             self.touch()
         return changes
 
-    def record_update(self, text: str, author: User | None, *, status: ActionStatus | None = None,
-                      progress: int | None = None) -> tuple[ActionUpdate, list[tuple[str, Any, Any]]]:
+    def record_update(
+        self, text: str, author: User | None, *, status: ActionStatus | None = None, progress: int | None = None
+    ) -> tuple[ActionUpdate, list[tuple[str, Any, Any]]]:
         """Append a dated public update, moving status/progress with it; return it and the changes."""
         before = {name: getattr(self, name) for name in ("status", "progress")}
         if status is not None:
             self.change_status(status, reason=text, progress=progress, reason_field="text")
         elif progress is not None:
             self.set_progress(progress)
-        update = ActionUpdate(text=text, status=self.status, progress=self.progress,
-                              author_id=author.id if author is not None else None)
+        update = ActionUpdate(
+            text=text, status=self.status, progress=self.progress, author_id=author.id if author is not None else None
+        )
         self.updates.insert(0, update)
         self.touch()
-        changes = [(name, before[name], getattr(self, name)) for name in ("status", "progress")
-                   if getattr(self, name) != before[name]]
+        changes = [
+            (name, before[name], getattr(self, name))
+            for name in ("status", "progress")
+            if getattr(self, name) != before[name]
+        ]
         return update, changes
 
     def touch(self) -> None:

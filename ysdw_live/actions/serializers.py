@@ -46,8 +46,13 @@ def follow_up_to_dict(follow_up: FollowUp) -> dict[str, Any]:
     """Return what a returning device is told about one of its earlier concerns (only to that device)."""
     concern = follow_up.concern
     return {
-        "concern": {"id": concern.id, "number": concern.number, "text": concern.text,
-                    "meeting_code": follow_up.meeting.code, "meeting_title": follow_up.meeting.title},
+        "concern": {
+            "id": concern.id,
+            "number": concern.number,
+            "text": concern.text,
+            "meeting_code": follow_up.meeting.code,
+            "meeting_title": follow_up.meeting.title,
+        },
         "raised": follow_up.raised,
         "voted": follow_up.voted,
         "actions": [action_to_dict(action) for action in follow_up.actions],

@@ -38,8 +38,19 @@ from ysdw_live.series.services import get_series
 # Who may write actions: every staff role, leaders included.
 WRITERS = ALL_STAFF
 
-CREATE_FIELDS = frozenset({"you_said", "we_did", "owner", "status", "progress", "due_date", "concern_ids",
-                           "private_notes", "raised_at_meeting"})
+CREATE_FIELDS = frozenset(
+    {
+        "you_said",
+        "we_did",
+        "owner",
+        "status",
+        "progress",
+        "due_date",
+        "concern_ids",
+        "private_notes",
+        "raised_at_meeting",
+    }
+)
 UPDATE_FIELDS = CREATE_FIELDS
 NEW_UPDATE_FIELDS = frozenset({"text", "status", "progress"})
 
@@ -48,22 +59,31 @@ NEW_UPDATE_FIELDS = frozenset({"text", "status", "progress"})
 # Parsing untrusted input
 # ---------------------------------------------------------------------------------------------
 
+
 def _parse_fields(payload: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     """Validate the action fields present in ``payload`` (``you_said`` is required on create)."""
     values: dict[str, Any] = {}
     if creating or "you_said" in payload:
-        values["you_said"] = validation.text(payload.get("you_said"), "you_said", max_length=YOU_SAID_MAX,
-                                             multiline=True, label="You said")
+        values["you_said"] = validation.text(
+            payload.get("you_said"), "you_said", max_length=YOU_SAID_MAX, multiline=True, label="You said"
+        )
     if "we_did" in payload:
-        values["we_did"] = validation.text(payload["we_did"], "we_did", max_length=WE_DID_MAX, required=False,
-                                           multiline=True, label="We will / we did")
+        values["we_did"] = validation.text(
+            payload["we_did"], "we_did", max_length=WE_DID_MAX, required=False, multiline=True, label="We will / we did"
+        )
     if "owner" in payload:
-        values["owner"] = validation.text(payload["owner"], "owner", max_length=OWNER_MAX, required=False,
-                                          label="Owner")
+        values["owner"] = validation.text(
+            payload["owner"], "owner", max_length=OWNER_MAX, required=False, label="Owner"
+        )
     if "private_notes" in payload:
-        values["private_notes"] = validation.text(payload["private_notes"], "private_notes",
-                                                  max_length=PRIVATE_NOTES_MAX, required=False, multiline=True,
-                                                  label="Private notes")
+        values["private_notes"] = validation.text(
+            payload["private_notes"],
+            "private_notes",
+            max_length=PRIVATE_NOTES_MAX,
+            required=False,
+            multiline=True,
+            label="Private notes",
+        )
     if payload.get("status") is not None:
         values["status"] = validation.choice(payload["status"], "status", ActionStatus, label="Status")
     if payload.get("progress") is not None:
@@ -86,8 +106,9 @@ def _parse_concern_ids(value: Any) -> list[int]:
         if item not in ids:
             ids.append(item)
     if len(ids) > CONCERNS_PER_ACTION_MAX:
-        raise ValidationError(f"An action can answer at most {CONCERNS_PER_ACTION_MAX} concerns.",
-                              field="concern_ids", code="too_many")
+        raise ValidationError(
+            f"An action can answer at most {CONCERNS_PER_ACTION_MAX} concerns.", field="concern_ids", code="too_many"
+        )
     return ids
 
 
@@ -95,17 +116,25 @@ def _concerns_of_series(db: Session, series: Series, concern_ids: list[int]) -> 
     """Return the concerns with ``concern_ids``; all must exist and come from ``series``' meetings."""
     if not concern_ids:
         return []
-    found = {concern.id: concern for concern in db.scalars(
-        select(Concern).options(joinedload(Concern.meeting)).where(Concern.id.in_(concern_ids)))}
+    found = {
+        concern.id: concern
+        for concern in db.scalars(
+            select(Concern).options(joinedload(Concern.meeting)).where(Concern.id.in_(concern_ids))
+        )
+    }
     unknown = [str(concern_id) for concern_id in concern_ids if concern_id not in found]
     if unknown:
-        raise ValidationError(f"There is no concern with id {', '.join(unknown)}.", field="concern_ids",
-                              code="unknown_concern")
+        raise ValidationError(
+            f"There is no concern with id {', '.join(unknown)}.", field="concern_ids", code="unknown_concern"
+        )
     foreign = [str(concern.id) for concern in found.values() if concern.meeting.series_id != series.id]
     if foreign:
         raise ValidationError(
             f"Concern {', '.join(sorted(foreign, key=int))} was raised in another series; an action can only "
-            "answer concerns from its own series.", field="concern_ids", code="foreign_concern")
+            "answer concerns from its own series.",
+            field="concern_ids",
+            code="foreign_concern",
+        )
     return [found[concern_id] for concern_id in concern_ids]
 
 
@@ -116,8 +145,11 @@ def _meeting_of_series(db: Session, series: Series, code: Any) -> Meeting | None
     normalised = normalise_code(code) if isinstance(code, str) else None
     meeting = db.scalar(select(Meeting).where(Meeting.code == normalised)) if normalised else None
     if meeting is None or meeting.series_id != series.id:
-        raise ValidationError("Raised at meeting must be the code of a meeting of this series.",
-                              field="raised_at_meeting", code="unknown_meeting")
+        raise ValidationError(
+            "Raised at meeting must be the code of a meeting of this series.",
+            field="raised_at_meeting",
+            code="unknown_meeting",
+        )
     return meeting
 
 
@@ -141,13 +173,15 @@ def _audit_value(value: Any) -> str | None:
 def _record(db: Session, action: Action, user: User, changes: Iterable[tuple[str, Any, Any]]) -> None:
     """Add one audit entry per changed field."""
     for name, old, new in changes:
-        db.add(ActionAudit(action_id=action.id, user_id=user.id, field=name, old=_audit_value(old),
-                           new=_audit_value(new)))
+        db.add(
+            ActionAudit(action_id=action.id, user_id=user.id, field=name, old=_audit_value(old), new=_audit_value(new))
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
+
 
 def create_action(db: Session, actor: Actor, series_id: int, payload: Mapping[str, Any]) -> Action:
     """Create an action in a series, optionally answering concerns of its meetings (all staff)."""
@@ -158,9 +192,18 @@ def create_action(db: Session, actor: Actor, series_id: int, payload: Mapping[st
     user = actor.require_staff(WRITERS)
     concerns = _concerns_of_series(db, series, concern_ids)
     raised_at = _meeting_of_series(db, series, payload.get("raised_at_meeting")) or _first_meeting(concerns)
-    action = Action(series=series, you_said=values.pop("you_said"), we_did="", owner="", private_notes="",
-                    status=ActionStatus.under_consideration, progress=0, created_by=user.id,
-                    raised_at_meeting=raised_at, concerns=concerns)
+    action = Action(
+        series=series,
+        you_said=values.pop("you_said"),
+        we_did="",
+        owner="",
+        private_notes="",
+        status=ActionStatus.under_consideration,
+        progress=0,
+        created_by=user.id,
+        raised_at_meeting=raised_at,
+        concerns=concerns,
+    )
     action.edit(values)
     db.add(action)
     db.commit()
@@ -175,16 +218,18 @@ def update_action(db: Session, actor: Actor, action_id: int, payload: Mapping[st
     concern_ids = _parse_concern_ids(payload["concern_ids"]) if "concern_ids" in payload else None
     user = actor.require_staff(WRITERS)
     concerns = _concerns_of_series(db, action.series, concern_ids) if concern_ids is not None else None
-    meeting = (_meeting_of_series(db, action.series, payload["raised_at_meeting"])
-               if "raised_at_meeting" in payload else action.raised_at_meeting)
+    meeting = (
+        _meeting_of_series(db, action.series, payload["raised_at_meeting"])
+        if "raised_at_meeting" in payload
+        else action.raised_at_meeting
+    )
     changes = action.edit(values)
     if concerns is not None:
         old_ids = sorted(concern.id for concern in action.concerns)
         new_ids = sorted(concern.id for concern in concerns)
         if new_ids != old_ids:
             action.concerns = concerns
-            changes.append(("concern_ids", ",".join(map(str, old_ids)) or None,
-                            ",".join(map(str, new_ids)) or None))
+            changes.append(("concern_ids", ",".join(map(str, old_ids)) or None, ",".join(map(str, new_ids)) or None))
     if meeting is not action.raised_at_meeting:
         old_code = action.raised_at_meeting.code if action.raised_at_meeting else None
         action.raised_at_meeting = meeting
@@ -200,10 +245,12 @@ def add_update(db: Session, actor: Actor, action_id: int, payload: Mapping[str, 
     """Append a dated public update to an action, optionally moving its status and progress (all staff)."""
     action = get_action(db, action_id)
     validation.reject_unknown(dict(payload), set(NEW_UPDATE_FIELDS))
-    text = validation.text(payload.get("text"), "text", max_length=UPDATE_TEXT_MAX, multiline=True,
-                           label="Update")
-    status = (validation.choice(payload["status"], "status", ActionStatus, label="Status")
-              if payload.get("status") is not None else None)
+    text = validation.text(payload.get("text"), "text", max_length=UPDATE_TEXT_MAX, multiline=True, label="Update")
+    status = (
+        validation.choice(payload["status"], "status", ActionStatus, label="Status")
+        if payload.get("status") is not None
+        else None
+    )
     progress = Action.check_progress(payload["progress"]) if payload.get("progress") is not None else None
     user = actor.require_staff(WRITERS)
     update, changes = action.record_update(text, user, status=status, progress=progress)
@@ -216,6 +263,7 @@ def add_update(db: Session, actor: Actor, action_id: int, payload: Mapping[str, 
 # Reading
 # ---------------------------------------------------------------------------------------------
 
+
 def _with_details(query: Select[tuple[Action]]) -> Select[tuple[Action]]:
     """Load what the serializer and the pages read, without one query per action."""
     return query.options(
@@ -227,8 +275,7 @@ def _with_details(query: Select[tuple[Action]]) -> Select[tuple[Action]]:
 
 def get_action(db: Session, action_id: int) -> Action:
     """Return the action or raise NotFound."""
-    action = db.scalar(_with_details(select(Action)).options(joinedload(Action.series))
-                       .where(Action.id == action_id))
+    action = db.scalar(_with_details(select(Action)).options(joinedload(Action.series)).where(Action.id == action_id))
     if action is None:
         raise NotFound("There is no action with that id.", code="action_not_found")
     return action
@@ -237,9 +284,14 @@ def get_action(db: Session, action_id: int) -> Action:
 def audit_trail(db: Session, actor: Actor, action: Action) -> list[ActionAudit]:
     """Return the changes to an action's fields, newest first (staff)."""
     actor.require_staff()
-    return list(db.scalars(select(ActionAudit).options(joinedload(ActionAudit.user))
-                           .where(ActionAudit.action_id == action.id)
-                           .order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc())))
+    return list(
+        db.scalars(
+            select(ActionAudit)
+            .options(joinedload(ActionAudit.user))
+            .where(ActionAudit.action_id == action.id)
+            .order_by(ActionAudit.created_at.desc(), ActionAudit.id.desc())
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -259,8 +311,7 @@ class ActionFilters:
 
 def parse_filters(series: Series, args: Mapping[str, Any]) -> ActionFilters:
     """Return the filters named in query-string ``args`` (status, topic, owner, overdue)."""
-    status = (validation.choice(args["status"], "status", ActionStatus, label="Status")
-              if args.get("status") else None)
+    status = validation.choice(args["status"], "status", ActionStatus, label="Status") if args.get("status") else None
     topic_id = validation.optional_integer(args.get("topic"), "topic", minimum=1, label="Topic")
     if topic_id is not None and series.topic_by_id(topic_id) is None:
         raise ValidationError("That topic is not one of this series' topics.", field="topic", code="unknown_topic")
@@ -275,20 +326,24 @@ def _filtered(series_id: int, filters: ActionFilters, today: date | None) -> Sel
     if filters.status is not None:
         query = query.where(Action.status == filters.status)
     if filters.topic_id is not None:
-        query = query.where(Action.id.in_(
-            select(ActionConcern.action_id).join(Concern, Concern.id == ActionConcern.concern_id)
-            .where(Concern.topic_id == filters.topic_id)))
+        query = query.where(
+            Action.id.in_(
+                select(ActionConcern.action_id)
+                .join(Concern, Concern.id == ActionConcern.concern_id)
+                .where(Concern.topic_id == filters.topic_id)
+            )
+        )
     if filters.owner:
         pattern = filters.owner.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Action.owner.ilike(f"%{pattern}%", escape="\\"))
     if filters.overdue:
-        query = query.where(Action.due_date < (today or utcnow().date()),
-                            Action.status.not_in(list(FINISHED_STATUSES)))
+        query = query.where(Action.due_date < (today or utcnow().date()), Action.status.not_in(list(FINISHED_STATUSES)))
     return query
 
 
-def list_actions(db: Session, actor: Actor, series_id: int, filters: ActionFilters | None = None, *,
-                 today: date | None = None) -> list[Action]:
+def list_actions(
+    db: Session, actor: Actor, series_id: int, filters: ActionFilters | None = None, *, today: date | None = None
+) -> list[Action]:
     """Return a series' actions for staff, soonest due first (undated last)."""
     get_series(db, series_id)
     actor.require_staff()
@@ -296,8 +351,9 @@ def list_actions(db: Session, actor: Actor, series_id: int, filters: ActionFilte
     return list(db.scalars(query.order_by(Action.due_date.is_(None), Action.due_date, Action.id)))
 
 
-def public_actions(db: Session, series_id: int, filters: ActionFilters | None = None, *,
-                   today: date | None = None) -> list[Action]:
+def public_actions(
+    db: Session, series_id: int, filters: ActionFilters | None = None, *, today: date | None = None
+) -> list[Action]:
     """Return a series' actions for anyone, most recently changed first (serialize without notes)."""
     get_series(db, series_id)
     query = _filtered(series_id, filters or ActionFilters(), today)
@@ -311,7 +367,8 @@ def group_by_topic(series: Series, actions: Iterable[Action]) -> list[tuple[Topi
         topic = action.primary_topic
         groups.setdefault(topic.id if topic else None, []).append(action)
     ordered: list[tuple[Topic | None, list[Action]]] = [
-        (topic, groups[topic.id]) for topic in series.topics if topic.id in groups]
+        (topic, groups[topic.id]) for topic in series.topics if topic.id in groups
+    ]
     if None in groups:
         ordered.append((None, groups[None]))
     return ordered
@@ -322,8 +379,12 @@ def actions_by_concern(db: Session, concern_ids: Iterable[int]) -> dict[int, lis
     ids = list(concern_ids)
     if not ids:
         return {}
-    rows = db.execute(select(ActionConcern.concern_id, Action).join(Action, Action.id == ActionConcern.action_id)
-                      .where(ActionConcern.concern_id.in_(ids)).order_by(Action.id))
+    rows = db.execute(
+        select(ActionConcern.concern_id, Action)
+        .join(Action, Action.id == ActionConcern.action_id)
+        .where(ActionConcern.concern_id.in_(ids))
+        .order_by(Action.id)
+    )
     linked: dict[int, list[Action]] = {}
     for concern_id, action in rows:
         linked.setdefault(concern_id, []).append(action)
@@ -334,13 +395,21 @@ def actions_by_concern(db: Session, concern_ids: Iterable[int]) -> dict[int, lis
 # Report-back and closing the loop
 # ---------------------------------------------------------------------------------------------
 
+
 def previous_meeting(db: Session, meeting: Meeting) -> Meeting | None:
     """Return the series' meeting that went live last before ``meeting`` (or before now, if it has not)."""
     reference = meeting.went_live_at or utcnow()
-    return db.scalar(select(Meeting).where(
-        Meeting.series_id == meeting.series_id, Meeting.id != meeting.id,
-        Meeting.went_live_at.is_not(None), Meeting.went_live_at < reference,
-    ).order_by(Meeting.went_live_at.desc(), Meeting.id.desc()).limit(1))
+    return db.scalar(
+        select(Meeting)
+        .where(
+            Meeting.series_id == meeting.series_id,
+            Meeting.id != meeting.id,
+            Meeting.went_live_at.is_not(None),
+            Meeting.went_live_at < reference,
+        )
+        .order_by(Meeting.went_live_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
 
 
 def report_back(db: Session, meeting: Meeting) -> list[Action]:
@@ -353,8 +422,9 @@ def report_back(db: Session, meeting: Meeting) -> list[Action]:
     query = _with_details(select(Action)).where(Action.series_id == meeting.series_id)
     previous = previous_meeting(db, meeting)
     if previous is not None and previous.went_live_at is not None:
-        query = query.where(or_(Action.status.not_in(list(FINISHED_STATUSES)),
-                                Action.finished_at > previous.went_live_at))
+        query = query.where(
+            or_(Action.status.not_in(list(FINISHED_STATUSES)), Action.finished_at > previous.went_live_at)
+        )
     actions = db.scalars(query)
     return sorted(actions, key=lambda action: (REPORT_ORDER[action.status], action.created_at, action.id))
 
@@ -382,25 +452,40 @@ def follow_ups_for_device(db: Session, participant: Participant) -> list[FollowU
     """
     meeting = participant.meeting
     reference = meeting.went_live_at or utcnow()
-    earlier = (select(Participant.id).join(Meeting, Meeting.id == Participant.meeting_id)
-               .where(Participant.device_hash == participant.device_hash,
-                      Meeting.series_id == meeting.series_id, Meeting.id != meeting.id,
-                      Meeting.went_live_at.is_not(None), Meeting.went_live_at < reference))
+    earlier = (
+        select(Participant.id)
+        .join(Meeting, Meeting.id == Participant.meeting_id)
+        .where(
+            Participant.device_hash == participant.device_hash,
+            Meeting.series_id == meeting.series_id,
+            Meeting.id != meeting.id,
+            Meeting.went_live_at.is_not(None),
+            Meeting.went_live_at < reference,
+        )
+    )
     raised_ids = set(db.scalars(select(Concern.id).where(Concern.participant_id.in_(earlier))))
     voted_ids = set(db.scalars(select(Vote.concern_id).where(Vote.participant_id.in_(earlier))))
     linked = actions_by_concern(db, raised_ids | voted_ids)
     if not linked:
         return []
-    concerns = db.scalars(select(Concern).options(joinedload(Concern.meeting))
-                          .where(Concern.id.in_(list(linked)))
-                          .order_by(Concern.created_at, Concern.id))
-    return [FollowUp(concern=concern, raised=concern.id in raised_ids, voted=concern.id in voted_ids,
-                     actions=linked[concern.id]) for concern in concerns]
+    concerns = db.scalars(
+        select(Concern)
+        .options(joinedload(Concern.meeting))
+        .where(Concern.id.in_(list(linked)))
+        .order_by(Concern.created_at, Concern.id)
+    )
+    return [
+        FollowUp(
+            concern=concern, raised=concern.id in raised_ids, voted=concern.id in voted_ids, actions=linked[concern.id]
+        )
+        for concern in concerns
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
 # The leaders' stream
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class LeadStream:
@@ -419,15 +504,20 @@ class LeadStream:
 def lead_stream(db: Session, actor: Actor, meeting: Meeting) -> LeadStream:
     """Return the approved and answered concerns of ``meeting`` by topic, most votes first (staff)."""
     actor.require_staff(WRITERS)
-    concerns = list(db.scalars(select(Concern).where(Concern.meeting_id == meeting.id,
-                                                     Concern.status.in_(list(VISIBLE_STATUSES)))
-                               .order_by(Concern.votes.desc(), Concern.number)))
+    concerns = list(
+        db.scalars(
+            select(Concern)
+            .where(Concern.meeting_id == meeting.id, Concern.status.in_(list(VISIBLE_STATUSES)))
+            .order_by(Concern.votes.desc(), Concern.number)
+        )
+    )
     by_topic: dict[int | None, list[Concern]] = {}
     for concern in concerns:
         by_topic.setdefault(concern.topic_id, []).append(concern)
     topics = {topic.id: topic for topic in meeting.series.topics}
     groups: list[tuple[Topic | None, list[Concern]]] = [
-        (topic, by_topic.get(topic_id, [])) for topic_id, topic in topics.items()]
+        (topic, by_topic.get(topic_id, [])) for topic_id, topic in topics.items()
+    ]
     groups.append((None, [concern for concern in concerns if concern.topic_id not in topics]))
     return LeadStream(meeting=meeting, groups=groups, linked=actions_by_concern(db, [c.id for c in concerns]))
 
@@ -442,4 +532,3 @@ def selected_concerns(db: Session, actor: Actor, series: Series, concern_ids: It
 def prefill_you_said(concerns: Iterable[Concern]) -> str:
     """Return the "You said" text prefilled from the chosen concerns, one per line."""
     return "\n".join(concern.text for concern in concerns)[:YOU_SAID_MAX]
-

@@ -27,9 +27,15 @@ bp = Blueprint("actions", __name__)
 UPDATE_FORM_IDS = {"text": "update_text", "status": "update_status", "progress": "update_progress"}
 STATUS_OPTIONS = [(status.value, label) for status, label in STATUS_LABELS.items()]
 FIELD_LABELS = {
-    "you_said": "You said", "we_did": "We will / we did", "owner": "Owner", "status": "Status",
-    "progress": "Progress", "due_date": "Due date", "private_notes": "Private notes",
-    "concern_ids": "Linked concerns", "raised_at_meeting": "Raised at meeting",
+    "you_said": "You said",
+    "we_did": "We will / we did",
+    "owner": "Owner",
+    "status": "Status",
+    "progress": "Progress",
+    "due_date": "Due date",
+    "private_notes": "Private notes",
+    "concern_ids": "Linked concerns",
+    "raised_at_meeting": "Raised at meeting",
 }
 
 
@@ -63,20 +69,23 @@ def _safe_return(target: str | None) -> str | None:
 
 def _form_payload(form: MultiDict[str, str], *, with_concerns: bool) -> dict[str, Any]:
     """Turn an action form into service input; empty status/progress mean "not given"."""
-    payload: dict[str, Any] = {name: form.get(name, "") for name in
-                               ("you_said", "we_did", "owner", "private_notes", "due_date")}
+    payload: dict[str, Any] = {
+        name: form.get(name, "") for name in ("you_said", "we_did", "owner", "private_notes", "due_date")
+    }
     payload["status"] = form.get("status") or None
-    payload["progress"] = validation.optional_integer(form.get("progress", "").strip(), "progress",
-                                                      label="Progress")
+    payload["progress"] = validation.optional_integer(form.get("progress", "").strip(), "progress", label="Progress")
     if with_concerns:
-        payload["concern_ids"] = [validation.integer(value, "concern_ids", minimum=1, label="Concern id")
-                                  for value in form.getlist("concern_ids")]
+        payload["concern_ids"] = [
+            validation.integer(value, "concern_ids", minimum=1, label="Concern id")
+            for value in form.getlist("concern_ids")
+        ]
     return payload
 
 
 # ---------------------------------------------------------------------------------------------
 # Leaders' stream
 # ---------------------------------------------------------------------------------------------
+
 
 @bp.get("/lead/<code>")
 @staff_page(ALL_STAFF)
@@ -87,13 +96,18 @@ def lead(code: str) -> Any:
     if code != meeting.code:
         return redirect(url_for("actions.lead", code=meeting.code))
     stream = services.lead_stream(db, actor(), meeting)
-    return render_template("actions/lead.html", meeting=meeting, stream=stream,
-                           topics={topic.id: topic.name for topic in meeting.series.topics})
+    return render_template(
+        "actions/lead.html",
+        meeting=meeting,
+        stream=stream,
+        topics={topic.id: topic.name for topic in meeting.series.topics},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Staff: list, create, show, edit, update
 # ---------------------------------------------------------------------------------------------
+
 
 @bp.get("/staff/series/<int:series_id>/actions")
 @staff_page(ALL_STAFF)
@@ -108,9 +122,16 @@ def index(series_id: int) -> Any:
         errors = form_error_list(error)
         filters = services.ActionFilters()
     found = services.list_actions(db, actor(), series_id, filters, today=today())
-    return render_template("actions/list.html", series=series, actions=found, filters=filters,
-                           args=request.args, errors=errors, status_options=STATUS_OPTIONS,
-                           today=today()), 400 if errors else 200
+    return render_template(
+        "actions/list.html",
+        series=series,
+        actions=found,
+        filters=filters,
+        args=request.args,
+        errors=errors,
+        status_options=STATUS_OPTIONS,
+        today=today(),
+    ), 400 if errors else 200
 
 
 @bp.route("/staff/series/<int:series_id>/actions/new", methods=["GET", "POST"])
@@ -145,9 +166,16 @@ def new(series_id: int) -> Any:
             else:
                 flash(f"Action added to the list: “{_short(action.you_said)}”.")
                 return redirect(return_to or url_for("actions.show", action_id=action.id))
-    return render_template("actions/new.html", series=series, form=form, concerns=concerns, errors=errors,
-                           meeting_code=meeting_code, return_to=return_to,
-                           status_options=STATUS_OPTIONS), 400 if errors else 200
+    return render_template(
+        "actions/new.html",
+        series=series,
+        form=form,
+        concerns=concerns,
+        errors=errors,
+        meeting_code=meeting_code,
+        return_to=return_to,
+        status_options=STATUS_OPTIONS,
+    ), 400 if errors else 200
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -156,19 +184,35 @@ def _short(text: str, limit: int = 80) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def _render_show(action: Action, *, errors: list[tuple[str, str]] | None = None, edit_form: Any = None,
-                 update_form: Any = None, status: int = 200) -> Any:
+def _render_show(
+    action: Action,
+    *,
+    errors: list[tuple[str, str]] | None = None,
+    edit_form: Any = None,
+    update_form: Any = None,
+    status: int = 200,
+) -> Any:
     """Render an action's page with its forms, timeline and audit trail."""
     edit_values = edit_form or {
-        "you_said": action.you_said, "we_did": action.we_did, "owner": action.owner,
-        "status": action.status.value, "progress": str(action.progress),
+        "you_said": action.you_said,
+        "we_did": action.we_did,
+        "owner": action.owner,
+        "status": action.status.value,
+        "progress": str(action.progress),
         "due_date": action.due_date.isoformat() if action.due_date else "",
         "private_notes": action.private_notes,
     }
     return render_template(
-        "actions/show.html", action=action, series=action.series, edit_form=edit_values,
-        update_form=update_form or {}, errors=errors or [], status_options=STATUS_OPTIONS, field_labels=FIELD_LABELS,
-        audits=services.audit_trail(get_session(), actor(), action), today=today(),
+        "actions/show.html",
+        action=action,
+        series=action.series,
+        edit_form=edit_values,
+        update_form=update_form or {},
+        errors=errors or [],
+        status_options=STATUS_OPTIONS,
+        field_labels=FIELD_LABELS,
+        audits=services.audit_trail(get_session(), actor(), action),
+        today=today(),
     ), status
 
 
@@ -191,8 +235,9 @@ def edit(action_id: int) -> Any:
         services.update_action(db, actor(), action_id, payload)
     except DomainError as error:
         db.rollback()
-        return _render_show(services.get_action(db, action_id), errors=form_error_list(error), edit_form=form,
-                            status=400)
+        return _render_show(
+            services.get_action(db, action_id), errors=form_error_list(error), edit_form=form, status=400
+        )
     flash("Action saved.")
     return redirect(url_for("actions.show", action_id=action.id))
 
@@ -208,8 +253,9 @@ def add_update(action_id: int) -> Any:
         payload = {
             "text": form.get("update_text", ""),
             "status": form.get("update_status") or None,
-            "progress": validation.optional_integer(form.get("update_progress", "").strip(), "progress",
-                                                    label="Progress"),
+            "progress": validation.optional_integer(
+                form.get("update_progress", "").strip(), "progress", label="Progress"
+            ),
         }
         services.add_update(db, actor(), action_id, payload)
     except DomainError as error:
@@ -224,6 +270,7 @@ def add_update(action_id: int) -> Any:
 # Public "You Said, We Did" page
 # ---------------------------------------------------------------------------------------------
 
+
 @bp.get("/series/<int:series_id>/actions")
 def public(series_id: int) -> Any:
     """The public You Said, We Did page of a series: no login, no private notes, no participant data."""
@@ -231,6 +278,11 @@ def public(series_id: int) -> Any:
     series = get_series(db, series_id)
     found = services.public_actions(db, series_id)
     counts = {status: sum(1 for action in found if action.status is status) for status in ActionStatus}
-    return render_template("public/actions.html", series=series, groups=services.group_by_topic(series, found),
-                           total=len(found), counts=counts,
-                           last_updated=max((action.updated_at for action in found), default=None))
+    return render_template(
+        "public/actions.html",
+        series=series,
+        groups=services.group_by_topic(series, found),
+        total=len(found),
+        counts=counts,
+        last_updated=max((action.updated_at for action in found), default=None),
+    )

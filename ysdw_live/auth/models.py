@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import secrets
@@ -92,10 +93,8 @@ class User(Base):
 
 def verify_dummy_password(password: str) -> None:
     """Spend the same time as a real check, for unknown e-mail addresses."""
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY_HASH, password)
-    except VerificationError:
-        pass
 
 
 def hash_token(token: str) -> str:

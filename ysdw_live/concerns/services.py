@@ -267,6 +267,10 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
     if changes.get("highlighted") is True and changes.get("status", concern.status) not in VISIBLE_STATUSES:
         raise Conflict("Approve this concern before highlighting it.", code="concern_not_visible")
 
+    # Lock the meeting before touching the concern (the lock order every writer follows), then
+    # re-read the concern so the before-state kept for undo is the one this change replaces.
+    version = _bump_version(db, meeting)
+    db.refresh(concern)
     before = concern.state()
     if "text" in changes:
         concern.text = changes["text"]
@@ -279,9 +283,9 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
     elif changes.get("highlighted") is False:
         concern.unhighlight()
     if concern.state() == before:
+        db.rollback()  # nothing changed: no version bump, no log entry, no event
         return concern
 
-    version = _bump_version(db, meeting)
     other = _highlighted_other(db, concern) if concern.highlighted else None
     other_before = other.state() if other is not None else None
     projector_before = (meeting.projector_mode, meeting.projector_concern_id)
@@ -319,14 +323,17 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
     Undoing again steps further back, one moderation step at a time.
     """
     actor.require_meeting_manager()
+    # Under the meeting's lock, so two quick undos cannot both take the same step.
+    version = _bump_version(db, meeting)
     entry = db.scalar(select(ModerationEntry).where(ModerationEntry.meeting_id == meeting.id,
                                                     ModerationEntry.undone.is_(False))
                       .order_by(ModerationEntry.id.desc()).limit(1))
     if entry is None:
+        db.rollback()
         return None
     saved = json.loads(entry.before)
-    version = _bump_version(db, meeting)
     concern = get_concern(db, entry.concern_id)
+    db.refresh(concern)
     previous = db.get(Concern, saved["other_highlighted_id"]) if saved.get("other_highlighted_id") else None
     involved = {c.id: c for c in db.scalars(select(Concern).where(Concern.meeting_id == meeting.id,
                                                                   Concern.highlighted.is_(True)))}

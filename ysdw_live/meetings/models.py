@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
@@ -82,16 +82,24 @@ class Meeting(Base):
     )
     projector_concern_id: Mapped[int | None] = mapped_column(Integer)
     projector_poll_id: Mapped[int | None] = mapped_column(Integer)
+    # Which report-back action (0-based, in report-back order) the projector shows.
+    projector_action_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     went_live_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     series: Mapped[Series] = relationship()
 
-    def bump_version(self) -> int:
-        """Mark a change of this meeting; call in the same transaction as the change."""
-        self.version = (self.version or 0) + 1
-        return self.version
+    def bump_version(self) -> None:
+        """Mark a change of this meeting; call in the same transaction as the change.
+
+        Once the row exists the increment runs in SQL (``version = version + 1``), so two
+        writers racing on PostgreSQL never hand out the same version.
+        """
+        if inspect(self).persistent:
+            self.version = Meeting.version + 1  # type: ignore[assignment]
+        else:
+            self.version = (self.version or 0) + 1
 
     @property
     def is_live(self) -> bool:

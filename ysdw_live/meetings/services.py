@@ -88,9 +88,20 @@ def update_meeting(db: Session, actor: Actor, code: str, payload: dict[str, Any]
         meeting.bump_version()
     if not (status_changed or details_changed):
         return meeting
-    db.commit()
+    commit_with_version(db, meeting)
     publisher().meeting_updated(meeting)
     return meeting
+
+
+def commit_with_version(db: Session, meeting: Meeting) -> None:
+    """Commit a change that bumped the version, reading the new version inside the transaction.
+
+    The bump runs in SQL, so the attribute is expired by the flush; loading it before the
+    commit means nothing opens a new transaction later just to read it.
+    """
+    db.flush()
+    db.refresh(meeting, ["version"])
+    db.commit()
 
 
 def get_meeting(db: Session, code: str) -> Meeting:
