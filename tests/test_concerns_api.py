@@ -334,3 +334,26 @@ def test_openapi_describes_every_concern_endpoint(client):
     for path, methods in expected.items():
         assert methods <= set(document["paths"][path]), path
     assert "Concern" in document["components"]["schemas"]
+
+
+def test_report_back_stepping_stays_within_the_list(client, factory, db):
+    """action_index picks the report-back slide and is kept within the list; bad values are 400."""
+    from ysdw_live.actions import services as actions
+    from ysdw_live.actors import Actor
+
+    meeting = factory.meeting(status="live")
+    leader = Actor(user=factory.user("leader"))
+    for n in range(2):
+        actions.create_action(db, leader, meeting.series_id, {"you_said": f"Said {n}", "status": "agreed"})
+    staff = factory.user("facilitator")
+    from tests.conftest import login
+
+    login(client, staff.email)
+    url = f"/api/v1/meetings/{meeting.code}/projector"
+    assert client.patch(url, json={"mode": "report_back", "action_index": 1}).get_json()["action_index"] == 1
+    assert client.patch(url, json={"mode": "report_back", "action_index": 9}).get_json()["action_index"] == 1
+    bad = client.patch(url, json={"mode": "report_back", "action_index": -1})
+    assert bad.status_code == 400 and bad.get_json()["error"]["fields"] == {"action_index": bad.get_json()["error"]["message"]}
+    assert client.patch(url, json={"mode": "report_back", "action_index": "x"}).status_code == 400
+    kept = client.patch(url, json={"mode": "concerns"}).get_json()
+    assert kept["mode"] == "concerns" and kept["action_index"] == 1

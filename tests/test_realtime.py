@@ -262,7 +262,7 @@ def test_highlight_moves_pin_and_projector(app, factory):
 
 
 def test_projector_updated_reaches_everyone_in_the_meeting(app, factory):
-    """PATCH projector sends projector:updated {mode, concern_id, poll_id, version} to every role."""
+    """PATCH projector sends projector:updated {mode, concern_id, poll_id, action_index, version} to every role."""
     meeting = factory.meeting(status="live")
     mod_client, mod = moderator(app, factory, meeting)
     _client, att = attendee(app, meeting)
@@ -274,7 +274,7 @@ def test_projector_updated_reaches_everyone_in_the_meeting(app, factory):
     for sock in (mod, att, projector):
         (event,) = events(sock, "projector:updated")
         assert event == {"name": "projector:updated", "mode": "concerns", "concern_id": None, "poll_id": None,
-                         "version": response.get_json()["version"]}
+                         "action_index": 0, "version": response.get_json()["version"]}
 
 
 def test_meetings_do_not_hear_each_other(app, factory):

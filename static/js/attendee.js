@@ -17,6 +17,7 @@ const template = document.getElementById("concern-template");
 const concerns = new Map(); // id -> concern (the API shape)
 const items = new Map(); // id -> <li>
 let version = 0;
+let votesVersion = 0;
 let live = false; // until the first snapshot, the plain forms do the work
 
 // Adopt the server-rendered items so the first snapshot updates them instead of duplicating.
@@ -80,6 +81,7 @@ connectMeeting(code, "attendee", {
   snapshot(snapshot) {
     live = true;
     version = snapshot.version;
+    votesVersion = snapshot.version;
     concerns.clear();
     for (const concern of snapshot.concerns) concerns.set(concern.id, concern);
     applyMeeting(snapshot.meeting);
@@ -107,7 +109,10 @@ connectMeeting(code, "attendee", {
     render();
   },
   "votes:updated"(payload) {
-    if (!fresh(payload)) return;
+    // Counts are read when the batch is flushed, so their version can trail a moderation
+    // event that arrived meanwhile; they only need to be newer than the last counts applied.
+    if (payload.version < votesVersion) return;
+    votesVersion = payload.version;
     for (const [id, votes] of Object.entries(payload.counts)) {
       const concern = concerns.get(Number(id));
       if (concern) concern.votes = votes;

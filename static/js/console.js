@@ -17,6 +17,7 @@ const concerns = new Map();
 const rows = new Map();
 let live = false;
 let version = 0;
+let votesVersion = 0;
 
 const PAYLOADS = {
   approve: { status: "approved" },
@@ -151,8 +152,22 @@ function applyMeeting(meeting) {
     : "Moderation is off: concerns appear at once.";
 }
 
+let actionIndex = 0;
+const reportBack = JSON.parse(document.getElementById("report-back-data")?.textContent || "[]");
+
 function applyProjector(projector) {
   document.getElementById("projector-mode").textContent = MODE_LABELS[projector.mode] || projector.mode;
+  if (typeof projector.action_index === "number" && reportBack.length) {
+    actionIndex = Math.min(projector.action_index, reportBack.length - 1);
+    document.getElementById("report-back-position").replaceChildren(
+      `Action ${actionIndex + 1} of ${reportBack.length}: `,
+      Object.assign(document.createElement("span"), { id: "report-back-current", textContent: reportBack[actionIndex] }),
+    );
+    for (const form of document.querySelectorAll(".report-back-step")) {
+      const target = actionIndex + Number(form.dataset.step);
+      form.querySelector('input[name="action_index"]').value = String(Math.max(0, target));
+    }
+  }
   for (const form of document.querySelectorAll(".projector-form")) {
     form.querySelector("button").setAttribute("aria-pressed", form.dataset.mode === projector.mode ? "true" : "false");
   }
@@ -163,6 +178,7 @@ connectMeeting(code, "moderator", {
   snapshot(snapshot) {
     live = true;
     version = snapshot.version;
+    votesVersion = snapshot.version;
     concerns.clear();
     for (const concern of snapshot.concerns) concerns.set(concern.id, concern);
     applyMeeting(snapshot.meeting);
@@ -187,7 +203,10 @@ connectMeeting(code, "moderator", {
     fresh(payload);
   },
   "votes:updated"(payload) {
-    if (!fresh(payload)) return;
+    // Counts are read when the batch is flushed, so their version can trail a moderation
+    // event that arrived meanwhile; they only need to be newer than the last counts applied.
+    if (payload.version < votesVersion) return;
+    votesVersion = payload.version;
     for (const [id, votes] of Object.entries(payload.counts)) {
       const concern = concerns.get(Number(id));
       if (concern) concern.votes = votes;
@@ -268,6 +287,9 @@ document.addEventListener("submit", async (event) => {
   } else if (form.classList.contains("projector-form")) {
     event.preventDefault();
     await setProjector(form.dataset.mode);
+  } else if (form.classList.contains("report-back-step")) {
+    event.preventDefault();
+    await setProjector("report_back", actionIndex + Number(form.dataset.step));
   } else if (form.id === "status-form" || form.id === "moderation-form") {
     event.preventDefault();
     const payload =
@@ -314,11 +336,17 @@ async function undo() {
   }
 }
 
-async function setProjector(mode) {
+async function setProjector(mode, index) {
+  const body = { mode };
+  if (index !== undefined) body.action_index = Math.max(0, index);
   try {
-    const projector = await api("PATCH", `/api/v1/meetings/${code}/projector`, { mode });
+    const projector = await api("PATCH", `/api/v1/meetings/${code}/projector`, body);
     applyProjector(projector);
-    announce(`Projector: ${MODE_LABELS[mode]}.`);
+    announce(
+      index !== undefined && reportBack.length
+        ? `Report-back: action ${projector.action_index + 1} of ${reportBack.length}.`
+        : `Projector: ${MODE_LABELS[mode]}.`,
+    );
   } catch (error) {
     showError(error.message);
   }
@@ -406,7 +434,13 @@ document.addEventListener("keydown", (event) => {
       setProjector("concerns");
       break;
     case "3":
-      setProjector("report_back");
+      setProjector("report_back", actionIndex);
+      break;
+    case "ArrowLeft":
+      if (reportBack.length) setProjector("report_back", actionIndex - 1);
+      break;
+    case "ArrowRight":
+      if (reportBack.length) setProjector("report_back", actionIndex + 1);
       break;
     default:
   }

@@ -13,7 +13,7 @@ const template = document.getElementById("concern-template");
 const concerns = new Map();
 const items = new Map();
 let version = 0;
-let reloadTimer = null;
+let votesVersion = 0;
 
 for (const item of document.querySelectorAll("#concern-list > .concern, #highlighted-list > .concern")) {
   items.set(Number(item.dataset.concernId), item);
@@ -57,16 +57,29 @@ function showMode(mode) {
   document.getElementById("concerns-screen").hidden = !(mode === "concerns" || mode === "poll");
   document.getElementById("report-back-screen").hidden = mode !== "report_back";
   document.getElementById("join-corner").hidden = mode === "join";
-  // The report-back slides are server-rendered: fetch them fresh when that mode starts.
-  if (mode === "report_back" && previous !== "report_back") scheduleReload();
+  // The report-back slides are server-rendered: fetch them fresh when that mode starts, so
+  // actions agreed since the page loaded are there too.
+  if (mode === "report_back" && previous !== "report_back") refreshSlides();
 }
 
-function scheduleReload() {
-  window.clearTimeout(reloadTimer);
-  reloadTimer = window.setTimeout(() => window.location.reload(), 200);
+let wantedSlide = 0;
+
+async function refreshSlides() {
+  try {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    // Same-origin, server-rendered (and escaped) markup: parse it and adopt the slides' nodes.
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const slides = fresh.getElementById("report-back-slides");
+    if (slides) document.getElementById("report-back-slides").replaceChildren(...[...slides.childNodes].map((n) => document.importNode(n, true)));
+    showSlide(wantedSlide);
+  } catch {
+    // Offline for a moment: keep the slides we have.
+  }
 }
 
 function showSlide(index) {
+  wantedSlide = index;
   const slides = [...document.querySelectorAll(".report-back-slide")];
   slides.forEach((slide, i) => {
     slide.hidden = i !== index;
@@ -84,6 +97,7 @@ connectMeeting(data.code, "projector", {
   status: connectionIndicator(document.getElementById("connection-status")),
   snapshot(snapshot) {
     version = snapshot.version;
+    votesVersion = snapshot.version;
     concerns.clear();
     for (const concern of snapshot.concerns) concerns.set(concern.id, concern);
     showMode(snapshot.projector.mode);
@@ -106,7 +120,10 @@ connectMeeting(data.code, "projector", {
     render();
   },
   "votes:updated"(payload) {
-    if (!fresh(payload)) return;
+    // Counts are read when the batch is flushed, so their version can trail a moderation
+    // event that arrived meanwhile; they only need to be newer than the last counts applied.
+    if (payload.version < votesVersion) return;
+    votesVersion = payload.version;
     for (const [id, votes] of Object.entries(payload.counts)) {
       const concern = concerns.get(Number(id));
       if (concern) concern.votes = votes;

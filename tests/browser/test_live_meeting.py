@@ -172,3 +172,48 @@ def test_live_pages_are_accessible(live_server, phone_page, page):
     page.goto(f"/present/{code}")
     _wait_live(page)
     assert_accessible(page, "projector")
+
+
+def test_console_steps_the_projector_through_the_report_back(live_server, page, browser):
+    """The next meeting opens with the report-back: 3 shows it, the arrow keys step one action per slide."""
+    first = live_server.live_meeting(title="Winter meeting")
+    said = []
+    for n, status in enumerate(["completed", "in_progress", "agreed"], start=1):
+        concern = live_server.api("POST", f"/meetings/{first['code']}/concerns",
+                                  json={"text": f"Concern {n} from the winter", "source": "facilitator"}).json()
+        body = {"you_said": f"You said number {n}", "we_did": f"We did number {n}", "status": status,
+                "concern_ids": [concern["id"]]}
+        live_server.api("POST", f"/series/{first['series_id']}/actions", json=body).raise_for_status()
+        said.append(body["you_said"])
+    live_server.api("PATCH", f"/meetings/{first['code']}", json={"status": "closed"}).raise_for_status()
+    second = live_server.api("POST", f"/series/{first['series_id']}/meetings", json={"title": "Spring meeting"}).json()
+    code = second["code"]
+    live_server.api("PATCH", f"/meetings/{code}", json={"status": "live"}).raise_for_status()
+    order = [a["you_said"] for a in live_server.api("GET", f"/meetings/{code}/report-back").json()["actions"]]
+    assert sorted(order) == sorted(said)
+
+    live_server.login(page, live_server.user("facilitator"))
+    page.goto(f"/moderate/{code}")
+    _wait_live(page)
+    projector_context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})
+    projector = projector_context.new_page()
+    try:
+        projector.goto(f"/present/{code}")
+        expect(projector.locator("#join-screen")).to_be_visible()
+        page.locator("body").click()
+        page.keyboard.press("3")
+        slide = projector.locator(".report-back-slide:visible")
+        expect(slide).to_contain_text(order[0])
+        expect(slide).to_contain_text("1 of 3")
+        expect(page.locator("#report-back-position")).to_contain_text("Action 1 of 3")
+        page.keyboard.press("ArrowRight")
+        expect(projector.locator(".report-back-slide:visible")).to_contain_text(order[1])
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        expect(projector.locator(".report-back-slide:visible")).to_contain_text(order[2])
+        expect(page.locator("#report-back-position")).to_contain_text("Action 3 of 3")
+        page.keyboard.press("ArrowLeft")
+        expect(projector.locator(".report-back-slide:visible")).to_contain_text(order[1])
+        assert_accessible(projector, "projector report-back")
+    finally:
+        projector_context.close()

@@ -102,10 +102,10 @@ def undo(code: str) -> Response:
 def set_projector(code: str) -> Response:
     """Choose what the projector shows (admin, facilitator)."""
     db = get_session()
-    body = json_body({"mode", "concern_id", "poll_id"})
+    body = json_body({"mode", "concern_id", "poll_id", "action_index"})
     meeting = meetings.get_meeting(db, code)
     services.set_projector(db, actor(), meeting, mode=body.get("mode"), concern_id=body.get("concern_id"),
-                           poll_id=body.get("poll_id"))
+                           poll_id=body.get("poll_id"), action_index=body.get("action_index"))
     return jsonify(projector_to_dict(meeting))
 
 
@@ -249,12 +249,15 @@ register_paths({
     "ProjectorInput": {
         "type": "object", "required": ["mode"],
         "properties": {"mode": {"enum": ["join", "concerns", "poll", "report_back"]},
-                       "concern_id": {"type": ["integer", "null"]}, "poll_id": {"type": ["integer", "null"]}},
+                       "concern_id": {"type": ["integer", "null"]}, "poll_id": {"type": ["integer", "null"]},
+                       "action_index": {"type": ["integer", "null"], "minimum": 0,
+                                        "description": "report_back: which action (0-based, in report-back "
+                                                       "order) to show; kept within the list"}},
     },
     "Projector": {
-        "type": "object", "required": ["mode", "concern_id", "poll_id", "version"],
+        "type": "object", "required": ["mode", "concern_id", "poll_id", "action_index", "version"],
         "properties": {"mode": {"enum": ["join", "concerns", "poll", "report_back"]},
                        "concern_id": {"type": ["integer", "null"]}, "poll_id": {"type": ["integer", "null"]},
-                       "version": {"type": "integer"}},
+                       "action_index": {"type": "integer"}, "version": {"type": "integer"}},
     },
 })

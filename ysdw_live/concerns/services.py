@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, attributes
 
 from ysdw_live import validation
+from ysdw_live.actions.services import report_back
 from ysdw_live.actors import Actor
 from ysdw_live.concerns.models import (
     AUTHOR_NAME_MAX,
@@ -380,12 +381,22 @@ def _topic_still_exists(meeting: Meeting, topic_id: int | None) -> bool:
 
 
 def set_projector(db: Session, actor: Actor, meeting: Meeting, *, mode: object, concern_id: object = None,
-                  poll_id: object = None) -> Meeting:
-    """Choose what the projector shows: the join screen, the concerns (one pinned), a poll or the report-back."""
+                  poll_id: object = None, action_index: object = None) -> Meeting:
+    """Choose what the projector shows: the join screen, the concerns (one pinned), a poll or the report-back.
+
+    In ``report_back`` mode ``action_index`` picks the slide (0-based, in report-back order),
+    kept within the list so stepping past either end stays on the first or last action.
+    """
     clean_mode = validation.choice(mode, "mode", ProjectorMode, label="Projector mode")
     clean_concern = validation.optional_integer(concern_id, "concern_id", minimum=1, label="Concern")
     clean_poll = validation.optional_integer(poll_id, "poll_id", minimum=1, label="Poll")
+    clean_index = validation.optional_integer(action_index, "action_index", minimum=0, label="Action number")
     actor.require_meeting_manager()
+    if clean_mode is ProjectorMode.report_back:
+        last = max(0, len(report_back(db, meeting)) - 1)
+        clean_index = min(clean_index or 0, last)
+    else:
+        clean_index = meeting.projector_action_index
     if clean_concern is not None:
         concern = db.get(Concern, clean_concern)
         if concern is None or concern.meeting_id != meeting.id or not concern.is_visible:
@@ -397,6 +408,7 @@ def set_projector(db: Session, actor: Actor, meeting: Meeting, *, mode: object, 
     meeting.projector_mode = clean_mode
     meeting.projector_concern_id = clean_concern
     meeting.projector_poll_id = clean_poll
+    meeting.projector_action_index = clean_index
     db.commit()
     publisher().projector_updated(meeting)
     return meeting

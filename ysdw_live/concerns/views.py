@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from ysdw_live.actions import services as actions
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.auth.views import staff_page
@@ -77,11 +78,7 @@ def render_attendee_page(meeting: Meeting, participant: Participant, *, errors: 
 
 
 def _loop_closing_context(meeting: Meeting, participant: Participant) -> dict[str, Any]:
-    """Return report-back actions and the device's follow-ups, once the actions domain exists."""
-    try:
-        from ysdw_live.actions import services as actions
-    except ImportError:
-        return {"report_back_actions": [], "follow_ups": []}
+    """Return the report-back actions and what happened to what this device raised before."""
     db = get_session()
     return {"report_back_actions": actions.report_back(db, meeting),
             "follow_ups": actions.follow_ups_for_device(db, participant)}
@@ -155,7 +152,7 @@ def _console_context(meeting: Meeting) -> dict[str, Any]:
         "done": done,
         "counters": services.meeting_counters(db, meeting),
         "join_url": join_url(meeting, current_app.config["PUBLIC_URL"]),
-        "projector_modes": list(ProjectorMode),
+        "report_back_actions": actions.report_back(db, meeting),
     }
 
 
@@ -233,7 +230,8 @@ def projector_control(code: str) -> Any:
     meeting = meetings.get_meeting(db, code)
     try:
         services.set_projector(db, actor(), meeting, mode=request.form.get("mode", ""),
-                               concern_id=request.form.get("concern_id") or None)
+                               concern_id=request.form.get("concern_id") or None,
+                               action_index=request.form.get("action_index") or None)
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
@@ -268,20 +266,10 @@ def projector(code: str) -> Any:
         return redirect(url_for("live.projector", code=meeting.code))
     concerns = services.list_concerns(db, Actor(), meeting, sort="top")
     highlighted, others = pin_highlighted(concerns)
-    report_back_actions: list[Any] = []
-    if meeting.projector_mode is ProjectorMode.report_back:
-        report_back_actions = _loop_closing_context_public(meeting)
+    report_back_actions = actions.report_back(db, meeting)
     return render_template(
         "projector/present.html", meeting=meeting, highlighted=highlighted, concerns=others[:8],
         join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
         home_url=current_app.config["PUBLIC_URL"], report_back_actions=report_back_actions,
     )
 
-
-def _loop_closing_context_public(meeting: Meeting) -> list[Any]:
-    """Return the report-back actions for the projector, once the actions domain exists."""
-    try:
-        from ysdw_live.actions import services as actions
-    except ImportError:
-        return []
-    return actions.report_back(get_session(), meeting)

@@ -39,5 +39,6 @@ def projector_to_dict(meeting: Meeting) -> dict[str, Any]:
         "mode": meeting.projector_mode.value,
         "concern_id": meeting.projector_concern_id,
         "poll_id": meeting.projector_poll_id,
+        "action_index": meeting.projector_action_index,
         "version": meeting.version,
     }
