@@ -49,8 +49,7 @@ def main(argv: list[str]) -> None:
         print("  You will be asked to choose a new password when you first log in.\n", flush=True)
     if demo_code:
         print(f"Demo meeting is live: {base}/j/{demo_code}  (projector: {base}/present/{demo_code})\n", flush=True)
-    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"],
-                 allow_unsafe_werkzeug=ASYNC_MODE == "threading")
+    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=ASYNC_MODE == "threading")
 
 
 if __name__ == "__main__":

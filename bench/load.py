@@ -45,7 +45,7 @@ def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 def rss_mib(pid: int) -> float:
@@ -64,18 +64,30 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.dir = Path(tempfile.mkdtemp(prefix="ysdw-bench-"))
-        self.env = {**os.environ, "YSDW_ASYNC_MODE": mode, "YSDW_PORT": str(self.port), "YSDW_HOST": "127.0.0.1",
-                    "YSDW_DATABASE_URL": f"sqlite:///{self.dir / 'bench.sqlite3'}", "YSDW_PUBLIC_URL": self.base,
-                    "YSDW_SECRET_KEY": "bench"}
+        self.env = {
+            **os.environ,
+            "YSDW_ASYNC_MODE": mode,
+            "YSDW_PORT": str(self.port),
+            "YSDW_HOST": "127.0.0.1",
+            "YSDW_DATABASE_URL": f"sqlite:///{self.dir / 'bench.sqlite3'}",
+            "YSDW_PUBLIC_URL": self.base,
+            "YSDW_SECRET_KEY": "bench",
+        }
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         flask = [PYTHON, "-m", "flask", "--app", "app"]
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=self.env, check=True, capture_output=True)
-        subprocess.run([*flask, "user", "create", ADMIN, "--role", "admin", "--password", PASSWORD],
-                       cwd=ROOT, env=self.env, check=True, capture_output=True)
-        self.process = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*flask, "user", "create", ADMIN, "--role", "admin", "--password", PASSWORD],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        self.process = subprocess.Popen(
+            [PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -110,8 +122,9 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
         token = staff.post(f"{base}/auth/token", json={"email": ADMIN, "password": PASSWORD}).json()["token"]
         staff.headers["Authorization"] = f"Bearer {token}"
         series = staff.post(f"{base}/series", json={"title": "Bench series", "topics": ["A", "B"]}).json()
-        meeting = staff.post(f"{base}/series/{series['id']}/meetings",
-                             json={"title": "Bench meeting", "moderation": False}).json()
+        meeting = staff.post(
+            f"{base}/series/{series['id']}/meetings", json={"title": "Bench meeting", "moderation": False}
+        ).json()
         code = meeting["code"]
         staff.patch(f"{base}/meetings/{code}", json={"status": "live"}).raise_for_status()
         pool = ThreadPoolExecutor(workers)
@@ -144,16 +157,24 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
                 done.set()
 
         expected: dict[int, int] = {}
-        projector.connect(server.base, auth={"meeting": code, "role": "projector"}, transports=["websocket"],
-                          headers={"Origin": server.base})
+        projector.connect(
+            server.base,
+            auth={"meeting": code, "role": "projector"},
+            transports=["websocket"],
+            headers={"Origin": server.base},
+        )
 
         def attend(tok: str) -> tuple[float, socketio.Client]:
             client = socketio.Client(reconnection=False)
             got = threading.Event()
             client.on("meeting:snapshot", lambda _payload: got.set())
             start = time.perf_counter()
-            client.connect(server.base, auth={"meeting": code, "role": "attendee", "token": tok},
-                           transports=["websocket"], headers={"Origin": server.base})
+            client.connect(
+                server.base,
+                auth={"meeting": code, "role": "attendee", "token": tok},
+                transports=["websocket"],
+                headers={"Origin": server.base},
+            )
             got.wait(30)
             return time.perf_counter() - start, client
 
@@ -161,9 +182,13 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
         snapshot_times = [s for s, _ in connected]
 
         def raise_concern(i: int) -> tuple[float, int]:
-            seconds, response = timed(requests.post, f"{base}/meetings/{code}/concerns",
-                                      json={"text": f"Bench concern {i}: street lighting near the park"},
-                                      headers={"X-Participant-Token": tokens[i % len(tokens)]}, timeout=30)
+            seconds, response = timed(
+                requests.post,
+                f"{base}/meetings/{code}/concerns",
+                json={"text": f"Bench concern {i}: street lighting near the park"},
+                headers={"X-Participant-Token": tokens[i % len(tokens)]},
+                timeout=30,
+            )
             if response.status_code != 201:
                 errors.append(f"concern {response.status_code}")
                 return seconds, 0
@@ -179,8 +204,9 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
 
         def cast(item: tuple[str, int]) -> float:
             tok, cid = item
-            seconds, response = timed(requests.put, f"{base}/concerns/{cid}/vote",
-                                      headers={"X-Participant-Token": tok}, timeout=30)
+            seconds, response = timed(
+                requests.put, f"{base}/concerns/{cid}/vote", headers={"X-Participant-Token": tok}, timeout=30
+            )
             if response.status_code != 200:
                 errors.append(f"vote {response.status_code}")
             return seconds
@@ -197,13 +223,23 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
         projector.disconnect()
         pool.shutdown()
         return {
-            "mode": mode, "joins": len(tokens), "join_p50": pct(join_times, 50), "join_p95": pct(join_times, 95),
-            "snapshot_p50": pct(snapshot_times, 50), "snapshot_p95": pct(snapshot_times, 95),
-            "concern_p50": pct(concern_times, 50), "concern_p95": pct(concern_times, 95),
-            "votes": len(vote_times), "vote_p50": pct(vote_times, 50), "vote_p95": pct(vote_times, 95),
+            "mode": mode,
+            "joins": len(tokens),
+            "join_p50": pct(join_times, 50),
+            "join_p95": pct(join_times, 95),
+            "snapshot_p50": pct(snapshot_times, 50),
+            "snapshot_p95": pct(snapshot_times, 95),
+            "concern_p50": pct(concern_times, 50),
+            "concern_p95": pct(concern_times, 95),
+            "votes": len(vote_times),
+            "vote_p50": pct(vote_times, 50),
+            "vote_p95": pct(vote_times, 95),
             "votes_per_s": len(vote_times) / vote_window if vote_window else float("nan"),
-            "final_counts_ok": done.is_set(), "lag_ms": lag * 1000, "vote_events": seen["events"],
-            "rss_mib": memory, "errors": len(errors),
+            "final_counts_ok": done.is_set(),
+            "lag_ms": lag * 1000,
+            "vote_events": seen["events"],
+            "rss_mib": memory,
+            "errors": len(errors),
         }
 
 
@@ -217,20 +253,47 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16, help="client threads")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; SQLite; one server process")
-    print(f"{args.participants} phones join, {args.sockets} hold sockets, 40 concerns, "
-          f"{args.votes} votes each, {args.workers} client threads\n")
-    results = [run_mode(m.strip(), args.participants, args.sockets, args.votes, args.workers)
-               for m in args.modes.split(",") if m.strip()]
-    header = ("mode", "join p50/p95 ms", "snapshot p50/p95", "concern p50/p95", "vote p50/p95", "votes/s",
-              "counts ok", "lag ms", "events", "RSS MiB", "errors")
+    print(
+        f"{args.participants} phones join, {args.sockets} hold sockets, 40 concerns, "
+        f"{args.votes} votes each, {args.workers} client threads\n"
+    )
+    results = [
+        run_mode(m.strip(), args.participants, args.sockets, args.votes, args.workers)
+        for m in args.modes.split(",")
+        if m.strip()
+    ]
+    header = (
+        "mode",
+        "join p50/p95 ms",
+        "snapshot p50/p95",
+        "concern p50/p95",
+        "vote p50/p95",
+        "votes/s",
+        "counts ok",
+        "lag ms",
+        "events",
+        "RSS MiB",
+        "errors",
+    )
     print(" | ".join(header))
     for r in results:
-        print(" | ".join([
-            str(r["mode"]), f"{r['join_p50']:.0f}/{r['join_p95']:.0f}", f"{r['snapshot_p50']:.0f}/{r['snapshot_p95']:.0f}",
-            f"{r['concern_p50']:.0f}/{r['concern_p95']:.0f}", f"{r['vote_p50']:.0f}/{r['vote_p95']:.0f}",
-            f"{r['votes_per_s']:.0f}", "yes" if r["final_counts_ok"] else "NO", f"{r['lag_ms']:.0f}",
-            str(r["vote_events"]), f"{r['rss_mib']:.0f}", str(r["errors"]),
-        ]))
+        print(
+            " | ".join(
+                [
+                    str(r["mode"]),
+                    f"{r['join_p50']:.0f}/{r['join_p95']:.0f}",
+                    f"{r['snapshot_p50']:.0f}/{r['snapshot_p95']:.0f}",
+                    f"{r['concern_p50']:.0f}/{r['concern_p95']:.0f}",
+                    f"{r['vote_p50']:.0f}/{r['vote_p95']:.0f}",
+                    f"{r['votes_per_s']:.0f}",
+                    "yes" if r["final_counts_ok"] else "NO",
+                    f"{r['lag_ms']:.0f}",
+                    str(r["vote_events"]),
+                    f"{r['rss_mib']:.0f}",
+                    str(r["errors"]),
+                ]
+            )
+        )
     if any(not r["final_counts_ok"] or r["errors"] for r in results):
         sys.exit(1)
 

@@ -12,6 +12,10 @@ if [ "${CI:-}" = "true" ]; then
   [ -n "${YSDW_TEST_REDIS_URL:-}" ] || { echo "FAIL: YSDW_TEST_REDIS_URL is not set (CI=true)"; exit 1; }
 fi
 
+echo "== Lint =="
+.venv/bin/ruff check ysdw_live tests app.py bench
+.venv/bin/ruff format --check ysdw_live tests app.py bench
+
 echo "== Suite on SQLite =="
 env -u YSDW_TEST_DATABASE_URL $PYTEST "$@"
 

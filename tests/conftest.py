@@ -70,16 +70,18 @@ def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
     import ysdw_live.models  # noqa: F401
 
     url = postgres_schema or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    flask_app = create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret",
-        "PUBLIC_URL": PUBLIC_URL,
-        "ASYNC_MODE": "threading",
-        "REDIS_URL": None,
-        "RATELIMIT_ENABLED": True,
-    })
+    flask_app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_URL": PUBLIC_URL,
+            "ASYNC_MODE": "threading",
+            "REDIS_URL": None,
+            "RATELIMIT_ENABLED": True,
+        }
+    )
     engine = flask_app.extensions["ysdw_engine"]
     if postgres_schema:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
@@ -138,16 +140,29 @@ class Factory:
 
     def series(self, title: str = "Hull community focus group", topics: list[str] | None = None) -> Series:
         """Create a series with topics."""
-        return series_services.create_series(self.db, self.actor(Role.facilitator), title, "",
-                                             topics if topics is not None else ["Stop and search", "Youth"])
+        return series_services.create_series(
+            self.db,
+            self.actor(Role.facilitator),
+            title,
+            "",
+            topics if topics is not None else ["Stop and search", "Youth"],
+        )
 
-    def meeting(self, series: Series | None = None, *, status: str = "draft", moderation: bool = True,
-                title: str = "Spring meeting", **kwargs: Any) -> Meeting:
+    def meeting(
+        self,
+        series: Series | None = None,
+        *,
+        status: str = "draft",
+        moderation: bool = True,
+        title: str = "Spring meeting",
+        **kwargs: Any,
+    ) -> Meeting:
         """Create a meeting, optionally taken live or closed."""
         series = series or self.series()
         actor = self.actor(Role.facilitator)
-        meeting = meeting_services.create_meeting(self.db, actor, series.id, title=title,
-                                                  moderation=moderation, **kwargs)
+        meeting = meeting_services.create_meeting(
+            self.db, actor, series.id, title=title, moderation=moderation, **kwargs
+        )
         if status in ("live", "closed"):
             meeting_services.update_meeting(self.db, actor, meeting.code, {"status": "live"})
         if status == "closed":
@@ -171,8 +186,9 @@ def csrf_from(html: str) -> str:
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
     """Log ``client`` in through the real login form."""
     page = client.get("/login")
-    response = client.post("/login", data={"email": email, "password": password,
-                                           "csrf_token": csrf_from(page.get_data(as_text=True))})
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.get_data(as_text=True))}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

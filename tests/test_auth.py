@@ -40,6 +40,7 @@ def stored_user(db, email):
 
 # --- the login form -------------------------------------------------------------------------
 
+
 def test_login_form_has_labelled_fields_and_csrf(client):
     """The login page is a real form: labelled e-mail and password, autocomplete hints, CSRF token."""
     html = client.get("/login").get_data(as_text=True)
@@ -59,10 +60,13 @@ def test_login_success_starts_a_staff_session(client, factory):
     assert client.get("/dashboard").status_code == 200
 
 
-@pytest.mark.parametrize(("email", "password"), [
-    ("known", "wrong password here"),
-    ("nobody@example.org", PASSWORD),
-])
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("known", "wrong password here"),
+        ("nobody@example.org", PASSWORD),
+    ],
+)
 def test_login_failure_shows_error_summary_and_logs_nobody_in(client, factory, db, email, password):
     """A wrong password or unknown e-mail re-shows the form with the same message and no session."""
     user = factory.user(Role.admin)
@@ -94,8 +98,10 @@ def test_login_without_csrf_token_is_refused(client, factory):
     assert client.get("/dashboard").status_code == 302
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/",
-                                    "javascript:alert(1)", "/%5Cevil.example"])
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "/\\evil.example/", "https://evil.example/", "javascript:alert(1)", "/%5Cevil.example"],
+)
 def test_login_never_redirects_off_site(client, factory, target):
     """A ``next`` that would leave the site is replaced by the dashboard."""
     user = factory.user()
@@ -115,6 +121,7 @@ def test_login_follows_a_local_next(client, factory):
 
 
 # --- the first admin and its one-time password ---------------------------------------------
+
 
 def test_first_admin_must_choose_a_password_before_any_staff_page(client, db):
     """The printed one-time password logs in, but every staff page leads to the password form first."""
@@ -137,9 +144,15 @@ def test_first_admin_must_choose_a_password_before_any_staff_page(client, db):
     assert token_response.get_json()["error"]["code"] == "password_change_required"
 
     token = csrf_from(page.get_data(as_text=True))
-    changed = client.post("/account/password?next=/staff/series", data={
-        "current_password": one_time, "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD,
-        "csrf_token": token})
+    changed = client.post(
+        "/account/password?next=/staff/series",
+        data={
+            "current_password": one_time,
+            "password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert changed.status_code == 302 and changed.headers["Location"].endswith("/staff/series")
     assert client.get("/dashboard").status_code == 200
     user = stored_user(db, email)
@@ -147,19 +160,24 @@ def test_first_admin_must_choose_a_password_before_any_staff_page(client, db):
     assert user.check_password(NEW_PASSWORD) and not user.check_password(one_time)
 
 
-@pytest.mark.parametrize(("current", "new", "confirm", "field", "message"), [
-    ("wrong current pw", NEW_PASSWORD, NEW_PASSWORD, "current_password", "Your current password is not right."),
-    (PASSWORD, "short", "short", "password", "at least 10 characters"),
-    (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "confirm_password", "do not match"),
-    (PASSWORD, PASSWORD, PASSWORD, "password", "different from the current one"),
-])
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "field", "message"),
+    [
+        ("wrong current pw", NEW_PASSWORD, NEW_PASSWORD, "current_password", "Your current password is not right."),
+        (PASSWORD, "short", "short", "password", "at least 10 characters"),
+        (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "confirm_password", "do not match"),
+        (PASSWORD, PASSWORD, PASSWORD, "password", "different from the current one"),
+    ],
+)
 def test_password_change_errors_change_nothing(client, factory, db, current, new, confirm, field, message):
     """Each mistake on the password form is explained next to its field and keeps the old password."""
     user = factory.user()
     login(client, user.email)
     token = csrf_from(client.get("/account/password").get_data(as_text=True))
-    response = client.post("/account/password", data={
-        "current_password": current, "password": new, "confirm_password": confirm, "csrf_token": token})
+    response = client.post(
+        "/account/password",
+        data={"current_password": current, "password": new, "confirm_password": confirm, "csrf_token": token},
+    )
     html = response.get_data(as_text=True)
     assert "There is a problem" in html
     assert f'<a href="#{field}">' in html and message in html
@@ -173,13 +191,21 @@ def test_password_change_logs_out_other_sessions(app, factory):
     login(first, user.email)
     login(second, user.email)
     token = csrf_from(first.get("/account/password").get_data(as_text=True))
-    first.post("/account/password", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                          "confirm_password": NEW_PASSWORD, "csrf_token": token})
+    first.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert first.get("/dashboard").status_code == 200
     assert second.get("/dashboard").status_code == 302
 
 
 # --- repeated wrong passwords ----------------------------------------------------------------
+
 
 class Clock:
     """A hand-moved clock standing in for utcnow."""
@@ -262,6 +288,7 @@ def test_lockout_is_per_account(client, factory, clock):
 
 # --- API tokens ----------------------------------------------------------------------------------
 
+
 def test_token_issue_use_and_revoke(anon_client, client, factory, db):
     """A token is issued once (stored hashed), works as Bearer, is revoked by DELETE, then gets 401."""
     user = factory.user(Role.facilitator)
@@ -309,12 +336,15 @@ def test_bad_authorization_headers_authenticate_nobody(anon_client, header):
     assert response.get_json()["error"]["code"] == expected
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [
-    ({"email": "x@example.org", "password": "wrong password!"}, 401, "bad_credentials"),
-    ({"email": "x@example.org"}, 400, "invalid"),
-    ({"email": 5, "password": ["x"]}, 400, "invalid"),
-    ({"email": "x@example.org", "password": PASSWORD, "role": "admin"}, 400, "unknown_field"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"email": "x@example.org", "password": "wrong password!"}, 401, "bad_credentials"),
+        ({"email": "x@example.org"}, 400, "invalid"),
+        ({"email": 5, "password": ["x"]}, 400, "invalid"),
+        ({"email": "x@example.org", "password": PASSWORD, "role": "admin"}, 400, "unknown_field"),
+    ],
+)
 def test_token_bad_input(anon_client, factory, body, status, code):
     """Wrong passwords, missing or mistyped fields and unknown fields get clear JSON errors."""
     factory.user(email="x@example.org")
@@ -334,6 +364,7 @@ def test_inactive_users_tokens_stop_working(anon_client, client, factory, db):
 
 # --- accounts ------------------------------------------------------------------------------------
 
+
 def test_duplicate_email_is_a_clear_conflict(db, factory):
     """A second account with the same e-mail (in any case) is refused with 409 duplicate_email."""
     factory.user(email="sam@example.org")
@@ -346,13 +377,16 @@ def test_duplicate_email_is_a_clear_conflict(db, factory):
     db.commit()
 
 
-@pytest.mark.parametrize(("email", "role", "password", "field"), [
-    ("not-an-email", "leader", PASSWORD, "email"),
-    ("", "leader", PASSWORD, "email"),
-    ("a@example.org", "superuser", PASSWORD, "role"),
-    ("a@example.org", "leader", "short", "password"),
-    ("a@example.org", "leader", "x" * 201, "password"),
-])
+@pytest.mark.parametrize(
+    ("email", "role", "password", "field"),
+    [
+        ("not-an-email", "leader", PASSWORD, "email"),
+        ("", "leader", PASSWORD, "email"),
+        ("a@example.org", "superuser", PASSWORD, "role"),
+        ("a@example.org", "leader", "short", "password"),
+        ("a@example.org", "leader", "x" * 201, "password"),
+    ],
+)
 def test_create_user_validates(db, email, role, password, field):
     """Bad e-mails, roles and passwords are refused with the field named, and nothing is saved."""
     with pytest.raises(ValidationError) as caught:
@@ -378,6 +412,7 @@ def test_passwords_are_hashed_with_argon2id(factory):
 
 # --- logout --------------------------------------------------------------------------------------
 
+
 def test_logout_needs_the_csrf_token(client, factory):
     """A logout post without the CSRF token is refused and the session stays; with it, it ends."""
     user = factory.user()
@@ -400,6 +435,7 @@ def test_logout_by_get_is_not_possible(client, factory):
 
 
 # --- CSRF on cookie-authenticated API writes -----------------------------------------------------
+
 
 def test_cookie_api_write_from_another_site_is_refused(app, factory):
     """A logged-in browser's API write from a foreign Origin is 403 csrf_failed; same-origin works."""

@@ -22,8 +22,9 @@ def users(db) -> list[User]:
 
 def test_user_create_with_password(app, db):
     """`user create EMAIL --role leader --password PW` creates a leader who can log in."""
-    result = app.test_cli_runner().invoke(args=["user", "create", "Lee@Example.org", "--role", "leader",
-                                                "--password", PASSWORD, "--name", "Lee"])
+    result = app.test_cli_runner().invoke(
+        args=["user", "create", "Lee@Example.org", "--role", "leader", "--password", PASSWORD, "--name", "Lee"]
+    )
     assert result.exit_code == 0, result.output
     assert "Created leader lee@example.org." in result.output
     [user] = users(db)
@@ -33,8 +34,9 @@ def test_user_create_with_password(app, db):
 
 def test_user_create_prompts_for_the_password_twice(app, db):
     """Without --password the command asks twice (hidden) and uses what was typed."""
-    result = app.test_cli_runner().invoke(args=["user", "create", "fac@example.org", "--role", "facilitator"],
-                                          input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = app.test_cli_runner().invoke(
+        args=["user", "create", "fac@example.org", "--role", "facilitator"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Password" in result.output and "Repeat for confirmation" in result.output
     assert PASSWORD not in result.output  # hidden input is not echoed
@@ -44,8 +46,10 @@ def test_user_create_prompts_for_the_password_twice(app, db):
 
 def test_user_create_prompt_mismatch_asks_again(app, db):
     """Two different passwords at the prompt are not accepted; the command asks again."""
-    result = app.test_cli_runner().invoke(args=["user", "create", "a@example.org", "--role", "admin"],
-                                          input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")
+    result = app.test_cli_runner().invoke(
+        args=["user", "create", "a@example.org", "--role", "admin"],
+        input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output.lower() or "don't match" in result.output.lower()
     assert users(db)[0].check_password(PASSWORD)
@@ -54,19 +58,23 @@ def test_user_create_prompt_mismatch_asks_again(app, db):
 def test_duplicate_email_fails_with_a_message(app, db, factory):
     """Creating a user whose e-mail exists exits non-zero with a clear message and changes nothing."""
     factory.user(Role.admin, email="taken@example.org")
-    result = app.test_cli_runner().invoke(args=["user", "create", "TAKEN@example.org", "--role", "leader",
-                                                "--password", PASSWORD])
+    result = app.test_cli_runner().invoke(
+        args=["user", "create", "TAKEN@example.org", "--role", "leader", "--password", PASSWORD]
+    )
     assert result.exit_code != 0
     assert "A user with that e-mail address already exists." in result.output
     assert [u.role for u in users(db)] == [Role.admin]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["bad-email", "--role", "leader", "--password", PASSWORD], "Enter an e-mail address"),
-    (["a@example.org", "--role", "leader", "--password", "short"], "at least 10 characters"),
-    (["a@example.org", "--role", "king", "--password", PASSWORD], "Invalid value for '--role'"),
-    (["a@example.org", "--password", PASSWORD], "Missing option '--role'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bad-email", "--role", "leader", "--password", PASSWORD], "Enter an e-mail address"),
+        (["a@example.org", "--role", "leader", "--password", "short"], "at least 10 characters"),
+        (["a@example.org", "--role", "king", "--password", PASSWORD], "Invalid value for '--role'"),
+        (["a@example.org", "--password", PASSWORD], "Missing option '--role'"),
+    ],
+)
 def test_bad_arguments_fail_with_a_message(app, db, args, message):
     """Bad e-mails, weak passwords and unknown or missing roles exit non-zero and save nothing."""
     result = app.test_cli_runner().invoke(args=["user", "create", *args])
@@ -80,9 +88,16 @@ def test_db_upgrade_builds_an_empty_database(tmp_path: Path):
     import ysdw_live.models  # noqa: F401
     from ysdw_live.db import Base
 
-    fresh = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
-                        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "SECRET_KEY": "t",
-                        "PUBLIC_URL": "http://yswd.test", "ASYNC_MODE": "threading"})
+    fresh = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+            "SECRET_KEY": "t",
+            "PUBLIC_URL": "http://yswd.test",
+            "ASYNC_MODE": "threading",
+        }
+    )
     runner = fresh.test_cli_runner()
     for _ in range(2):
         result = runner.invoke(args=["db", "upgrade"])
@@ -115,18 +130,38 @@ def test_real_flask_command_line(tmp_path: Path):
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "YSDW_DATABASE_URL": f"sqlite:///{tmp_path / 'real.sqlite3'}",
-           "YSDW_SECRET_KEY": "cli-test", "YSDW_ASYNC_MODE": "threading", "YSDW_PUBLIC_URL": "http://yswd.test"}
+    env = {
+        **os.environ,
+        "YSDW_DATABASE_URL": f"sqlite:///{tmp_path / 'real.sqlite3'}",
+        "YSDW_SECRET_KEY": "cli-test",
+        "YSDW_ASYNC_MODE": "threading",
+        "YSDW_PUBLIC_URL": "http://yswd.test",
+    }
     flask = [sys.executable, "-m", "flask", "--app", "app"]
-    upgrade = subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, capture_output=True, text=True,
-                             timeout=60, check=False)
+    upgrade = subprocess.run(
+        [*flask, "db", "upgrade"], cwd=root, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert upgrade.returncode == 0, upgrade.stderr
-    created = subprocess.run([*flask, "user", "create", "real@example.org", "--role", "facilitator"], cwd=root,
-                             env=env, input=f"{PASSWORD}\n{PASSWORD}\n", capture_output=True, text=True,
-                             timeout=60, check=False)
+    created = subprocess.run(
+        [*flask, "user", "create", "real@example.org", "--role", "facilitator"],
+        cwd=root,
+        env=env,
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert created.returncode == 0, created.stderr
     assert "Created facilitator real@example.org." in created.stdout
-    again = subprocess.run([*flask, "user", "create", "real@example.org", "--role", "leader", "--password",
-                            PASSWORD], cwd=root, env=env, capture_output=True, text=True, timeout=60, check=False)
+    again = subprocess.run(
+        [*flask, "user", "create", "real@example.org", "--role", "leader", "--password", PASSWORD],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert again.returncode != 0
     assert "already exists" in again.stderr

@@ -33,16 +33,23 @@ def test_generated_codes_use_only_the_alphabet_and_vary():
     assert set("".join(codes)) == set(SPEC_ALPHABET)
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("abcdef", "ABCDEF"), ("AbCdEf", "ABCDEF"), (" k7p 2qx ", "K7P2QX"), ("K7P2QX", "K7P2QX"),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("abcdef", "ABCDEF"),
+        ("AbCdEf", "ABCDEF"),
+        (" k7p 2qx ", "K7P2QX"),
+        ("K7P2QX", "K7P2QX"),
+    ],
+)
 def test_normalise_accepts_any_case_and_spaces(typed, expected):
     """Typed codes are upper-cased and spaces dropped."""
     assert normalise_code(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["", "ABCDE", "ABCDEFG", "ABCDE0", "ABCDEO", "ABCDE1", "ABCDEI",
-                                   "ABC-EF", "ÄBCDEF", "ABCDE\x00"])
+@pytest.mark.parametrize(
+    "typed", ["", "ABCDE", "ABCDEFG", "ABCDE0", "ABCDEO", "ABCDE1", "ABCDEI", "ABC-EF", "ÄBCDEF", "ABCDE\x00"]
+)
 def test_normalise_refuses_impossible_codes(typed):
     """Wrong length, ambiguous symbols (O/0/I/1) and punctuation are not codes."""
     assert normalise_code(typed) is None
@@ -123,8 +130,9 @@ def test_join_page_redirects_to_the_canonical_code(client, factory):
     assert meeting.title in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("bad", ["ABCDE", "ABCDEFG", "ABCDE0", "ABCDEO", "ABCDE1", "ABCDEI", "ZZZZZZ",
-                                 "abc%20ef", "%00%00%00%00%00%00"])
+@pytest.mark.parametrize(
+    "bad", ["ABCDE", "ABCDEFG", "ABCDE0", "ABCDEO", "ABCDE1", "ABCDEI", "ZZZZZZ", "abc%20ef", "%00%00%00%00%00%00"]
+)
 def test_api_bad_codes_are_404_json(client, factory, bad):
     """Wrong length, ambiguous symbols and unknown codes are a 404 JSON error on every code route."""
     factory.meeting()

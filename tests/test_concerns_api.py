@@ -46,8 +46,19 @@ def test_participant_raises_and_lists_concerns(client, factory):
     response = post_concern(client, meeting, author_name="Sam", topic_id=meeting.series.topics[0].id)
     assert response.status_code == 201
     concern = response.get_json()
-    assert set(concern) == {"id", "number", "text", "topic_id", "author_name", "votes", "voted", "status",
-                            "highlighted", "source", "created_at"}
+    assert set(concern) == {
+        "id",
+        "number",
+        "text",
+        "topic_id",
+        "author_name",
+        "votes",
+        "voted",
+        "status",
+        "highlighted",
+        "source",
+        "created_at",
+    }
     assert concern["status"] == "pending" and concern["source"] == "attendee" and concern["number"] == 1
     assert concern["author_name"] == "Sam" and concern["topic_id"] == meeting.series.topics[0].id
     listed = client.get(f"{API}/meetings/{meeting.code.lower()}/concerns").get_json()
@@ -72,8 +83,10 @@ def test_header_token_works_without_cookie_or_origin(anon_client, client, factor
 def test_participant_call_without_joining_is_401(anon_client, factory):
     """Listing, raising or voting without a participant of that meeting says how to join."""
     meeting = factory.meeting(status="live")
-    for response in (anon_client.get(f"{API}/meetings/{meeting.code}/concerns"),
-                     anon_client.post(f"{API}/meetings/{meeting.code}/concerns", json={"text": "x"})):
+    for response in (
+        anon_client.get(f"{API}/meetings/{meeting.code}/concerns"),
+        anon_client.post(f"{API}/meetings/{meeting.code}/concerns", json={"text": "x"}),
+    ):
         assert response.status_code == 401
         assert f"/meetings/{meeting.code}/participants" in response.get_json()["error"]["message"]
     other = factory.meeting(status="live")
@@ -91,8 +104,9 @@ def test_staff_see_every_status_and_filter(client, anon_client, factory, staff):
     anon_client.patch(f"{API}/concerns/{ids[1]}", json={"status": "dismissed"}, headers=staff)
     everything = anon_client.get(f"{API}/meetings/{meeting.code}/concerns", headers=staff).get_json()
     assert {c["status"] for c in everything["concerns"]} == {"approved", "dismissed", "pending"}
-    filtered = anon_client.get(f"{API}/meetings/{meeting.code}/concerns?status=pending,dismissed",
-                               headers=staff).get_json()
+    filtered = anon_client.get(
+        f"{API}/meetings/{meeting.code}/concerns?status=pending,dismissed", headers=staff
+    ).get_json()
     assert sorted(c["id"] for c in filtered["concerns"]) == [ids[1], ids[2]]
     bad = anon_client.get(f"{API}/meetings/{meeting.code}/concerns?status=deleted", headers=staff)
     assert bad.status_code == 400
@@ -110,19 +124,22 @@ def test_facilitator_enters_a_concern_with_login_cookie(client, factory):
     assert response.get_json()["status"] == "approved" and response.get_json()["source"] == "facilitator"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"text": ""}, "text"),
-    ({"text": "   \n  "}, "text"),
-    ({"text": "x" * 501}, "text"),
-    ({"text": "ring\u0007bell"}, "text"),
-    ({"text": "null\u0000"}, "text"),
-    ({"text": ["list"]}, "text"),
-    ({"text": "ok", "topic_id": 999999}, "topic_id"),
-    ({"text": "ok", "topic_id": "seven"}, "topic_id"),
-    ({"text": "ok", "author_name": "a" * 61}, "author_name"),
-    ({"text": "ok", "colour": "red"}, "colour"),
-    ({"text": "ok", "source": "bot"}, "source"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "   \n  "}, "text"),
+        ({"text": "x" * 501}, "text"),
+        ({"text": "ring\u0007bell"}, "text"),
+        ({"text": "null\u0000"}, "text"),
+        ({"text": ["list"]}, "text"),
+        ({"text": "ok", "topic_id": 999999}, "topic_id"),
+        ({"text": "ok", "topic_id": "seven"}, "topic_id"),
+        ({"text": "ok", "author_name": "a" * 61}, "author_name"),
+        ({"text": "ok", "colour": "red"}, "colour"),
+        ({"text": "ok", "source": "bot"}, "source"),
+    ],
+)
 def test_bad_concern_input_is_400_and_stores_nothing(client, db, factory, body, field):
     """Bad concern input gets a 400 naming the field and nothing is stored."""
     meeting = factory.meeting(status="live")
@@ -171,7 +188,8 @@ def test_writing_to_a_meeting_that_is_not_live_is_409(client, factory, status, s
     assert response.status_code == 409
     assert response.get_json()["error"]["message"] in ("This meeting has not started yet.", "This meeting has ended.")
     staff_response = client.application.test_client().post(
-        f"{API}/meetings/{meeting.code}/concerns", json={"text": "x", "source": "facilitator"}, headers=staff)
+        f"{API}/meetings/{meeting.code}/concerns", json={"text": "x", "source": "facilitator"}, headers=staff
+    )
     assert staff_response.status_code == 409
 
 
@@ -219,8 +237,7 @@ def test_moderation_endpoint(client, anon_client, factory, staff):
     concern_id = post_concern(client, meeting).get_json()["id"]
     url = f"{API}/concerns/{concern_id}"
     assert anon_client.patch(url, json={"highlighted": True}, headers=staff).status_code == 409
-    response = anon_client.patch(url, json={"status": "approved", "highlighted": True, "text": "Edited"},
-                                 headers=staff)
+    response = anon_client.patch(url, json={"status": "approved", "highlighted": True, "text": "Edited"}, headers=staff)
     assert response.status_code == 200
     assert response.get_json()["status"] == "approved" and response.get_json()["highlighted"] is True
     assert response.get_json()["text"] == "Edited"
@@ -288,8 +305,13 @@ def test_export_csv_defuses_formulas(client, anon_client, factory, staff):
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["number", "text", "topic", "votes", "status", "source", "created_at"]
-    assert [row[1] for row in rows[1:]] == ["'=HYPERLINK(\"http://evil\",\"click\")", "'+1+1", "'-2", "'@SUM(A1)",
-                                           "Plain, with \"quotes\"\nand a line"]
+    assert [row[1] for row in rows[1:]] == [
+        '\'=HYPERLINK("http://evil","click")',
+        "'+1+1",
+        "'-2",
+        "'@SUM(A1)",
+        'Plain, with "quotes"\nand a line',
+    ]
     assert {row[2] for row in rows[1:]} == {topic.name}
     assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5"]
     assert anon_client.get(f"{API}/meetings/{meeting.code}/export.csv").status_code == 401
@@ -314,8 +336,9 @@ def test_staff_cookie_moderation_from_a_foreign_origin_is_403(client, factory):
     meeting = factory.meeting(status="live", moderation=False)
     login(client, factory.user(Role.facilitator).email)
     concern_id = post_concern(client, meeting, source="facilitator").get_json()["id"]
-    response = client.patch(f"{API}/concerns/{concern_id}", json={"status": "dismissed"},
-                            headers={"Origin": "https://evil.example"})
+    response = client.patch(
+        f"{API}/concerns/{concern_id}", json={"status": "dismissed"}, headers={"Origin": "https://evil.example"}
+    )
     assert response.status_code == 403
 
 
@@ -353,7 +376,9 @@ def test_report_back_stepping_stays_within_the_list(client, factory, db):
     assert client.patch(url, json={"mode": "report_back", "action_index": 1}).get_json()["action_index"] == 1
     assert client.patch(url, json={"mode": "report_back", "action_index": 9}).get_json()["action_index"] == 1
     bad = client.patch(url, json={"mode": "report_back", "action_index": -1})
-    assert bad.status_code == 400 and bad.get_json()["error"]["fields"] == {"action_index": bad.get_json()["error"]["message"]}
+    assert bad.status_code == 400 and bad.get_json()["error"]["fields"] == {
+        "action_index": bad.get_json()["error"]["message"]
+    }
     assert client.patch(url, json={"mode": "report_back", "action_index": "x"}).status_code == 400
     kept = client.patch(url, json={"mode": "concerns"}).get_json()
     assert kept["mode"] == "concerns" and kept["action_index"] == 1

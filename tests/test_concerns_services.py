@@ -66,8 +66,9 @@ def test_attendee_concern_is_approved_at_once_without_moderation(db, factory):
 def test_facilitator_entered_concern_is_approved_and_marked(db, factory):
     """A facilitator typing in a paper card gets an approved concern with source facilitator."""
     meeting = factory.meeting(status="live", moderation=True)
-    concern = services.submit_concern(db, factory.actor(Role.facilitator), meeting, text="From a card: more PCSOs",
-                                      source="facilitator")
+    concern = services.submit_concern(
+        db, factory.actor(Role.facilitator), meeting, text="From a card: more PCSOs", source="facilitator"
+    )
     assert concern.status is ConcernStatus.approved
     assert concern.source is ConcernSource.facilitator
     assert concern.participant_id is None
@@ -208,7 +209,10 @@ def test_top_and_recent_order(db, factory):
     services.vote(db, attendee(db, meeting), third.id)
     assert [c.id for c in services.list_concerns(db, Actor(), meeting, sort="top")] == [second.id, third.id, first.id]
     assert [c.id for c in services.list_concerns(db, Actor(), meeting, sort="recent")] == [
-        third.id, second.id, first.id]
+        third.id,
+        second.id,
+        first.id,
+    ]
 
 
 def test_my_hidden_concerns_lists_only_my_dismissed_ones(db, factory):
@@ -318,8 +322,15 @@ def test_moderation_edits_text_and_topic(db, factory):
     assert concern.text == "The lights" and concern.topic_id == meeting.series.topics[1].id
     services.moderate(db, facilitator, concern.id, {"topic_id": None})
     assert concern.topic_id is None
-    for bad in ({"text": " "}, {"text": "x" * 501}, {"topic_id": 4242}, {"status": "gone"}, {"colour": "red"}, {},
-                {"highlighted": "maybe"}):
+    for bad in (
+        {"text": " "},
+        {"text": "x" * 501},
+        {"topic_id": 4242},
+        {"status": "gone"},
+        {"colour": "red"},
+        {},
+        {"highlighted": "maybe"},
+    ):
         with pytest.raises(ValidationError):
             services.moderate(db, facilitator, concern.id, bad)
         db.rollback()
@@ -374,8 +385,7 @@ def test_pending_concern_cannot_be_highlighted(db, factory):
     with pytest.raises(Conflict):
         services.moderate(db, factory.actor(Role.facilitator), concern.id, {"highlighted": True})
     with pytest.raises(Conflict):
-        services.moderate(db, factory.actor(Role.facilitator), concern.id, {"highlighted": True,
-                                                                            "status": "dismissed"})
+        services.moderate(db, factory.actor(Role.facilitator), concern.id, {"highlighted": True, "status": "dismissed"})
 
 
 def test_undo_restores_the_last_step_then_the_one_before(db, factory):
@@ -447,9 +457,13 @@ def test_set_projector_refusals(db, factory):
     facilitator = factory.actor(Role.facilitator)
     pending = raise_concern(db, meeting)
     foreign = approved(db, factory, factory.meeting(status="live"))
-    for kwargs in ({"mode": "disco"}, {"mode": "concerns", "concern_id": pending.id},
-                   {"mode": "concerns", "concern_id": foreign.id}, {"mode": "concerns", "concern_id": "x"},
-                   {"mode": "poll"}):
+    for kwargs in (
+        {"mode": "disco"},
+        {"mode": "concerns", "concern_id": pending.id},
+        {"mode": "concerns", "concern_id": foreign.id},
+        {"mode": "concerns", "concern_id": "x"},
+        {"mode": "poll"},
+    ):
         with pytest.raises(ValidationError):
             services.set_projector(db, facilitator, meeting, **kwargs)
     with pytest.raises(Forbidden):
@@ -469,8 +483,19 @@ def test_serializer_has_exactly_the_api_shape(db, factory):
     """The concern object carries exactly the fields api.md lists."""
     meeting = factory.meeting(status="live")
     data = concern_to_dict(raise_concern(db, meeting, author_name="Sam"), voted=True)
-    assert list(data) == ["id", "number", "text", "topic_id", "author_name", "votes", "voted", "status",
-                          "highlighted", "source", "created_at"]
+    assert list(data) == [
+        "id",
+        "number",
+        "text",
+        "topic_id",
+        "author_name",
+        "votes",
+        "voted",
+        "status",
+        "highlighted",
+        "source",
+        "created_at",
+    ]
     assert data["voted"] is True and data["status"] == "pending" and data["author_name"] == "Sam"
 
 

@@ -34,14 +34,16 @@ def in_parallel(app, calls: list[Callable[[Any], Any]]) -> list[Any]:
 def join_tokens(app, meeting: Meeting, count: int) -> list[str]:
     """Return ``count`` participant tokens of ``meeting``."""
     # A fresh client each time: one without cookies is a new device.
-    return [app.test_client().post(f"{API}/meetings/{meeting.code}/participants").get_json()["token"]
-            for _ in range(count)]
+    return [
+        app.test_client().post(f"{API}/meetings/{meeting.code}/participants").get_json()["token"] for _ in range(count)
+    ]
 
 
 def visible_concern(app, meeting: Meeting, token: str) -> int:
     """Raise a concern (moderation off) and return its id."""
-    response = app.test_client().post(f"{API}/meetings/{meeting.code}/concerns", json={"text": "Race me"},
-                                      headers={"X-Participant-Token": token})
+    response = app.test_client().post(
+        f"{API}/meetings/{meeting.code}/concerns", json={"text": "Race me"}, headers={"X-Participant-Token": token}
+    )
     assert response.status_code == 201
     return response.get_json()["id"]
 
@@ -102,8 +104,9 @@ def test_simultaneous_concerns_get_distinct_numbers(app, db, factory):
 
     def author(token: str) -> Callable[[Any], Any]:
         """Return the call that raises a concern as ``token``."""
-        return lambda client: client.post(f"{API}/meetings/{meeting.code}/concerns", json={"text": "At once"},
-                                          headers={"X-Participant-Token": token})
+        return lambda client: client.post(
+            f"{API}/meetings/{meeting.code}/concerns", json={"text": "At once"}, headers={"X-Participant-Token": token}
+        )
 
     responses = in_parallel(app, [author(token) for token in tokens])
     assert [r.status_code for r in responses] == [201] * 20
@@ -126,8 +129,9 @@ def test_votes_and_moderation_at_once_neither_deadlock_nor_lose_anything(app, db
 
     def editor(n: int) -> Callable[[Any], Any]:
         """Return the call that edits the concern's text (and flips its highlight)."""
-        return lambda client: client.patch(f"{API}/concerns/{concern_id}", headers=staff,
-                                           json={"text": f"Edit {n}", "highlighted": n % 2 == 0})
+        return lambda client: client.patch(
+            f"{API}/concerns/{concern_id}", headers=staff, json={"text": f"Edit {n}", "highlighted": n % 2 == 0}
+        )
 
     responses = in_parallel(app, [voter(token) for token in tokens] + [editor(n) for n in range(10)])
     assert [r.status_code for r in responses] == [200] * 40, [r.get_json() for r in responses if r.status_code != 200]

@@ -58,8 +58,11 @@ def test_same_status_is_a_no_op(status):
 
 def test_named_steps_refuse_the_wrong_start():
     """go_live, close and reopen each refuse every status but their own starting point."""
-    for step, allowed_from in (("go_live", MeetingStatus.draft), ("close", MeetingStatus.live),
-                               ("reopen", MeetingStatus.closed)):
+    for step, allowed_from in (
+        ("go_live", MeetingStatus.draft),
+        ("close", MeetingStatus.live),
+        ("reopen", MeetingStatus.closed),
+    ):
         for status in MeetingStatus:
             meeting = meeting_in(status)
             if status is allowed_from:

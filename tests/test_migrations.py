@@ -70,10 +70,17 @@ def fresh_database_url(request, tmp_path: Path) -> str:
 @pytest.fixture
 def fresh_app(fresh_database_url: str, tmp_path: Path):
     """An app on an empty database (no tables yet)."""
-    app = create_app({
-        "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": fresh_database_url,
-        "SECRET_KEY": "test", "PUBLIC_URL": "http://yswd.test", "ASYNC_MODE": "threading", "REDIS_URL": None,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": fresh_database_url,
+            "SECRET_KEY": "test",
+            "PUBLIC_URL": "http://yswd.test",
+            "ASYNC_MODE": "threading",
+            "REDIS_URL": None,
+        }
+    )
     yield app
     app.extensions["ysdw_engine"].dispose()
 
@@ -87,8 +94,9 @@ def schema_differences(app) -> list:
     """Return what Alembic's autogenerate sees between the database and the models."""
     engine = app.extensions["ysdw_engine"]
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                         "render_as_batch": conn.dialect.name == "sqlite"})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": conn.dialect.name == "sqlite"}
+        )
         return compare_metadata(context, Base.metadata)
 
 
@@ -156,9 +164,16 @@ def test_each_revision_upgrades_and_downgrades_one_step_at_a_time(fresh_app):
 
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
     """Every SQLite connection runs in WAL mode with foreign keys on and a busy timeout."""
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "i"),
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}", "SECRET_KEY": "t",
-                      "PUBLIC_URL": "http://yswd.test", "ASYNC_MODE": "threading"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            "SECRET_KEY": "t",
+            "PUBLIC_URL": "http://yswd.test",
+            "ASYNC_MODE": "threading",
+        }
+    )
     engine = app.extensions["ysdw_engine"]
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

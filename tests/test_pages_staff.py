@@ -45,11 +45,18 @@ def assert_error_summary(html: str, field: str, message: str) -> None:
 
 # --- series forms --------------------------------------------------------------------------------
 
+
 def test_create_series_from_the_form(manager, db):
     """The series form creates the series with one topic per line and shows it."""
-    response = post_form(manager, "/staff/series/new", {
-        "title": "Hull community focus group", "description": "Quarterly",
-        "topics": "Stop and search\r\nYouth\r\n\r\n"})
+    response = post_form(
+        manager,
+        "/staff/series/new",
+        {
+            "title": "Hull community focus group",
+            "description": "Quarterly",
+            "topics": "Stop and search\r\nYouth\r\n\r\n",
+        },
+    )
     assert response.status_code == 302
     page = manager.get(response.headers["Location"])
     html = page.get_data(as_text=True)
@@ -58,13 +65,16 @@ def test_create_series_from_the_form(manager, db):
     assert "created" in html  # the flash message
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"title": ""}, "title", "Enter title"),
-    ({"title": "x" * 201}, "title", "200 characters or fewer"),
-    ({"title": "T", "topics": "t" * 81}, "topics", "80 characters or fewer"),
-    ({"title": "T", "topics": "\n".join(f"Topic {i}" for i in range(31))}, "topics", "at most 30 topics"),
-    ({"title": "T", "description": "d" * 2001}, "description", "2000 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"title": ""}, "title", "Enter title"),
+        ({"title": "x" * 201}, "title", "200 characters or fewer"),
+        ({"title": "T", "topics": "t" * 81}, "topics", "80 characters or fewer"),
+        ({"title": "T", "topics": "\n".join(f"Topic {i}" for i in range(31))}, "topics", "at most 30 topics"),
+        ({"title": "T", "description": "d" * 2001}, "description", "2000 characters or fewer"),
+    ],
+)
 def test_series_form_errors(manager, db, data, field, message):
     """Bad series input re-shows the form with a summary linked to the field, keeps the input, saves nothing."""
     response = post_form(manager, "/staff/series/new", {"description": "", "topics": "", **data})
@@ -98,8 +108,12 @@ def test_edit_series_form(manager, factory, db):
 
 def test_unknown_series_pages_are_404(manager):
     """Unknown or absurd series ids give the 404 page on every series page."""
-    for path in ("/staff/series/999", "/staff/series/999/edit", "/staff/series/999/meetings/new",
-                 "/staff/series/99999999999999999999"):
+    for path in (
+        "/staff/series/999",
+        "/staff/series/999/edit",
+        "/staff/series/999/meetings/new",
+        "/staff/series/99999999999999999999",
+    ):
         response = manager.get(path)
         assert response.status_code == 404, path
         assert "Page not found" in response.get_data(as_text=True) or "no series" in response.get_data(as_text=True)
@@ -107,8 +121,13 @@ def test_unknown_series_pages_are_404(manager):
 
 # --- meeting forms -------------------------------------------------------------------------------
 
-MEETING = {"title": "Spring meeting", "starts_at": "2026-03-14T18:30", "venue": "Riverside Centre",
-           "mode": "hybrid", "moderation": "on"}
+MEETING = {
+    "title": "Spring meeting",
+    "starts_at": "2026-03-14T18:30",
+    "venue": "Riverside Centre",
+    "mode": "hybrid",
+    "moderation": "on",
+}
 
 
 def test_add_meeting_from_the_form(manager, factory, db):
@@ -121,7 +140,11 @@ def test_add_meeting_from_the_form(manager, factory, db):
     db.commit()
     assert response.headers["Location"].endswith(f"/staff/meetings/{meeting.code}")
     assert (meeting.title, meeting.venue, meeting.mode.value, meeting.moderation) == (
-        "Spring meeting", "Riverside Centre", "hybrid", True)
+        "Spring meeting",
+        "Riverside Centre",
+        "hybrid",
+        True,
+    )
     assert meeting.status is MeetingStatus.draft
     assert meeting.starts_at.isoformat() == "2026-03-14T18:30:00+00:00"  # GMT in March
     html = manager.get(response.headers["Location"]).get_data(as_text=True)
@@ -137,14 +160,17 @@ def test_summer_time_is_converted(manager, factory, db):
     db.commit()
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"title": ""}, "title", "Enter title"),
-    ({"title": "   "}, "title", "Enter title"),
-    ({"title": "x" * 201}, "title", "200 characters or fewer"),
-    ({"starts_at": "next tuesday"}, "starts_at", "Enter the start as a date and time"),
-    ({"venue": "v" * 201}, "venue", "200 characters or fewer"),
-    ({"mode": "telepathy"}, "mode", "Mode must be one of"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"title": ""}, "title", "Enter title"),
+        ({"title": "   "}, "title", "Enter title"),
+        ({"title": "x" * 201}, "title", "200 characters or fewer"),
+        ({"starts_at": "next tuesday"}, "starts_at", "Enter the start as a date and time"),
+        ({"venue": "v" * 201}, "venue", "200 characters or fewer"),
+        ({"mode": "telepathy"}, "mode", "Mode must be one of"),
+    ],
+)
 def test_meeting_form_errors(manager, factory, db, data, field, message):
     """Bad meeting input re-shows the form with a linked summary and saves nothing."""
     series = factory.series()
@@ -177,8 +203,11 @@ def test_status_buttons_walk_the_machine(manager, factory, db):
     """The meeting page offers Go live, then Close, then Reopen, and each button does what it says."""
     meeting = factory.meeting()
     url = f"/staff/meetings/{meeting.code}"
-    for button, target, expected in (("Go live", "live", "live"), ("Close the meeting", "closed", "closed"),
-                                     ("Reopen the meeting", "live", "live")):
+    for button, target, expected in (
+        ("Go live", "live", "live"),
+        ("Close the meeting", "closed", "closed"),
+        ("Reopen the meeting", "live", "live"),
+    ):
         html = manager.get(url).get_data(as_text=True)
         assert f">{button}</button>" in html
         assert f'name="status" value="{target}"' in html
@@ -207,12 +236,14 @@ def test_status_redirect_stays_on_staff_pages(manager, factory):
     meeting = factory.meeting()
     url = f"/staff/meetings/{meeting.code}"
     token = csrf_from(manager.get(url).get_data(as_text=True))
-    response = manager.post(f"{url}/status", data={"status": "live", "csrf_token": token,
-                                                   "next": "https://evil.example/staff/"})
+    response = manager.post(
+        f"{url}/status", data={"status": "live", "csrf_token": token, "next": "https://evil.example/staff/"}
+    )
     assert response.headers["Location"].endswith(url)
 
 
 # --- dashboard, meeting page, poster -------------------------------------------------------------
+
 
 def test_dashboard_groups_meetings(manager, factory):
     """The dashboard lists live, upcoming and past meetings under their own headings."""
@@ -268,8 +299,13 @@ def test_untrusted_text_is_escaped_on_staff_pages(manager, factory):
     """Series titles, topics and venues with markup are shown as text everywhere."""
     series = factory.series(title="<script>alert(1)</script>", topics=["<b>bold</b>"])
     meeting = factory.meeting(series, venue="<img src=x onerror=alert(1)>")
-    for path in ("/dashboard", "/staff/series", f"/staff/series/{series.id}", f"/staff/meetings/{meeting.code}",
-                 f"/staff/meetings/{meeting.code}/poster"):
+    for path in (
+        "/dashboard",
+        "/staff/series",
+        f"/staff/series/{series.id}",
+        f"/staff/meetings/{meeting.code}",
+        f"/staff/meetings/{meeting.code}/poster",
+    ):
         html = manager.get(path).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html and "<b>bold</b>" not in html, path
         assert "<img src=x" not in html, path

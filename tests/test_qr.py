@@ -54,10 +54,13 @@ def test_svg_endpoint_is_valid_xml_with_a_path(client, factory):
     assert len(paths[0].get("d", "")) > 500  # a QR code of a URL has hundreds of modules
 
 
-@pytest.mark.parametrize("url", [
-    "http://192.168.1.20:5000/j/K7P2QX",
-    "https://meetings.example.police.uk/j/ABCDEF",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://192.168.1.20:5000/j/K7P2QX",
+        "https://meetings.example.police.uk/j/ABCDEF",
+    ],
+)
 def test_png_helper_round_trips_any_url(url):
     """qr.png encodes the exact text it is given, including ports and https."""
     assert decode(PIL.Image.open(io.BytesIO(qr.png(url)))) == [url]

@@ -88,8 +88,12 @@ def test_snapshot_right_after_connect_shows_each_role_what_it_may_see(app, facto
     assert voter_client.put(f"{API}/concerns/{shown['id']}/vote").status_code == 200
 
     snapshots = {}
-    for role, flask_client in (("moderator", mod_client), ("attendee", author_client),
-                               ("projector", None), ("voter", voter_client)):
+    for role, flask_client in (
+        ("moderator", mod_client),
+        ("attendee", author_client),
+        ("projector", None),
+        ("voter", voter_client),
+    ):
         sock = connect(app, meeting, "attendee" if role == "voter" else role, flask_client)
         (snapshot,) = events(sock, "meeting:snapshot")
         snapshots[role] = snapshot
@@ -123,25 +127,28 @@ def test_attendee_with_participant_token(app, factory):
     assert connect(app, meeting, "attendee", token=token).is_connected()
 
 
-@pytest.mark.parametrize("auth", [
-    None,
-    "meeting",
-    ["meeting", "attendee"],
-    {"role": "projector"},
-    {"meeting": "ZZZZZZ", "role": "projector"},
-    {"meeting": "short", "role": "projector"},
-    {"meeting": 123456, "role": "projector"},
-    {"meeting": "{code}", "role": "admin"},
-    {"meeting": "{code}", "role": None},
-    {"meeting": "{code}", "role": "projector", "token": 42},
-    {"meeting": "{code}", "role": "projector", "token": ""},
-    {"meeting": "{code}", "role": "projector", "token": "t" * 1000},
-    {"meeting": "{code}", "role": "projector", "extra": True},
-    {"meeting": "{code}", "role": "moderator"},
-    {"meeting": "{code}", "role": "moderator", "token": "not-a-real-token"},
-    {"meeting": "{code}", "role": "attendee"},
-    {"meeting": "{code}", "role": "attendee", "token": "not-a-participant"},
-])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        None,
+        "meeting",
+        ["meeting", "attendee"],
+        {"role": "projector"},
+        {"meeting": "ZZZZZZ", "role": "projector"},
+        {"meeting": "short", "role": "projector"},
+        {"meeting": 123456, "role": "projector"},
+        {"meeting": "{code}", "role": "admin"},
+        {"meeting": "{code}", "role": None},
+        {"meeting": "{code}", "role": "projector", "token": 42},
+        {"meeting": "{code}", "role": "projector", "token": ""},
+        {"meeting": "{code}", "role": "projector", "token": "t" * 1000},
+        {"meeting": "{code}", "role": "projector", "extra": True},
+        {"meeting": "{code}", "role": "moderator"},
+        {"meeting": "{code}", "role": "moderator", "token": "not-a-real-token"},
+        {"meeting": "{code}", "role": "attendee"},
+        {"meeting": "{code}", "role": "attendee", "token": "not-a-participant"},
+    ],
+)
 def test_bad_handshakes_are_refused(app, factory, auth):
     """Malformed auth, unknown codes and roles, and roles the caller may not take refuse the connection."""
     meeting = factory.meeting(status="live")
@@ -273,8 +280,14 @@ def test_projector_updated_reaches_everyone_in_the_meeting(app, factory):
     assert response.status_code == 200
     for sock in (mod, att, projector):
         (event,) = events(sock, "projector:updated")
-        assert event == {"name": "projector:updated", "mode": "concerns", "concern_id": None, "poll_id": None,
-                         "action_index": 0, "version": response.get_json()["version"]}
+        assert event == {
+            "name": "projector:updated",
+            "mode": "concerns",
+            "concern_id": None,
+            "poll_id": None,
+            "action_index": 0,
+            "version": response.get_json()["version"],
+        }
 
 
 def test_meetings_do_not_hear_each_other(app, factory):
@@ -333,7 +346,12 @@ def test_moderators_hear_who_is_connected(app, factory):
     assert [e["connected"] for e in events(mod, "presence:updated")] == [1, 0]
     late = connect(app, meeting, "moderator", _mod_client)
     assert events(late, "meeting:snapshot")[0]["counters"] == {
-        "participants": 2, "concerns": 0, "votes": 0, "pending": 0, "connected": 0}
+        "participants": 2,
+        "concerns": 0,
+        "votes": 0,
+        "pending": 0,
+        "connected": 0,
+    }
 
 
 # --- vote batching -------------------------------------------------------------------------------

@@ -36,25 +36,27 @@ from ysdw_live.auth.models import Role
 ROLES = ("anonymous", "participant", "leader", "facilitator", "admin")
 
 # Routes anyone may call with no identity at all, and that show nothing private.
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
-    ("GET", "/static/<path:filename>"),
-    ("GET", "/api/openapi.json"),
-    ("GET", "/healthz"),
-    ("GET", "/"),
-    ("POST", "/join"),
-    ("GET", "/j/<code>"),
-    ("GET", "/login"),
-    ("POST", "/login"),
-    ("POST", "/logout"),
-    ("POST", "/api/v1/auth/token"),
-    ("GET", "/api/v1/series/<int:series_id>"),
-    ("GET", "/api/v1/meetings/<code>"),
-    ("POST", "/api/v1/meetings/<code>/participants"),
-    ("GET", "/api/v1/meetings/<code>/qr.svg"),
-    ("GET", "/api/v1/meetings/<code>/qr.png"),
-    ("GET", "/favicon.ico"),
-    ("GET", "/present/<code>"),  # the projector shows only what attendees may see
-})
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/static/<path:filename>"),
+        ("GET", "/api/openapi.json"),
+        ("GET", "/healthz"),
+        ("GET", "/"),
+        ("POST", "/join"),
+        ("GET", "/j/<code>"),
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("POST", "/logout"),
+        ("POST", "/api/v1/auth/token"),
+        ("GET", "/api/v1/series/<int:series_id>"),
+        ("GET", "/api/v1/meetings/<code>"),
+        ("POST", "/api/v1/meetings/<code>/participants"),
+        ("GET", "/api/v1/meetings/<code>/qr.svg"),
+        ("GET", "/api/v1/meetings/<code>/qr.png"),
+        ("GET", "/favicon.ico"),
+        ("GET", "/present/<code>"),  # the projector shows only what attendees may see
+    }
+)
 
 
 def _statuses(anonymous: int, participant: int, leader: int, facilitator: int, admin: int) -> dict[str, int]:
@@ -106,8 +108,12 @@ def _an_action(world: World) -> dict[str, Any]:
     """Create an action in the world's series, for rows whose URL names one."""
     from ysdw_live.actions import services as actions
 
-    action = actions.create_action(world.db, world.factory.actor(Role.leader), world.ids["series_id"],
-                                   {"you_said": "Street lights are out on Mill Road"})
+    action = actions.create_action(
+        world.db,
+        world.factory.actor(Role.leader),
+        world.ids["series_id"],
+        {"you_said": "Street lights are out on Mill Road"},
+    )
     return {"action_id": action.id}
 
 
@@ -172,23 +178,45 @@ API_ROWS: list[Row] = [
     Row("GET", "/api/v1/series/<int:series_id>/actions", STAFF_AND_LEADERS(200), query="include=private"),
     Row("POST", "/api/v1/series/<int:series_id>/actions", STAFF_AND_LEADERS(201), json={"you_said": "Lights out"}),
     Row("GET", "/api/v1/actions/<int:action_id>", _statuses(200, 200, 200, 200, 200), setup=lambda w: _an_action(w)),
-    Row("GET", "/api/v1/actions/<int:action_id>", STAFF_AND_LEADERS(200), query="include=private",
-        setup=lambda w: _an_action(w)),
-    Row("PATCH", "/api/v1/actions/<int:action_id>", STAFF_AND_LEADERS(200), json={"progress": 50},
-        setup=lambda w: _an_action(w)),
-    Row("POST", "/api/v1/actions/<int:action_id>/updates", STAFF_AND_LEADERS(201),
-        json={"text": "Six lights replaced.", "status": "completed"}, setup=lambda w: _an_action(w)),
+    Row(
+        "GET",
+        "/api/v1/actions/<int:action_id>",
+        STAFF_AND_LEADERS(200),
+        query="include=private",
+        setup=lambda w: _an_action(w),
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/actions/<int:action_id>",
+        STAFF_AND_LEADERS(200),
+        json={"progress": 50},
+        setup=lambda w: _an_action(w),
+    ),
+    Row(
+        "POST",
+        "/api/v1/actions/<int:action_id>/updates",
+        STAFF_AND_LEADERS(201),
+        json={"text": "Six lights replaced.", "status": "completed"},
+        setup=lambda w: _an_action(w),
+    ),
     Row("GET", "/api/v1/meetings/<code>/report-back", _statuses(200, 200, 200, 200, 200)),
     # Live Q&A: participants raise and vote (staff have no participant, so 401); managers moderate.
     Row("GET", "/api/v1/meetings/<code>/concerns", PARTICIPANTS(200)),
     Row("POST", "/api/v1/meetings/<code>/concerns", PARTICIPANTS(201, staff=401), json={"text": "Lights out"}),
-    Row("POST", "/api/v1/meetings/<code>/concerns", MANAGERS(201),
-        json={"text": "From a card", "source": "facilitator"}),
+    Row(
+        "POST", "/api/v1/meetings/<code>/concerns", MANAGERS(201), json={"text": "From a card", "source": "facilitator"}
+    ),
     Row("PUT", "/api/v1/concerns/<int:concern_id>/vote", PARTICIPANTS(200, staff=401), setup=lambda w: _a_concern(w)),
-    Row("DELETE", "/api/v1/concerns/<int:concern_id>/vote", PARTICIPANTS(200, staff=401),
-        setup=lambda w: _a_concern(w)),
-    Row("PATCH", "/api/v1/concerns/<int:concern_id>", MANAGERS(200), json={"status": "answered"},
-        setup=lambda w: _a_concern(w)),
+    Row(
+        "DELETE", "/api/v1/concerns/<int:concern_id>/vote", PARTICIPANTS(200, staff=401), setup=lambda w: _a_concern(w)
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/concerns/<int:concern_id>",
+        MANAGERS(200),
+        json={"status": "answered"},
+        setup=lambda w: _a_concern(w),
+    ),
     Row("POST", "/api/v1/meetings/<code>/moderation/undo", MANAGERS(200), setup=lambda w: _a_concern(w)),
     Row("PATCH", "/api/v1/meetings/<code>/projector", MANAGERS(200), json={"mode": "concerns"}),
     Row("GET", "/api/v1/meetings/<code>/counters", ALL_STAFF(200)),
@@ -202,9 +230,16 @@ MEETING_FORM = {"title": "Autumn meeting", "mode": "in_person", "moderation": "o
 PAGE_ROWS: list[Row] = [
     Row("GET", "/dashboard", PAGE_ALL_STAFF(200)),
     Row("GET", "/account/password", PAGE_ALL_STAFF(200)),
-    Row("POST", "/account/password", PAGE_ALL_STAFF(302),
-        form={"current_password": PASSWORD, "password": "another good password",
-              "confirm_password": "another good password"}),
+    Row(
+        "POST",
+        "/account/password",
+        PAGE_ALL_STAFF(302),
+        form={
+            "current_password": PASSWORD,
+            "password": "another good password",
+            "confirm_password": "another good password",
+        },
+    ),
     Row("GET", "/staff/series", PAGE_ALL_STAFF(200)),
     Row("GET", "/staff/series/new", PAGE_MANAGERS(200)),
     Row("POST", "/staff/series/new", PAGE_MANAGERS(302), form={"title": "New series", "topics": "Youth\nRoads"}),
@@ -219,13 +254,29 @@ PAGE_ROWS: list[Row] = [
     Row("POST", "/staff/meetings/<code>/status", PAGE_MANAGERS(302), form={"status": "closed"}),
     Row("GET", "/staff/meetings/<code>/poster", PAGE_ALL_STAFF(200)),
     # Live Q&A pages: the attendee's plain forms (raising joins the meeting), the facilitator console.
-    Row("POST", "/j/<code>/concerns", _statuses(302, 302, 302, 302, 302), form={"text": "Bus stop lighting"},
-        staff_only=False),
-    Row("POST", "/j/<code>/concerns/<int:concern_id>/vote", _statuses(401, 302, 401, 401, 401), form={},
-        setup=lambda w: _a_concern(w), staff_only=False),
+    Row(
+        "POST",
+        "/j/<code>/concerns",
+        _statuses(302, 302, 302, 302, 302),
+        form={"text": "Bus stop lighting"},
+        staff_only=False,
+    ),
+    Row(
+        "POST",
+        "/j/<code>/concerns/<int:concern_id>/vote",
+        _statuses(401, 302, 401, 401, 401),
+        form={},
+        setup=lambda w: _a_concern(w),
+        staff_only=False,
+    ),
     Row("GET", "/moderate/<code>", PAGE_MANAGERS(200)),
-    Row("POST", "/moderate/<code>/concerns/<int:concern_id>", PAGE_MANAGERS(302), form={"action": "highlight"},
-        setup=lambda w: _a_concern(w)),
+    Row(
+        "POST",
+        "/moderate/<code>/concerns/<int:concern_id>",
+        PAGE_MANAGERS(302),
+        form={"action": "highlight"},
+        setup=lambda w: _a_concern(w),
+    ),
     Row("POST", "/moderate/<code>/concerns", PAGE_MANAGERS(302), form={"text": "Said out loud: the 101 wait"}),
     Row("POST", "/moderate/<code>/undo", PAGE_MANAGERS(302), setup=lambda w: _a_concern(w)),
     Row("POST", "/moderate/<code>/projector", PAGE_MANAGERS(302), form={"mode": "concerns"}),
@@ -234,14 +285,35 @@ PAGE_ROWS: list[Row] = [
     Row("GET", "/lead/<code>", PAGE_ALL_STAFF(200)),
     Row("GET", "/staff/series/<int:series_id>/actions", PAGE_ALL_STAFF(200)),
     Row("GET", "/staff/series/<int:series_id>/actions/new", PAGE_ALL_STAFF(200)),
-    Row("POST", "/staff/series/<int:series_id>/actions/new", PAGE_ALL_STAFF(302),
-        form={"you_said": "Lights out", "status": "agreed"}),
+    Row(
+        "POST",
+        "/staff/series/<int:series_id>/actions/new",
+        PAGE_ALL_STAFF(302),
+        form={"you_said": "Lights out", "status": "agreed"},
+    ),
     Row("GET", "/staff/actions/<int:action_id>", PAGE_ALL_STAFF(200), setup=lambda w: _an_action(w)),
-    Row("POST", "/staff/actions/<int:action_id>/edit", PAGE_ALL_STAFF(302), setup=lambda w: _an_action(w),
-        form={"you_said": "Lights out", "we_did": "", "owner": "", "status": "agreed", "progress": "10",
-              "due_date": "", "private_notes": ""}),
-    Row("POST", "/staff/actions/<int:action_id>/updates", PAGE_ALL_STAFF(302), setup=lambda w: _an_action(w),
-        form={"update_text": "Six lights replaced."}),
+    Row(
+        "POST",
+        "/staff/actions/<int:action_id>/edit",
+        PAGE_ALL_STAFF(302),
+        setup=lambda w: _an_action(w),
+        form={
+            "you_said": "Lights out",
+            "we_did": "",
+            "owner": "",
+            "status": "agreed",
+            "progress": "10",
+            "due_date": "",
+            "private_notes": "",
+        },
+    ),
+    Row(
+        "POST",
+        "/staff/actions/<int:action_id>/updates",
+        PAGE_ALL_STAFF(302),
+        setup=lambda w: _an_action(w),
+        form={"update_text": "Six lights replaced."},
+    ),
     Row("GET", "/series/<int:series_id>/actions", _statuses(200, 200, 200, 200, 200)),
 ]
 
@@ -249,6 +321,7 @@ PAGE_ROWS: list[Row] = [
 # ---------------------------------------------------------------------------------------------
 # Machinery
 # ---------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def world(factory, db) -> World:
@@ -339,8 +412,11 @@ def test_page_role_matrix(app, world, row, role):
 
 def rule_methods(app) -> set[tuple[str, str]]:
     """Return every (method, rule) the app serves, leaving out HEAD and OPTIONS."""
-    return {(method, rule.rule) for rule in app.url_map.iter_rules()
-            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
 
 
 def test_every_route_has_a_row(app):
@@ -348,7 +424,8 @@ def test_every_route_has_a_row(app):
     covered = {(row.method, row.rule) for row in API_ROWS + PAGE_ROWS}
     missing = sorted(rule_methods(app) - covered - PUBLIC_ROUTES)
     assert not missing, "Add a Row (or, if truly public, a PUBLIC_ROUTES entry) for: " + ", ".join(
-        f"{method} {rule}" for method, rule in missing)
+        f"{method} {rule}" for method, rule in missing
+    )
 
 
 def test_table_names_only_real_routes(app):

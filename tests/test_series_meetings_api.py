@@ -43,12 +43,19 @@ def assert_error(response, status: int, code: str | None = None, field: str | No
 
 # --- series ------------------------------------------------------------------------------------
 
+
 def test_create_series_returns_the_series_with_topics(api, db):
     """POST /series creates the series with its topics (duplicates ignoring case dropped) → 201."""
     client, auth = api
-    response = client.post("/api/v1/series", headers=auth, json={
-        "title": "  Hull community focus group ", "description": "Every three months",
-        "topics": ["Stop and search", "Youth", "youth", "  Roads  "]})
+    response = client.post(
+        "/api/v1/series",
+        headers=auth,
+        json={
+            "title": "  Hull community focus group ",
+            "description": "Every three months",
+            "topics": ["Stop and search", "Youth", "youth", "  Roads  "],
+        },
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["title"] == "Hull community focus group"
@@ -70,8 +77,9 @@ SERIES_BAD = [
     pytest.param({"title": "T", "topics": 5}, "invalid", "topics", id="topics a number"),
     pytest.param({"title": "T", "topics": [1, 2]}, "invalid", "topics", id="topic not text"),
     pytest.param({"title": "T", "topics": ["t" * 81]}, "too_long", "topics", id="topic too long"),
-    pytest.param({"title": "T", "topics": [f"Topic {i}" for i in range(31)]}, "invalid", "topics",
-                 id="too many topics"),
+    pytest.param(
+        {"title": "T", "topics": [f"Topic {i}" for i in range(31)]}, "invalid", "topics", id="too many topics"
+    ),
     pytest.param({"title": "T", "colour": "red"}, "unknown_field", "colour", id="unknown field"),
 ]
 
@@ -84,16 +92,19 @@ def test_create_series_bad_input(api, db, body, code, field):
     assert count(db, Series) == 0
 
 
-@pytest.mark.parametrize(("data", "content_type", "code"), [
-    ('{"title": "T",}', "application/json", "malformed_json"),
-    ("{not json", "application/json", "malformed_json"),
-    ('["a list"]', "application/json", "malformed_json"),
-    ('"a string"', "application/json", "malformed_json"),
-    ("", "application/json", "malformed_json"),
-    ("title=T", "application/x-www-form-urlencoded", "unsupported_content_type"),
-    ('{"title": "T"}', "text/plain", "unsupported_content_type"),
-    ('{"title": "T"}', None, "unsupported_content_type"),
-])
+@pytest.mark.parametrize(
+    ("data", "content_type", "code"),
+    [
+        ('{"title": "T",}', "application/json", "malformed_json"),
+        ("{not json", "application/json", "malformed_json"),
+        ('["a list"]', "application/json", "malformed_json"),
+        ('"a string"', "application/json", "malformed_json"),
+        ("", "application/json", "malformed_json"),
+        ("title=T", "application/x-www-form-urlencoded", "unsupported_content_type"),
+        ('{"title": "T"}', "text/plain", "unsupported_content_type"),
+        ('{"title": "T"}', None, "unsupported_content_type"),
+    ],
+)
 def test_malformed_bodies_and_wrong_content_types(api, db, data, content_type, code):
     """Broken JSON, non-object JSON and non-JSON content types are 400s that save nothing."""
     client, auth = api
@@ -107,8 +118,11 @@ def test_malformed_bodies_and_wrong_content_types(api, db, data, content_type, c
 def test_too_large_body_is_413(api, db):
     """A body over the size limit is a 413 JSON error."""
     client, auth = api
-    response = client.post("/api/v1/series", headers={**auth, "Content-Type": "application/json"},
-                           data='{"title": "' + "x" * 300_000 + '"}')
+    response = client.post(
+        "/api/v1/series",
+        headers={**auth, "Content-Type": "application/json"},
+        data='{"title": "' + "x" * 300_000 + '"}',
+    )
     assert_error(response, 413, "too_large")
     assert count(db, Series) == 0
 
@@ -118,8 +132,9 @@ def test_update_series_keeps_topic_ids_and_validates(api, factory, db):
     client, auth = api
     series = factory.series(topics=["Stop and search", "Youth"])
     ids = {t.name: t.id for t in series.topics}
-    response = client.patch(f"/api/v1/series/{series.id}", headers=auth,
-                            json={"topics": ["youth", "Roads"], "description": "New"})
+    response = client.patch(
+        f"/api/v1/series/{series.id}", headers=auth, json={"topics": ["youth", "Roads"], "description": "New"}
+    )
     assert response.status_code == 200
     topics = response.get_json()["topics"]
     assert topics[0] == {"id": ids["Youth"], "name": "youth"}
@@ -135,8 +150,12 @@ def test_update_series_keeps_topic_ids_and_validates(api, factory, db):
 def test_unknown_series_ids_are_404(api, series_id):
     """Unknown, zero and absurdly large series ids are 404 JSON on every series route, never a 500."""
     client, auth = api
-    for method, path, body in (("GET", "", None), ("PATCH", "", {"title": "X"}), ("GET", "/meetings", None),
-                               ("POST", "/meetings", {"title": "X"})):
+    for method, path, body in (
+        ("GET", "", None),
+        ("PATCH", "", {"title": "X"}),
+        ("GET", "/meetings", None),
+        ("POST", "/meetings", {"title": "X"}),
+    ):
         response = client.open(f"/api/v1/series/{series_id}{path}", method=method, headers=auth, json=body)
         assert_error(response, 404)
 
@@ -150,20 +169,36 @@ def test_non_numeric_series_ids_are_404(api, series_id):
 
 # --- meetings ------------------------------------------------------------------------------------
 
+
 def test_create_meeting_returns_a_draft_with_a_code(api, factory):
     """POST /series/{id}/meetings makes a draft meeting with a fresh code and the join URL."""
     client, auth = api
     series = factory.series()
-    response = client.post(f"/api/v1/series/{series.id}/meetings", headers=auth, json={
-        "title": "Spring meeting", "starts_at": "2026-03-14T18:30:00+01:00", "venue": "Riverside Centre",
-        "mode": "hybrid", "moderation": False})
+    response = client.post(
+        f"/api/v1/series/{series.id}/meetings",
+        headers=auth,
+        json={
+            "title": "Spring meeting",
+            "starts_at": "2026-03-14T18:30:00+01:00",
+            "venue": "Riverside Centre",
+            "mode": "hybrid",
+            "moderation": False,
+        },
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert re.fullmatch(r"[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{6}", body["code"])
     assert body == {
-        "code": body["code"], "title": "Spring meeting", "series_id": series.id,
-        "starts_at": "2026-03-14T17:30:00+00:00", "venue": "Riverside Centre", "mode": "hybrid",
-        "status": "draft", "moderation": False, "join_url": f"http://yswd.test/j/{body['code']}", "version": 1,
+        "code": body["code"],
+        "title": "Spring meeting",
+        "series_id": series.id,
+        "starts_at": "2026-03-14T17:30:00+00:00",
+        "venue": "Riverside Centre",
+        "mode": "hybrid",
+        "status": "draft",
+        "moderation": False,
+        "join_url": f"http://yswd.test/j/{body['code']}",
+        "version": 1,
     }
     listed = client.get(f"/api/v1/series/{series.id}/meetings", headers=auth).get_json()["meetings"]
     assert [m["code"] for m in listed] == [body["code"]]
@@ -187,8 +222,9 @@ MEETING_BAD = [
     pytest.param({"title": "T", "starts_at": "tomorrow evening"}, "invalid", "starts_at", id="starts_at words"),
     pytest.param({"title": "T", "starts_at": "2026-13-01T10:00"}, "invalid", "starts_at", id="starts_at month 13"),
     pytest.param({"title": "T", "starts_at": 1773512400}, "invalid", "starts_at", id="starts_at a number"),
-    pytest.param({"title": "T", "starts_at": "9999-12-31T23:00:00-05:00"}, "invalid", "starts_at",
-                 id="starts_at past year 9999"),
+    pytest.param(
+        {"title": "T", "starts_at": "9999-12-31T23:00:00-05:00"}, "invalid", "starts_at", id="starts_at past year 9999"
+    ),
     pytest.param({"title": "T", "venue": "v" * 201}, "too_long", "venue", id="venue too long"),
     pytest.param({"title": "T", "moderation": "maybe"}, "invalid", "moderation", id="moderation not boolean"),
     pytest.param({"title": "T", "status": "live"}, "unknown_field", "status", id="status on create"),
@@ -210,8 +246,9 @@ def test_create_meeting_malformed_json(api, factory, db):
     client, auth = api
     series = factory.series()
     url = f"/api/v1/series/{series.id}/meetings"
-    assert_error(client.post(url, headers={**auth, "Content-Type": "application/json"}, data="{"), 400,
-                 "malformed_json")
+    assert_error(
+        client.post(url, headers={**auth, "Content-Type": "application/json"}, data="{"), 400, "malformed_json"
+    )
     assert_error(client.post(url, headers=auth, data={"title": "T"}), 400, "unsupported_content_type")
     assert count(db, Meeting) == 0
 
@@ -256,8 +293,13 @@ def test_patch_meeting_malformed_json_and_unknown_code(api, factory):
     """A broken body is 400; an unknown code is 404; both JSON."""
     client, auth = api
     meeting = factory.meeting()
-    assert_error(client.patch(f"/api/v1/meetings/{meeting.code}", headers={**auth, "Content-Type": "application/json"},
-                              data="nope"), 400, "malformed_json")
+    assert_error(
+        client.patch(
+            f"/api/v1/meetings/{meeting.code}", headers={**auth, "Content-Type": "application/json"}, data="nope"
+        ),
+        400,
+        "malformed_json",
+    )
     assert_error(client.patch("/api/v1/meetings/ZZZZZZ", headers=auth, json={"title": "X"}), 404, "meeting_not_found")
 
 
@@ -270,6 +312,7 @@ def test_patch_meeting_with_lower_case_code(api, factory):
 
 
 # --- participants ----------------------------------------------------------------------------
+
 
 def test_joining_sets_a_cookie_and_is_one_participant_per_device(anon_client, factory, db):
     """POST participants returns a token and sets the cookie; the same device joining again is not a new one."""
@@ -295,6 +338,7 @@ def test_joining_unknown_meeting_is_404(anon_client, db):
 
 
 # --- routing errors ------------------------------------------------------------------------------
+
 
 def test_unknown_api_path_and_wrong_method_are_json(anon_client):
     """Unknown addresses and wrong methods under /api/ are JSON errors too."""

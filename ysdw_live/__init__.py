@@ -66,4 +66,3 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     handlers.register(socketio)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
-

@@ -30,8 +30,9 @@ class Actor:
             raise NotAuthenticated("Log in as staff to do this.")
         if self.user.must_change_password:
             # A one-time password is good for one thing only: choosing a real one.
-            raise Forbidden("Choose a new password first: log in on the website to set it.",
-                            code="password_change_required")
+            raise Forbidden(
+                "Choose a new password first: log in on the website to set it.", code="password_change_required"
+            )
         if self.user.role not in roles:
             allowed = " or ".join(sorted(role.value for role in roles))
             raise Forbidden(f"Only a {allowed} can do this.", code="wrong_role")

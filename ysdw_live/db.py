@@ -47,6 +47,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
+
         # pysqlite's own transaction handling defers BEGIN; take the write lock early instead
         # so concurrent writers queue on busy_timeout rather than fail on lock upgrade.
         @event.listens_for(engine, "connect")

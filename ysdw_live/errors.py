@@ -9,8 +9,9 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, field: str | None = None, fields: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:

@@ -75,11 +75,14 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return http_error_response(error)
         status = error.code or 500
-        messages = {404: "If you typed the web address, check it is correct.",
-                    405: "That action is not available here.",
-                    413: "What you sent is too large."}
-        return render_template("error.html", title=_error_title(status),
-                               message=messages.get(status, error.description)), status
+        messages = {
+            404: "If you typed the web address, check it is correct.",
+            405: "That action is not available here.",
+            413: "What you sent is too large.",
+        }
+        return render_template(
+            "error.html", title=_error_title(status), message=messages.get(status, error.description)
+        ), status
 
     @app.get("/api/openapi.json")
     def openapi() -> Response:
@@ -107,9 +110,16 @@ def _safe_staff_user() -> Any:
 
 def _error_title(status: int) -> str:
     """Return a short page title for an HTTP status."""
-    return {400: "There is a problem", 401: "You need to log in", 403: "You cannot do that",
-            404: "Page not found", 405: "Not available", 409: "Not possible right now",
-            413: "Too large", 429: "Too many requests"}.get(status, "Something went wrong")
+    return {
+        400: "There is a problem",
+        401: "You need to log in",
+        403: "You cannot do that",
+        404: "Page not found",
+        405: "Not available",
+        409: "Not possible right now",
+        413: "Too large",
+        429: "Too many requests",
+    }.get(status, "Something went wrong")
 
 
 def form_error_list(error: DomainError) -> list[tuple[str, str]]:

@@ -66,5 +66,7 @@ class Limiter:
         if not self.enabled:
             return
         if self.store.hit(f"{scope}:{key}", window) > limit:
-            raise RateLimited(message or "Too many requests. Wait a moment and try again.",
-                              retry_after=window - int(time.time()) % window)
+            raise RateLimited(
+                message or "Too many requests. Wait a moment and try again.",
+                retry_after=window - int(time.time()) % window,
+            )

@@ -12,9 +12,9 @@ from ysdw_live.errors import ValidationError
 E = TypeVar("E", bound=enum.Enum)
 
 
-
-def text(value: Any, field: str, *, max_length: int, required: bool = True, label: str | None = None,
-         multiline: bool = False) -> str:
+def text(
+    value: Any, field: str, *, max_length: int, required: bool = True, label: str | None = None, multiline: bool = False
+) -> str:
     """Return ``value`` as text with surrounding space trimmed, enforcing presence and length."""
     name = label or field.replace("_", " ").capitalize()
     if value is None:
@@ -27,19 +27,22 @@ def text(value: Any, field: str, *, max_length: int, required: bool = True, labe
     if len(value) > max_length:
         raise ValidationError(
             f"{name} must be {max_length} characters or fewer (it is {len(value)}).",
-            field=field, code="too_long",
+            field=field,
+            code="too_long",
         )
     for ch in value:
         if ch == "\t" or (ch == "\n" and multiline):
             continue
         if unicodedata.category(ch) in ("Cc", "Cs"):
-            raise ValidationError(f"{name} contains a character that is not allowed.", field=field,
-                                  code="bad_character")
+            raise ValidationError(
+                f"{name} contains a character that is not allowed.", field=field, code="bad_character"
+            )
     return value
 
 
-def integer(value: Any, field: str, *, minimum: int | None = None, maximum: int | None = None,
-            label: str | None = None) -> int:
+def integer(
+    value: Any, field: str, *, minimum: int | None = None, maximum: int | None = None, label: str | None = None
+) -> int:
     """Return ``value`` as an int (JSON numbers or digit strings), within bounds."""
     name = label or field.replace("_", " ").capitalize()
     if isinstance(value, bool):
@@ -115,5 +118,4 @@ def reject_unknown(payload: dict[str, Any], allowed: set[str]) -> None:
     """Refuse fields the endpoint does not know, so typos are not silently ignored."""
     unknown = sorted(set(payload) - allowed)
     if unknown:
-        raise ValidationError(f"Unknown field: {', '.join(unknown)}.", code="unknown_field",
-                              field=unknown[0])
+        raise ValidationError(f"Unknown field: {', '.join(unknown)}.", code="unknown_field", field=unknown[0])

@@ -154,8 +154,9 @@ def check_api_csrf() -> None:
 def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
     """Return the request's JSON object, refusing other content types and malformed JSON."""
     if not request.is_json:
-        raise ValidationError("Send the body as JSON with Content-Type: application/json.",
-                              code="unsupported_content_type")
+        raise ValidationError(
+            "Send the body as JSON with Content-Type: application/json.", code="unsupported_content_type"
+        )
     payload = request.get_json(silent=True)
     if payload is None:
         raise ValidationError("The body is not valid JSON.", code="malformed_json")
@@ -173,11 +174,14 @@ def limiter() -> Limiter:
     return current_app.extensions["ysdw_limiter"]
 
 
-
 def set_participant_cookie(response: Any, token: str) -> None:
     """Keep the participant token in an HttpOnly, SameSite cookie for a year."""
     response.set_cookie(
-        PARTICIPANT_COOKIE, token, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        PARTICIPANT_COOKIE,
+        token,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
 

@@ -1,6 +1,7 @@
 // The attendee page, live: the list follows the room over Socket.IO, and writes go through
 // the JSON API without reloading. Without JavaScript the same page works with plain forms.
 import { announce, api, pageData } from "./api.js";
+import { concernStore } from "./concern-store.js";
 import { compare, createItem, fillItem, isVisible, reorder, setVotes } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 
@@ -14,11 +15,21 @@ const pinnedRegion = document.getElementById("highlighted-region");
 const empty = document.getElementById("concerns-empty");
 const template = document.getElementById("concern-template");
 
-const concerns = new Map(); // id -> concern (the API shape)
 const items = new Map(); // id -> <li>
-let version = 0;
-let votesVersion = 0;
-let live = false; // until the first snapshot, the plain forms do the work
+const store = concernStore({
+  render,
+  keepVoted: true,
+  onSnapshot: (snapshot) => applyMeeting(snapshot.meeting),
+  onCreated(concern, isNew) {
+    if (isNew && isVisible(concern)) announce("A new concern was added.");
+  },
+  onUpdated(before, concern) {
+    if (before && before.status === "pending" && isVisible(concern)) {
+      announce("Your concern was approved and is now shown to everyone.");
+    }
+  },
+});
+const concerns = store.concerns; // id -> concern (the API shape)
 
 // Adopt the server-rendered items so the first snapshot updates them instead of duplicating.
 for (const item of document.querySelectorAll("#concern-list > .concern, #highlighted-list > .concern")) {
@@ -54,13 +65,6 @@ function render() {
   empty.hidden = visible.length > 0;
 }
 
-function upsert(concern, { fromEvent = true } = {}) {
-  // Broadcast events are the same for everyone, so their `voted` means nothing for this
-  // device: keep what the snapshot or our own API calls told us.
-  if (fromEvent) concern.voted = Boolean(concerns.get(concern.id)?.voted);
-  concerns.set(concern.id, concern);
-}
-
 function applyMeeting(meeting) {
   const state = document.getElementById("meeting-state");
   state.dataset.status = meeting.status;
@@ -68,60 +72,11 @@ function applyMeeting(meeting) {
   document.getElementById("raise").hidden = meeting.status !== "live";
 }
 
-// An event older than the snapshot we hold describes a state we have already seen past.
-function fresh(payload) {
-  if (typeof payload.version !== "number") return true;
-  if (payload.version < version) return false;
-  version = payload.version;
-  return true;
-}
-
 connectMeeting(code, "attendee", {
   status: connectionIndicator(document.getElementById("connection-status")),
-  snapshot(snapshot) {
-    live = true;
-    version = snapshot.version;
-    votesVersion = snapshot.version;
-    concerns.clear();
-    for (const concern of snapshot.concerns) concerns.set(concern.id, concern);
-    applyMeeting(snapshot.meeting);
-    render();
-  },
-  "concern:created"(payload) {
-    if (!fresh(payload)) return;
-    const isNew = !concerns.has(payload.concern.id);
-    upsert(payload.concern);
-    render();
-    if (isNew && isVisible(payload.concern)) announce("A new concern was added.");
-  },
-  "concern:updated"(payload) {
-    if (!fresh(payload)) return;
-    const before = concerns.get(payload.concern.id);
-    upsert(payload.concern);
-    render();
-    if (before && before.status === "pending" && isVisible(payload.concern)) {
-      announce("Your concern was approved and is now shown to everyone.");
-    }
-  },
-  "concern:removed"(payload) {
-    if (!fresh(payload)) return;
-    concerns.delete(payload.id);
-    render();
-  },
-  "votes:updated"(payload) {
-    // Counts are read when the batch is flushed, so their version can trail a moderation
-    // event that arrived meanwhile; they only need to be newer than the last counts applied.
-    if (payload.version < votesVersion) return;
-    votesVersion = payload.version;
-    for (const [id, votes] of Object.entries(payload.counts)) {
-      const concern = concerns.get(Number(id));
-      if (concern) concern.votes = votes;
-    }
-    render();
-  },
+  ...store.handlers,
   "meeting:updated"(payload) {
-    if (!fresh(payload)) return;
-    applyMeeting(payload.meeting);
+    if (store.fresh(payload)) applyMeeting(payload.meeting);
   },
 });
 
@@ -201,7 +156,7 @@ if (concernForm) {
   textArea.addEventListener("input", updateCounter);
   updateCounter();
   concernForm.addEventListener("submit", async (event) => {
-    if (!live) return; // not connected yet: the plain form posts and reloads
+    if (!store.live) return; // not connected yet: the plain form posts and reloads
     event.preventDefault();
     const button = concernForm.querySelector('button[type="submit"]');
     const body = { text: textArea.value };
@@ -216,7 +171,7 @@ if (concernForm) {
       clearFieldErrors();
       textArea.value = "";
       updateCounter();
-      upsert(concern, { fromEvent: false });
+      concerns.set(concern.id, concern);
       render();
       formStatus.textContent =
         concern.status === "pending"

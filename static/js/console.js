@@ -1,6 +1,7 @@
 // The facilitator console, live and keyboard driven. Every button is also a plain form, so
 // the console works without JavaScript; here the same actions go through the JSON API.
 import { announce, api, pageData } from "./api.js";
+import { concernStore } from "./concern-store.js";
 import { reorder, setVotes } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 
@@ -13,11 +14,20 @@ const lists = {
   live: document.getElementById("live-list"),
   done: document.getElementById("done-list"),
 };
-const concerns = new Map();
 const rows = new Map();
-let live = false;
-let version = 0;
-let votesVersion = 0;
+const store = concernStore({
+  render,
+  keepRemoved: true,
+  onSnapshot(snapshot) {
+    applyMeeting(snapshot.meeting);
+    applyProjector(snapshot.projector);
+    if (snapshot.counters) applyCounters(snapshot.counters);
+  },
+  onCreated(concern, isNew) {
+    if (isNew && concern.status === "pending") announce(`New concern waiting: number ${concern.number}.`);
+  },
+});
+const concerns = store.concerns;
 
 const PAYLOADS = {
   approve: { status: "approved" },
@@ -124,13 +134,6 @@ function render() {
   document.getElementById("count-votes").textContent = String(votes);
 }
 
-function fresh(payload) {
-  if (typeof payload.version !== "number") return true;
-  if (payload.version < version) return false;
-  version = payload.version;
-  return true;
-}
-
 function applyMeeting(meeting) {
   data.moderation = meeting.moderation;
   data.status = meeting.status;
@@ -175,56 +178,16 @@ function applyProjector(projector) {
 
 connectMeeting(code, "moderator", {
   status: connectionIndicator(document.getElementById("connection-status")),
-  snapshot(snapshot) {
-    live = true;
-    version = snapshot.version;
-    votesVersion = snapshot.version;
-    concerns.clear();
-    for (const concern of snapshot.concerns) concerns.set(concern.id, concern);
-    applyMeeting(snapshot.meeting);
-    applyProjector(snapshot.projector);
-    if (snapshot.counters) applyCounters(snapshot.counters);
-    render();
-  },
-  "concern:created"(payload) {
-    if (!fresh(payload)) return;
-    const isNew = !concerns.has(payload.concern.id);
-    concerns.set(payload.concern.id, payload.concern);
-    render();
-    if (isNew && payload.concern.status === "pending") announce(`New concern waiting: number ${payload.concern.number}.`);
-  },
-  "concern:updated"(payload) {
-    if (!fresh(payload)) return;
-    concerns.set(payload.concern.id, payload.concern);
-    render();
-  },
-  "concern:removed"(payload) {
-    // Moderators keep dismissed concerns; a concern:updated carries the new status.
-    fresh(payload);
-  },
-  "votes:updated"(payload) {
-    // Counts are read when the batch is flushed, so their version can trail a moderation
-    // event that arrived meanwhile; they only need to be newer than the last counts applied.
-    if (payload.version < votesVersion) return;
-    votesVersion = payload.version;
-    for (const [id, votes] of Object.entries(payload.counts)) {
-      const concern = concerns.get(Number(id));
-      if (concern) concern.votes = votes;
-    }
-    render();
-  },
+  ...store.handlers,
   "meeting:updated"(payload) {
-    if (!fresh(payload)) return;
+    if (!store.fresh(payload)) return;
     applyMeeting(payload.meeting);
     render();
   },
   "projector:updated"(payload) {
-    if (!fresh(payload)) return;
-    applyProjector(payload);
+    if (store.fresh(payload)) applyProjector(payload);
   },
-  "presence:updated"(payload) {
-    applyCounters(payload);
-  },
+  "presence:updated": applyCounters,
 });
 
 function applyCounters(counters) {
@@ -264,7 +227,7 @@ const MESSAGES = {
 };
 
 document.addEventListener("submit", async (event) => {
-  if (!live) return; // not connected yet: plain forms post and reload
+  if (!store.live) return; // not connected yet: plain forms post and reload
   const form = event.target;
   if (form.classList.contains("mod-form")) {
     event.preventDefault();

@@ -1,6 +1,7 @@
 // The projector: large type, the join code always visible, top concerns live. It connects
 // as "projector" and so only ever receives what attendees may see.
 import { pageData } from "./api.js";
+import { concernStore } from "./concern-store.js";
 import { compare, createItem, fillItem, isVisible, reorder } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 
@@ -10,10 +11,15 @@ const topics = data.topics || {};
 const list = document.getElementById("concern-list");
 const pinnedList = document.getElementById("highlighted-list");
 const template = document.getElementById("concern-template");
-const concerns = new Map();
 const items = new Map();
-let version = 0;
-let votesVersion = 0;
+const store = concernStore({
+  render,
+  onSnapshot(snapshot) {
+    showMode(snapshot.projector.mode);
+    if (typeof snapshot.projector.action_index === "number") showSlide(snapshot.projector.action_index);
+  },
+});
+const concerns = store.concerns;
 
 for (const item of document.querySelectorAll("#concern-list > .concern, #highlighted-list > .concern")) {
   items.set(Number(item.dataset.concernId), item);
@@ -86,56 +92,15 @@ function showSlide(index) {
   });
 }
 
-function fresh(payload) {
-  if (typeof payload.version !== "number") return true;
-  if (payload.version < version) return false;
-  version = payload.version;
-  return true;
-}
-
 connectMeeting(data.code, "projector", {
   status: connectionIndicator(document.getElementById("connection-status")),
-  snapshot(snapshot) {
-    version = snapshot.version;
-    votesVersion = snapshot.version;
-    concerns.clear();
-    for (const concern of snapshot.concerns) concerns.set(concern.id, concern);
-    showMode(snapshot.projector.mode);
-    if (typeof snapshot.projector.action_index === "number") showSlide(snapshot.projector.action_index);
-    render();
-  },
-  "concern:created"(payload) {
-    if (!fresh(payload)) return;
-    concerns.set(payload.concern.id, payload.concern);
-    render();
-  },
-  "concern:updated"(payload) {
-    if (!fresh(payload)) return;
-    concerns.set(payload.concern.id, payload.concern);
-    render();
-  },
-  "concern:removed"(payload) {
-    if (!fresh(payload)) return;
-    concerns.delete(payload.id);
-    render();
-  },
-  "votes:updated"(payload) {
-    // Counts are read when the batch is flushed, so their version can trail a moderation
-    // event that arrived meanwhile; they only need to be newer than the last counts applied.
-    if (payload.version < votesVersion) return;
-    votesVersion = payload.version;
-    for (const [id, votes] of Object.entries(payload.counts)) {
-      const concern = concerns.get(Number(id));
-      if (concern) concern.votes = votes;
-    }
-    render();
-  },
+  ...store.handlers,
   "projector:updated"(payload) {
-    if (!fresh(payload)) return;
+    if (!store.fresh(payload)) return;
     showMode(payload.mode);
     if (typeof payload.action_index === "number") showSlide(payload.action_index);
   },
   "meeting:updated"(payload) {
-    fresh(payload);
+    store.fresh(payload);
   },
 });

@@ -100,10 +100,17 @@ class LiveServer:
         if self._app is None:
             from ysdw_live import create_app
 
-            self._app = create_app({
-                "TESTING": True, "INSTANCE_PATH": str(self.instance_path), "DATABASE_URL": self.database_url,
-                "SECRET_KEY": self.secret_key, "PUBLIC_URL": self.url, "ASYNC_MODE": "threading", "REDIS_URL": None,
-            })
+            self._app = create_app(
+                {
+                    "TESTING": True,
+                    "INSTANCE_PATH": str(self.instance_path),
+                    "DATABASE_URL": self.database_url,
+                    "SECRET_KEY": self.secret_key,
+                    "PUBLIC_URL": self.url,
+                    "ASYNC_MODE": "threading",
+                    "REDIS_URL": None,
+                }
+            )
         return self._app
 
     @contextmanager
@@ -128,22 +135,25 @@ class LiveServer:
         """Return a bearer token for a (new, cached per role) staff user."""
         if role not in self._tokens:
             email = self.user(role)
-            response = requests.post(f"{self.url}/api/v1/auth/token", json={"email": email, "password": PASSWORD},
-                                     timeout=10)
+            response = requests.post(
+                f"{self.url}/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=10
+            )
             response.raise_for_status()
             self._tokens[role] = response.json()["token"]
         return self._tokens[role]
 
-    def api(self, method: str, path: str, *, role: str = "admin", token: str | None = None,
-            **kwargs: Any) -> requests.Response:
+    def api(
+        self, method: str, path: str, *, role: str = "admin", token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         """Call /api/v1 on the live server as a staff member (admin by default)."""
         headers = {"Authorization": f"Bearer {token or self.token(role)}", **kwargs.pop("headers", {})}
         return requests.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=10, **kwargs)
 
     def live_meeting(self, title: str = "Spring meeting", topics: list[str] | None = None) -> dict[str, Any]:
         """Create a series and a live meeting through the API and return the meeting JSON."""
-        series = self.api("POST", "/series", json={"title": "Riverside focus group",
-                                                   "topics": topics or ["Stop and search", "Youth"]})
+        series = self.api(
+            "POST", "/series", json={"title": "Riverside focus group", "topics": topics or ["Stop and search", "Youth"]}
+        )
         series.raise_for_status()
         meeting = self.api("POST", f"/series/{series.json()['id']}/meetings", json={"title": title})
         meeting.raise_for_status()
@@ -179,13 +189,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "live-server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("YSDW_")}
-    env.update({
-        "YSDW_HOST": "127.0.0.1", "YSDW_PORT": str(port), "YSDW_PUBLIC_URL": url, "YSDW_DATABASE_URL": database_url,
-        "YSDW_SECRET_KEY": secret_key, "YSDW_ASYNC_MODE": "threading", "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "YSDW_HOST": "127.0.0.1",
+            "YSDW_PORT": str(port),
+            "YSDW_PUBLIC_URL": url,
+            "YSDW_DATABASE_URL": database_url,
+            "YSDW_SECRET_KEY": secret_key,
+            "YSDW_ASYNC_MODE": "threading",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -203,8 +219,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         email = re.search(r"E-mail:\s+(\S+)", printed)
         password = re.search(r"One-time password:\s+(\S+)", printed)
         first_admin = (email.group(1), password.group(1)) if email and password else None
-        server = LiveServer(url=url, database_url=database_url, secret_key=secret_key, log_path=log_path,
-                            first_admin=first_admin, instance_path=work / "instance")
+        server = LiveServer(
+            url=url,
+            database_url=database_url,
+            secret_key=secret_key,
+            log_path=log_path,
+            first_admin=first_admin,
+            instance_path=work / "instance",
+        )
         yield server
         if server._app is not None:
             server._app.extensions["ysdw_engine"].dispose()
@@ -239,8 +261,9 @@ def browser() -> Iterator[Any]:
     playwright.stop()
 
 
-def _page(request: pytest.FixtureRequest, browser: Any, live_server: LiveServer, name: str,
-          **context_options: Any) -> Iterator[Any]:
+def _page(
+    request: pytest.FixtureRequest, browser: Any, live_server: LiveServer, name: str, **context_options: Any
+) -> Iterator[Any]:
     """Open a page in a fresh context; screenshot it into test-artifacts/ if the test fails."""
     context = browser.new_context(base_url=live_server.url, **context_options)
     context.set_default_timeout(10_000)
@@ -268,8 +291,16 @@ def page(request: pytest.FixtureRequest, browser: Any, live_server: LiveServer) 
 @pytest.fixture
 def phone_page(request: pytest.FixtureRequest, browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """A phone-sized page: 360×740, touch, mobile viewport, 2× pixels."""
-    yield from _page(request, browser, live_server, "phone_page", viewport=PHONE, is_mobile=True, has_touch=True,
-                     device_scale_factor=2)
+    yield from _page(
+        request,
+        browser,
+        live_server,
+        "phone_page",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
 
 
 @pytest.fixture

@@ -20,8 +20,9 @@ def _meeting(live_server: Any, *, moderation: bool) -> str:
 
 def _wait_live(page: Any) -> None:
     """Wait until the page's Socket.IO connection has delivered its snapshot."""
-    page.wait_for_function("document.querySelector('#connection-status') && "
-                           "document.querySelector('#connection-status').hidden")
+    page.wait_for_function(
+        "document.querySelector('#connection-status') && document.querySelector('#connection-status').hidden"
+    )
     page.wait_for_timeout(300)
 
 
@@ -158,10 +159,13 @@ def test_meeting_works_without_javascript(live_server, nojs_page):
 
 
 def test_live_pages_are_accessible(live_server, phone_page, page):
-    """axe finds no WCAG A/AA violations on the attendee page, the console and the projector."""
+    """Axe finds no WCAG A/AA violations on the attendee page, the console and the projector."""
     code = _meeting(live_server, moderation=True)
-    live_server.api("POST", f"/meetings/{code}/concerns",
-                    json={"text": "A concern typed in by the facilitator", "source": "facilitator"}).raise_for_status()
+    live_server.api(
+        "POST",
+        f"/meetings/{code}/concerns",
+        json={"text": "A concern typed in by the facilitator", "source": "facilitator"},
+    ).raise_for_status()
     phone_page.goto(f"/j/{code}")
     _wait_live(phone_page)
     assert_accessible(phone_page, "attendee page")
@@ -179,10 +183,17 @@ def test_console_steps_the_projector_through_the_report_back(live_server, page, 
     first = live_server.live_meeting(title="Winter meeting")
     said = []
     for n, status in enumerate(["completed", "in_progress", "agreed"], start=1):
-        concern = live_server.api("POST", f"/meetings/{first['code']}/concerns",
-                                  json={"text": f"Concern {n} from the winter", "source": "facilitator"}).json()
-        body = {"you_said": f"You said number {n}", "we_did": f"We did number {n}", "status": status,
-                "concern_ids": [concern["id"]]}
+        concern = live_server.api(
+            "POST",
+            f"/meetings/{first['code']}/concerns",
+            json={"text": f"Concern {n} from the winter", "source": "facilitator"},
+        ).json()
+        body = {
+            "you_said": f"You said number {n}",
+            "we_did": f"We did number {n}",
+            "status": status,
+            "concern_ids": [concern["id"]],
+        }
         live_server.api("POST", f"/series/{first['series_id']}/actions", json=body).raise_for_status()
         said.append(body["you_said"])
     live_server.api("PATCH", f"/meetings/{first['code']}", json={"status": "closed"}).raise_for_status()

@@ -137,14 +137,20 @@ def test_phone_layout_does_not_scroll_sideways(phone_page, live_server):
     email = live_server.user("facilitator")
     pages = ["/", "/login"]
     live_server.login(phone_page, email)
-    pages += ["/dashboard", "/staff/series", f"/staff/series/{meeting['series_id']}",
-              f"/staff/meetings/{meeting['code']}", f"/staff/meetings/{meeting['code']}/poster",
-              f"/staff/series/{meeting['series_id']}/meetings/new"]
+    pages += [
+        "/dashboard",
+        "/staff/series",
+        f"/staff/series/{meeting['series_id']}",
+        f"/staff/meetings/{meeting['code']}",
+        f"/staff/meetings/{meeting['code']}/poster",
+        f"/staff/series/{meeting['series_id']}/meetings/new",
+    ]
     for path in pages:
         phone_page.goto(path)
         # clientWidth, not innerWidth: a mobile browser zooms out to show content that overflows.
-        overflow = phone_page.evaluate("() => document.documentElement.scrollWidth"
-                                       " - document.documentElement.clientWidth")
+        overflow = phone_page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px wide"
 
 

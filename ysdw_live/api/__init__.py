@@ -14,8 +14,14 @@ from ysdw_live.web import check_api_csrf
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 HTTP_CODES = {
-    400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_content_type",
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_content_type",
     429: "rate_limited",
 }
 
@@ -63,6 +69,6 @@ def created(payload: dict[str, Any]) -> tuple[Response, int]:
     return jsonify(payload), 201
 
 
+from ysdw_live.actions import api as actions_api  # noqa: E402,F401  (action list, public record, report-back)
 from ysdw_live.api import routes  # noqa: E402,F401  (registers the routes on the blueprint)
 from ysdw_live.concerns import api as concerns_api  # noqa: E402,F401  (concerns, votes, moderation, projector)
-from ysdw_live.actions import api as actions_api  # noqa: E402,F401  (action list, public record, report-back)

@@ -29,8 +29,10 @@ def create_token() -> tuple[Response, int]:
     limiter().check("token-ip", request.remote_addr, 60, 60)
     user = auth.authenticate(get_session(), body.get("email"), body.get("password"))
     if user.must_change_password:
-        raise Forbidden("Log in on the website and choose a new password before asking for a token.",
-                        code="password_change_required")
+        raise Forbidden(
+            "Log in on the website and choose a new password before asking for a token.",
+            code="password_change_required",
+        )
     label = body.get("label") if isinstance(body.get("label"), str) else "API"
     return created({"token": auth.issue_token(get_session(), user, label)})
 
@@ -56,8 +58,9 @@ def list_series() -> Response:
 def create_series() -> tuple[Response, int]:
     """Create a series with its topics (admin, facilitator)."""
     body = json_body({"title", "description", "topics"})
-    series = series_services.create_series(get_session(), actor(), body.get("title"),
-                                           body.get("description", ""), body.get("topics", []))
+    series = series_services.create_series(
+        get_session(), actor(), body.get("title"), body.get("description", ""), body.get("topics", [])
+    )
     return created(series_to_dict(series))
 
 
@@ -71,8 +74,14 @@ def get_series(series_id: int) -> Response:
 def update_series(series_id: int) -> Response:
     """Change a series' title, description or topics (admin, facilitator)."""
     body = json_body({"title", "description", "topics"})
-    series = series_services.update_series(get_session(), actor(), series_id, title=body.get("title"),
-                                           description=body.get("description"), topics=body.get("topics"))
+    series = series_services.update_series(
+        get_session(),
+        actor(),
+        series_id,
+        title=body.get("title"),
+        description=body.get("description"),
+        topics=body.get("topics"),
+    )
     return jsonify(series_to_dict(series))
 
 
@@ -90,8 +99,13 @@ def create_meeting(series_id: int) -> tuple[Response, int]:
     """Create a draft meeting in a series (admin, facilitator)."""
     body = json_body({"title", "starts_at", "venue", "mode", "moderation"})
     meeting = meetings.create_meeting(
-        get_session(), actor(), series_id, title=body.get("title"), starts_at=body.get("starts_at"),
-        venue=body.get("venue", ""), mode=body.get("mode", "in_person"),
+        get_session(),
+        actor(),
+        series_id,
+        title=body.get("title"),
+        starts_at=body.get("starts_at"),
+        venue=body.get("venue", ""),
+        mode=body.get("mode", "in_person"),
         moderation=body.get("moderation", True),
     )
     return created(meeting_to_dict(meeting, public_url()))
@@ -136,4 +150,3 @@ def meeting_qr_png(code: str) -> Response:
     response = Response(qr.png(join_url(meeting, public_url())), mimetype="image/png")
     response.cache_control.max_age = 300
     return response
-

@@ -32,36 +32,42 @@ def normalise_email(value: object) -> str:
 def check_password_strength(password: object) -> str:
     """Return ``password`` when it is long enough, else raise ValidationError."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        raise ValidationError(f"The password must be at least {PASSWORD_MIN} characters long.",
-                              field="password")
+        raise ValidationError(f"The password must be at least {PASSWORD_MIN} characters long.", field="password")
     if len(password) > PASSWORD_MAX:
         raise ValidationError(f"The password must be {PASSWORD_MAX} characters or fewer.", field="password")
     return password
 
 
-def create_user(db: Session, actor: Actor | None, email: object, role: object, password: object,
-                *, display_name: object = "", must_change_password: bool = False) -> User:
+def create_user(
+    db: Session,
+    actor: Actor | None,
+    email: object,
+    role: object,
+    password: object,
+    *,
+    display_name: object = "",
+    must_change_password: bool = False,
+) -> User:
     """Create a staff user; ``actor`` None means the trusted command line."""
     if actor is not None:
         actor.require_admin()
     user = User(
         email=normalise_email(email),
         role=validation.choice(role, "role", Role),
-        display_name=validation.text(display_name, "display_name", max_length=120, required=False,
-                                     label="Name"),
+        display_name=validation.text(display_name, "display_name", max_length=120, required=False, label="Name"),
         must_change_password=must_change_password,
     )
     user.set_password(check_password_strength(password))
     if db.scalar(select(User.id).where(User.email == user.email)) is not None:
-        raise Conflict("A user with that e-mail address already exists.", code="duplicate_email",
-                       field="email")
+        raise Conflict("A user with that e-mail address already exists.", code="duplicate_email", field="email")
     db.add(user)
     try:
         db.commit()
     except IntegrityError:
         db.rollback()
-        raise Conflict("A user with that e-mail address already exists.", code="duplicate_email",
-                       field="email") from None
+        raise Conflict(
+            "A user with that e-mail address already exists.", code="duplicate_email", field="email"
+        ) from None
     return user
 
 
@@ -78,7 +84,8 @@ def authenticate(db: Session, email: object, password: object) -> User:
     if wait:
         raise RateLimited(
             f"Too many wrong passwords for this account. Try again in {wait} seconds.",
-            retry_after=wait, code="login_locked",
+            retry_after=wait,
+            code="login_locked",
         )
     if not user.check_password(password):
         user.record_failed_login(now)
@@ -111,8 +118,7 @@ def issue_token(db: Session, user: User, label: str = "") -> str:
 
 def revoke_token(db: Session, user: User, secret: str) -> bool:
     """Revoke one of ``user``'s tokens; return whether one was found."""
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret),
-                                             ApiToken.user_id == user.id))
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret), ApiToken.user_id == user.id))
     if token is None:
         return False
     token.revoke()
@@ -125,6 +131,7 @@ def ensure_first_admin(db: Session) -> tuple[str, str] | None:
     if db.scalar(select(func.count(User.id))):
         return None
     password = secrets.token_urlsafe(12)
-    create_user(db, None, FIRST_ADMIN_EMAIL, Role.admin, password, display_name="Administrator",
-                must_change_password=True)
+    create_user(
+        db, None, FIRST_ADMIN_EMAIL, Role.admin, password, display_name="Administrator", must_change_password=True
+    )
     return FIRST_ADMIN_EMAIL, password

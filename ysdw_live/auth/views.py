@@ -43,8 +43,14 @@ def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., An
 def _safe_next(target: str | None) -> str:
     """Return ``target`` only when it is a path on this site (no open redirects)."""
     # Browsers read a backslash as "/", so "/" + "\\evil.example" would leave the site like "//evil.example".
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not urlsplit(target).netloc and not any(ord(ch) < 32 for ch in target)):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+        and not any(ord(ch) < 32 for ch in target)
+    ):
         return target
     return url_for("meetings.dashboard")
 
@@ -90,8 +96,9 @@ def change_password() -> Any:
             errors = [("confirm_password", "The two new passwords do not match.")]
         else:
             try:
-                services.change_password(get_session(), user, request.form.get("current_password"),
-                                         request.form.get("password"))
+                services.change_password(
+                    get_session(), user, request.form.get("current_password"), request.form.get("password")
+                )
             except DomainError as error:
                 get_session().rollback()
                 errors = form_error_list(error)

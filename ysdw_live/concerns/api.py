@@ -40,11 +40,11 @@ def list_concerns(code: str) -> Response:
     caller = _caller(meeting)
     if not caller.is_staff:
         services.require_participant(caller, meeting)
-    found = services.list_concerns(db, caller, meeting, sort=request.args.get("sort", "top"),
-                                   status=request.args.get("status"))
+    found = services.list_concerns(
+        db, caller, meeting, sort=request.args.get("sort", "top"), status=request.args.get("status")
+    )
     voted = services.voted_concern_ids(db, caller.participant, meeting) if caller.participant else set()
-    return jsonify({"concerns": [concern_to_dict(c, voted=c.id in voted) for c in found],
-                    "version": meeting.version})
+    return jsonify({"concerns": [concern_to_dict(c, voted=c.id in voted) for c in found], "version": meeting.version})
 
 
 @api.post("/meetings/<code>/concerns")
@@ -53,9 +53,15 @@ def submit_concern(code: str) -> tuple[Response, int]:
     db = get_session()
     body = json_body({"text", "topic_id", "author_name", "source"})
     meeting = meetings.get_meeting(db, code)
-    concern = services.submit_concern(db, _caller(meeting), meeting, text=body.get("text"),
-                                      topic_id=body.get("topic_id"), author_name=body.get("author_name"),
-                                      source=body.get("source", "attendee"))
+    concern = services.submit_concern(
+        db,
+        _caller(meeting),
+        meeting,
+        text=body.get("text"),
+        topic_id=body.get("topic_id"),
+        author_name=body.get("author_name"),
+        source=body.get("source", "attendee"),
+    )
     return created(concern_to_dict(concern, voted=False))
 
 
@@ -104,8 +110,15 @@ def set_projector(code: str) -> Response:
     db = get_session()
     body = json_body({"mode", "concern_id", "poll_id", "action_index"})
     meeting = meetings.get_meeting(db, code)
-    services.set_projector(db, actor(), meeting, mode=body.get("mode"), concern_id=body.get("concern_id"),
-                           poll_id=body.get("poll_id"), action_index=body.get("action_index"))
+    services.set_projector(
+        db,
+        actor(),
+        meeting,
+        mode=body.get("mode"),
+        concern_id=body.get("concern_id"),
+        poll_id=body.get("poll_id"),
+        action_index=body.get("action_index"),
+    )
     return jsonify(projector_to_dict(meeting))
 
 
@@ -136,9 +149,17 @@ def export_csv(code: str) -> Response:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["number", "text", "topic", "votes", "status", "source", "created_at"])
     for concern in rows:
-        writer.writerow([concern.number, csv_cell(concern.text), csv_cell(concern.topic.name if concern.topic else ""),
-                         concern.votes, concern.status.value, concern.source.value,
-                         concern.created_at.isoformat()])
+        writer.writerow(
+            [
+                concern.number,
+                csv_cell(concern.text),
+                csv_cell(concern.topic.name if concern.topic else ""),
+                concern.votes,
+                concern.status.value,
+                concern.source.value,
+                concern.created_at.isoformat(),
+            ]
+        )
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="concerns-{meeting.code}.csv"'
     response.headers["Cache-Control"] = "no-store"
@@ -147,117 +168,202 @@ def export_csv(code: str) -> Response:
 
 CONCERN_ID = {"name": "concern_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CONCERN_STATUSES = ["pending", "approved", "answered", "dismissed", "archived"]
-VOTE_RESULT = {"type": "object", "required": ["id", "votes", "voted"], "properties": {
-    "id": {"type": "integer"}, "votes": {"type": "integer"}, "voted": {"type": "boolean"}}}
+VOTE_RESULT = {
+    "type": "object",
+    "required": ["id", "votes", "voted"],
+    "properties": {"id": {"type": "integer"}, "votes": {"type": "integer"}, "voted": {"type": "boolean"}},
+}
 
-register_paths({
-    "/meetings/{code}/concerns": {
-        "parameters": [CODE],
-        "get": {
-            "summary": "Concerns of a meeting: participants see approved and answered ones plus their own "
-                       "pending ones; staff see every status",
-            "security": [{"participant": []}, {"cookie": []}, {"bearer": []}],
-            "parameters": [
-                {"name": "sort", "in": "query", "schema": {"enum": ["top", "recent"], "default": "top"}},
-                {"name": "status", "in": "query", "schema": {"type": "string"},
-                 "description": "Comma-separated statuses to include, e.g. pending,approved"},
-            ],
-            "responses": {"200": _json({"type": "object", "required": ["concerns", "version"], "properties": {
-                "concerns": {"type": "array", "items": ref("Concern")}, "version": {"type": "integer"}}}),
-                **_error_responses(400, 401, 404)},
+register_paths(
+    {
+        "/meetings/{code}/concerns": {
+            "parameters": [CODE],
+            "get": {
+                "summary": "Concerns of a meeting: participants see approved and answered ones plus their own "
+                "pending ones; staff see every status",
+                "security": [{"participant": []}, {"cookie": []}, {"bearer": []}],
+                "parameters": [
+                    {"name": "sort", "in": "query", "schema": {"enum": ["top", "recent"], "default": "top"}},
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "Comma-separated statuses to include, e.g. pending,approved",
+                    },
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["concerns", "version"],
+                            "properties": {
+                                "concerns": {"type": "array", "items": ref("Concern")},
+                                "version": {"type": "integer"},
+                            },
+                        }
+                    ),
+                    **_error_responses(400, 401, 404),
+                },
+            },
+            "post": {
+                "summary": "Raise a concern (participant; pending when moderation is on), or enter one on "
+                "someone's behalf with source facilitator (admin, facilitator; approved at once)",
+                "security": [{"participant": []}, {"cookie": []}, {"bearer": []}],
+                "requestBody": _body(ref("ConcernInput")),
+                "responses": {
+                    "201": _json(ref("Concern"), "Created"),
+                    **_error_responses(400, 401, 403, 404, 409, 429),
+                },
+            },
         },
-        "post": {
-            "summary": "Raise a concern (participant; pending when moderation is on), or enter one on "
-                       "someone's behalf with source facilitator (admin, facilitator; approved at once)",
-            "security": [{"participant": []}, {"cookie": []}, {"bearer": []}],
-            "requestBody": _body(ref("ConcernInput")),
-            "responses": {"201": _json(ref("Concern"), "Created"), **_error_responses(400, 401, 403, 404, 409, 429)},
-        },
-    },
-    "/concerns/{concern_id}/vote": {
-        "parameters": [CONCERN_ID],
-        "put": {"summary": "Upvote a concern (idempotent; one vote per participant)",
+        "/concerns/{concern_id}/vote": {
+            "parameters": [CONCERN_ID],
+            "put": {
+                "summary": "Upvote a concern (idempotent; one vote per participant)",
                 "security": [{"participant": []}, {"cookie": []}],
-                "responses": {"200": _json(VOTE_RESULT), **_error_responses(401, 404, 409, 429)}},
-        "delete": {"summary": "Take back an upvote (idempotent)",
-                   "security": [{"participant": []}, {"cookie": []}],
-                   "responses": {"200": _json(VOTE_RESULT), **_error_responses(401, 404, 409, 429)}},
-    },
-    "/concerns/{concern_id}": {
-        "parameters": [CONCERN_ID],
-        "patch": {"summary": "Moderate a concern: status, highlight, text, topic (admin, facilitator)",
-                  "requestBody": _body(ref("ConcernModeration")),
-                  "responses": {"200": _json(ref("Concern")), **_error_responses(400, 401, 403, 404, 409)}},
-    },
-    "/meetings/{code}/moderation/undo": {
-        "parameters": [CODE],
-        "post": {"summary": "Undo the meeting's last moderation step (admin, facilitator)",
-                 "responses": {"200": _json({"type": "object", "properties": {
-                     "concern": ref("Concern"), "version": {"type": "integer"}}}),
-                     **_error_responses(401, 403, 404, 409)}},
-    },
-    "/meetings/{code}/projector": {
-        "parameters": [CODE],
-        "patch": {"summary": "Choose what the projector shows (admin, facilitator)",
-                  "requestBody": _body(ref("ProjectorInput")),
-                  "responses": {"200": _json(ref("Projector")), **_error_responses(400, 401, 403, 404)}},
-    },
-    "/meetings/{code}/counters": {
-        "parameters": [CODE],
-        "get": {"summary": "Live counters for the console (staff)",
-                "responses": {"200": _json({"type": "object", "properties": {
-                    "participants": {"type": "integer"}, "concerns": {"type": "integer"},
-                    "votes": {"type": "integer"}, "pending": {"type": "integer"},
-                    "version": {"type": "integer"}}}), **_error_responses(401, 403, 404)}},
-    },
-    "/meetings/{code}/export.csv": {
-        "parameters": [CODE],
-        "get": {"summary": "Every concern as CSV: number, text, topic, votes, status, source, created_at (staff)",
-                "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},
-                              **_error_responses(401, 403, 404)}},
-    },
-}, {
-    "Concern": {
-        "type": "object",
-        "required": ["id", "number", "text", "topic_id", "author_name", "votes", "voted", "status", "highlighted",
-                     "source", "created_at"],
-        "properties": {
-            "id": {"type": "integer"}, "number": {"type": "integer"}, "text": {"type": "string"},
-            "topic_id": {"type": ["integer", "null"]}, "author_name": {"type": ["string", "null"]},
-            "votes": {"type": "integer"}, "voted": {"type": "boolean"}, "status": {"enum": CONCERN_STATUSES},
-            "highlighted": {"type": "boolean"}, "source": {"enum": ["attendee", "facilitator"]},
-            "created_at": {"type": "string", "format": "date-time"},
+                "responses": {"200": _json(VOTE_RESULT), **_error_responses(401, 404, 409, 429)},
+            },
+            "delete": {
+                "summary": "Take back an upvote (idempotent)",
+                "security": [{"participant": []}, {"cookie": []}],
+                "responses": {"200": _json(VOTE_RESULT), **_error_responses(401, 404, 409, 429)},
+            },
+        },
+        "/concerns/{concern_id}": {
+            "parameters": [CONCERN_ID],
+            "patch": {
+                "summary": "Moderate a concern: status, highlight, text, topic (admin, facilitator)",
+                "requestBody": _body(ref("ConcernModeration")),
+                "responses": {"200": _json(ref("Concern")), **_error_responses(400, 401, 403, 404, 409)},
+            },
+        },
+        "/meetings/{code}/moderation/undo": {
+            "parameters": [CODE],
+            "post": {
+                "summary": "Undo the meeting's last moderation step (admin, facilitator)",
+                "responses": {
+                    "200": _json(
+                        {"type": "object", "properties": {"concern": ref("Concern"), "version": {"type": "integer"}}}
+                    ),
+                    **_error_responses(401, 403, 404, 409),
+                },
+            },
+        },
+        "/meetings/{code}/projector": {
+            "parameters": [CODE],
+            "patch": {
+                "summary": "Choose what the projector shows (admin, facilitator)",
+                "requestBody": _body(ref("ProjectorInput")),
+                "responses": {"200": _json(ref("Projector")), **_error_responses(400, 401, 403, 404)},
+            },
+        },
+        "/meetings/{code}/counters": {
+            "parameters": [CODE],
+            "get": {
+                "summary": "Live counters for the console (staff)",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "participants": {"type": "integer"},
+                                "concerns": {"type": "integer"},
+                                "votes": {"type": "integer"},
+                                "pending": {"type": "integer"},
+                                "version": {"type": "integer"},
+                            },
+                        }
+                    ),
+                    **_error_responses(401, 403, 404),
+                },
+            },
+        },
+        "/meetings/{code}/export.csv": {
+            "parameters": [CODE],
+            "get": {
+                "summary": "Every concern as CSV: number, text, topic, votes, status, source, created_at (staff)",
+                "responses": {
+                    "200": {"description": "CSV", "content": {"text/csv": {}}},
+                    **_error_responses(401, 403, 404),
+                },
+            },
         },
     },
-    "ConcernInput": {
-        "type": "object", "required": ["text"],
-        "properties": {
-            "text": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
-            "topic_id": {"type": ["integer", "null"]},
-            "author_name": {"type": ["string", "null"], "maxLength": AUTHOR_NAME_MAX},
-            "source": {"enum": ["attendee", "facilitator"], "default": "attendee"},
+    {
+        "Concern": {
+            "type": "object",
+            "required": [
+                "id",
+                "number",
+                "text",
+                "topic_id",
+                "author_name",
+                "votes",
+                "voted",
+                "status",
+                "highlighted",
+                "source",
+                "created_at",
+            ],
+            "properties": {
+                "id": {"type": "integer"},
+                "number": {"type": "integer"},
+                "text": {"type": "string"},
+                "topic_id": {"type": ["integer", "null"]},
+                "author_name": {"type": ["string", "null"]},
+                "votes": {"type": "integer"},
+                "voted": {"type": "boolean"},
+                "status": {"enum": CONCERN_STATUSES},
+                "highlighted": {"type": "boolean"},
+                "source": {"enum": ["attendee", "facilitator"]},
+                "created_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "ConcernInput": {
+            "type": "object",
+            "required": ["text"],
+            "properties": {
+                "text": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
+                "topic_id": {"type": ["integer", "null"]},
+                "author_name": {"type": ["string", "null"], "maxLength": AUTHOR_NAME_MAX},
+                "source": {"enum": ["attendee", "facilitator"], "default": "attendee"},
+            },
+        },
+        "ConcernModeration": {
+            "type": "object",
+            "minProperties": 1,
+            "properties": {
+                "status": {"enum": CONCERN_STATUSES},
+                "highlighted": {"type": "boolean"},
+                "text": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
+                "topic_id": {"type": ["integer", "null"]},
+            },
+        },
+        "ProjectorInput": {
+            "type": "object",
+            "required": ["mode"],
+            "properties": {
+                "mode": {"enum": ["join", "concerns", "poll", "report_back"]},
+                "concern_id": {"type": ["integer", "null"]},
+                "poll_id": {"type": ["integer", "null"]},
+                "action_index": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "description": "report_back: which action (0-based, in report-back "
+                    "order) to show; kept within the list",
+                },
+            },
+        },
+        "Projector": {
+            "type": "object",
+            "required": ["mode", "concern_id", "poll_id", "action_index", "version"],
+            "properties": {
+                "mode": {"enum": ["join", "concerns", "poll", "report_back"]},
+                "concern_id": {"type": ["integer", "null"]},
+                "poll_id": {"type": ["integer", "null"]},
+                "action_index": {"type": "integer"},
+                "version": {"type": "integer"},
+            },
         },
     },
-    "ConcernModeration": {
-        "type": "object", "minProperties": 1,
-        "properties": {
-            "status": {"enum": CONCERN_STATUSES}, "highlighted": {"type": "boolean"},
-            "text": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
-            "topic_id": {"type": ["integer", "null"]},
-        },
-    },
-    "ProjectorInput": {
-        "type": "object", "required": ["mode"],
-        "properties": {"mode": {"enum": ["join", "concerns", "poll", "report_back"]},
-                       "concern_id": {"type": ["integer", "null"]}, "poll_id": {"type": ["integer", "null"]},
-                       "action_index": {"type": ["integer", "null"], "minimum": 0,
-                                        "description": "report_back: which action (0-based, in report-back "
-                                                       "order) to show; kept within the list"}},
-    },
-    "Projector": {
-        "type": "object", "required": ["mode", "concern_id", "poll_id", "action_index", "version"],
-        "properties": {"mode": {"enum": ["join", "concerns", "poll", "report_back"]},
-                       "concern_id": {"type": ["integer", "null"]}, "poll_id": {"type": ["integer", "null"]},
-                       "action_index": {"type": "integer"}, "version": {"type": "integer"}},
-    },
-})
+)

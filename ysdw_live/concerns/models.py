@@ -52,12 +52,13 @@ class Concern(Base):
     text: Mapped[str] = mapped_column(Text)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"), index=True)
     author_name: Mapped[str | None] = mapped_column(String(AUTHOR_NAME_MAX))
-    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"),
-                                                       index=True)
-    source: Mapped[ConcernSource] = mapped_column(Enum(ConcernSource, native_enum=False, length=20),
-                                                  default=ConcernSource.attendee)
-    status: Mapped[ConcernStatus] = mapped_column(Enum(ConcernStatus, native_enum=False, length=20),
-                                                  default=ConcernStatus.pending, index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), index=True)
+    source: Mapped[ConcernSource] = mapped_column(
+        Enum(ConcernSource, native_enum=False, length=20), default=ConcernSource.attendee
+    )
+    status: Mapped[ConcernStatus] = mapped_column(
+        Enum(ConcernStatus, native_enum=False, length=20), default=ConcernStatus.pending, index=True
+    )
     highlighted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Denormalised count kept in step with the vote table inside the same transaction.
     votes: Mapped[int] = mapped_column(Integer, default=0)
@@ -75,8 +76,12 @@ class Concern(Base):
 
     def state(self) -> dict[str, Any]:
         """Return the moderated fields as plain values (what an undo restores)."""
-        return {"status": self.status.value, "highlighted": self.highlighted, "text": self.text,
-                "topic_id": self.topic_id}
+        return {
+            "status": self.status.value,
+            "highlighted": self.highlighted,
+            "text": self.text,
+            "topic_id": self.topic_id,
+        }
 
     def change_status(self, target: ConcernStatus) -> None:
         """Move to ``target``; a concern that stops being visible stops being highlighted."""
@@ -99,8 +104,9 @@ class Concern(Base):
         if self.status in (ConcernStatus.dismissed, ConcernStatus.archived):
             raise Conflict("This concern is no longer open for votes.", code="concern_closed")
         if self.status is ConcernStatus.pending:
-            raise Conflict("This concern is waiting for the moderator; votes open once it is shown.",
-                           code="concern_pending")
+            raise Conflict(
+                "This concern is waiting for the moderator; votes open once it is shown.", code="concern_pending"
+            )
 
 
 class Vote(Base):

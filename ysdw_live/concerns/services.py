@@ -50,8 +50,11 @@ def _bump_version(db: Session, meeting: Meeting, *, require_live: bool = False) 
     with "close meeting" cannot slip in after the close.
     """
     version, status = db.execute(
-        update(Meeting).where(Meeting.id == meeting.id).values(version=Meeting.version + 1)
-        .returning(Meeting.version, Meeting.status).execution_options(synchronize_session=False)
+        update(Meeting)
+        .where(Meeting.id == meeting.id)
+        .values(version=Meeting.version + 1)
+        .returning(Meeting.version, Meeting.status)
+        .execution_options(synchronize_session=False)
     ).one()
     if require_live and status is not MeetingStatus.live:
         db.rollback()
@@ -93,8 +96,9 @@ def require_participant(actor: Actor, meeting: Meeting) -> Participant:
     participant = _own_participant(actor, meeting)
     if participant is None:
         raise NotAuthenticated(
-            "Join this meeting first (open its join link, or POST /api/v1/meetings/"
-            f"{meeting.code}/participants).", code="not_joined")
+            f"Join this meeting first (open its join link, or POST /api/v1/meetings/{meeting.code}/participants).",
+            code="not_joined",
+        )
     return participant
 
 
@@ -106,8 +110,16 @@ def get_concern(db: Session, concern_id: int) -> Concern:
     return concern
 
 
-def submit_concern(db: Session, actor: Actor, meeting: Meeting, *, text: object, topic_id: object = None,
-                   author_name: object = None, source: object = "attendee") -> Concern:
+def submit_concern(
+    db: Session,
+    actor: Actor,
+    meeting: Meeting,
+    *,
+    text: object,
+    topic_id: object = None,
+    author_name: object = None,
+    source: object = "attendee",
+) -> Concern:
     """Raise a concern in a live meeting: pending under moderation, else shown at once.
 
     A facilitator entering what someone said aloud or wrote on a card uses
@@ -127,23 +139,36 @@ def submit_concern(db: Session, actor: Actor, meeting: Meeting, *, text: object,
         status = ConcernStatus.pending if meeting.moderation else ConcernStatus.approved
     meeting.require_live()
     if participant is not None:
-        limiter().check("concern", participant.id, *SUBMIT_LIMIT,
-                        message="You have raised several concerns in a short time. Wait a minute and try again.")
+        limiter().check(
+            "concern",
+            participant.id,
+            *SUBMIT_LIMIT,
+            message="You have raised several concerns in a short time. Wait a minute and try again.",
+        )
     version = _bump_version(db, meeting, require_live=True)
     # The version bump holds the meeting's row lock, so the next number cannot be taken twice.
-    number = db.scalar(select(func.coalesce(func.max(Concern.number), 0) + 1)
-                       .where(Concern.meeting_id == meeting.id))
-    concern = Concern(meeting_id=meeting.id, number=number, text=clean_text, topic_id=clean_topic,
-                      author_name=clean_name, participant_id=participant.id if participant else None,
-                      source=kind, status=status, highlighted=False, votes=0)
+    number = db.scalar(select(func.coalesce(func.max(Concern.number), 0) + 1).where(Concern.meeting_id == meeting.id))
+    concern = Concern(
+        meeting_id=meeting.id,
+        number=number,
+        text=clean_text,
+        topic_id=clean_topic,
+        author_name=clean_name,
+        participant_id=participant.id if participant else None,
+        source=kind,
+        status=status,
+        highlighted=False,
+        votes=0,
+    )
     db.add(concern)
     db.commit()
     publisher().concern_created(concern, code=meeting.code, version=version)
     return concern
 
 
-def list_concerns(db: Session, actor: Actor, meeting: Meeting, *, sort: str = "top",
-                  status: str | None = None) -> list[Concern]:
+def list_concerns(
+    db: Session, actor: Actor, meeting: Meeting, *, sort: str = "top", status: str | None = None
+) -> list[Concern]:
     """Return the meeting's concerns the actor may see, in ``top`` or ``recent`` order.
 
     Staff see every status (``status`` may narrow it: a comma-separated list); anyone else sees
@@ -153,8 +178,11 @@ def list_concerns(db: Session, actor: Actor, meeting: Meeting, *, sort: str = "t
         raise ValidationError("Sort must be top or recent.", field="sort")
     wanted: set[ConcernStatus] | None = None
     if status is not None and str(status).strip():
-        wanted = {validation.choice(part.strip(), "status", ConcernStatus, label="Status")
-                  for part in str(status).split(",") if part.strip()}
+        wanted = {
+            validation.choice(part.strip(), "status", ConcernStatus, label="Status")
+            for part in str(status).split(",")
+            if part.strip()
+        }
     query = select(Concern).where(Concern.meeting_id == meeting.id)
     if not actor.is_staff:
         participant = _own_participant(actor, meeting)
@@ -173,15 +201,24 @@ def list_concerns(db: Session, actor: Actor, meeting: Meeting, *, sort: str = "t
 
 def my_hidden_concerns(db: Session, participant: Participant) -> list[Concern]:
     """Return the participant's own concerns that a moderator dismissed (for a kind, private note)."""
-    return list(db.scalars(select(Concern).where(Concern.participant_id == participant.id,
-                                                 Concern.status == ConcernStatus.dismissed)
-                           .order_by(Concern.id)))
+    return list(
+        db.scalars(
+            select(Concern)
+            .where(Concern.participant_id == participant.id, Concern.status == ConcernStatus.dismissed)
+            .order_by(Concern.id)
+        )
+    )
 
 
 def voted_concern_ids(db: Session, participant: Participant, meeting: Meeting) -> set[int]:
     """Return the ids of the meeting's concerns this participant has voted for."""
-    return set(db.scalars(select(Vote.concern_id).join(Concern, Concern.id == Vote.concern_id)
-                          .where(Vote.participant_id == participant.id, Concern.meeting_id == meeting.id)))
+    return set(
+        db.scalars(
+            select(Vote.concern_id)
+            .join(Concern, Concern.id == Vote.concern_id)
+            .where(Vote.participant_id == participant.id, Concern.meeting_id == meeting.id)
+        )
+    )
 
 
 def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concern, Participant]:
@@ -195,8 +232,12 @@ def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concer
         raise NotFound("There is no concern with that number.", code="concern_not_found")
     meeting.require_live()
     concern.require_votable()
-    limiter().check("vote", participant.id, *VOTE_LIMIT,
-                    message="You have voted many times in a short time. Wait a minute and try again.")
+    limiter().check(
+        "vote",
+        participant.id,
+        *VOTE_LIMIT,
+        message="You have voted many times in a short time. Wait a minute and try again.",
+    )
     return concern, participant
 
 
@@ -213,8 +254,13 @@ def vote(db: Session, actor: Actor, concern_id: int) -> Concern:
         db.rollback()
         db.refresh(concern)
         return concern
-    votes = db.execute(update(Concern).where(Concern.id == concern.id).values(votes=Concern.votes + 1)
-                       .returning(Concern.votes).execution_options(synchronize_session=False)).scalar_one()
+    votes = db.execute(
+        update(Concern)
+        .where(Concern.id == concern.id)
+        .values(votes=Concern.votes + 1)
+        .returning(Concern.votes)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
     attributes.set_committed_value(concern, "votes", votes)
     db.commit()
     publisher().votes_changed(meeting.id, [concern.id])
@@ -226,14 +272,22 @@ def unvote(db: Session, actor: Actor, concern_id: int) -> Concern:
     concern, participant = _votable_concern(db, actor, concern_id)
     meeting = concern.meeting
     _bump_version(db, meeting, require_live=True)
-    removed = db.execute(delete(Vote).where(Vote.concern_id == concern.id, Vote.participant_id == participant.id)
-                         .execution_options(synchronize_session=False)).rowcount
+    removed = db.execute(
+        delete(Vote)
+        .where(Vote.concern_id == concern.id, Vote.participant_id == participant.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not removed:
         db.rollback()
         db.refresh(concern)
         return concern
-    votes = db.execute(update(Concern).where(Concern.id == concern.id).values(votes=Concern.votes - 1)
-                       .returning(Concern.votes).execution_options(synchronize_session=False)).scalar_one()
+    votes = db.execute(
+        update(Concern)
+        .where(Concern.id == concern.id)
+        .values(votes=Concern.votes - 1)
+        .returning(Concern.votes)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
     attributes.set_committed_value(concern, "votes", votes)
     db.commit()
     publisher().votes_changed(meeting.id, [concern.id])
@@ -242,8 +296,11 @@ def unvote(db: Session, actor: Actor, concern_id: int) -> Concern:
 
 def _highlighted_other(db: Session, concern: Concern) -> Concern | None:
     """Return the meeting's other highlighted concern, if any."""
-    return db.scalar(select(Concern).where(Concern.meeting_id == concern.meeting_id, Concern.highlighted.is_(True),
-                                           Concern.id != concern.id))
+    return db.scalar(
+        select(Concern).where(
+            Concern.meeting_id == concern.meeting_id, Concern.highlighted.is_(True), Concern.id != concern.id
+        )
+    )
 
 
 def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]) -> Concern:
@@ -296,19 +353,34 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
         meeting.projector_concern_id = concern.id
     elif meeting.projector_concern_id == concern.id and (before["highlighted"] or not concern.is_visible):
         meeting.projector_concern_id = None
-    db.add(ModerationEntry(meeting_id=meeting.id, concern_id=concern.id, user_id=user.id, before=json.dumps({
-        **before,
-        "other_highlighted_id": other.id if other is not None else None,
-        "projector_concern_id": projector_before[1],
-    })))
+    db.add(
+        ModerationEntry(
+            meeting_id=meeting.id,
+            concern_id=concern.id,
+            user_id=user.id,
+            before=json.dumps(
+                {
+                    **before,
+                    "other_highlighted_id": other.id if other is not None else None,
+                    "projector_concern_id": projector_before[1],
+                }
+            ),
+        )
+    )
     db.commit()
     _publish_moderation(meeting, concern, before, other, other_before, projector_before, version)
     return concern
 
 
-def _publish_moderation(meeting: Meeting, concern: Concern, before: dict[str, Any], other: Concern | None,
-                        other_before: dict[str, Any] | None, projector_before: tuple[Any, int | None],
-                        version: int) -> None:
+def _publish_moderation(
+    meeting: Meeting,
+    concern: Concern,
+    before: dict[str, Any],
+    other: Concern | None,
+    other_before: dict[str, Any] | None,
+    projector_before: tuple[Any, int | None],
+    version: int,
+) -> None:
     """Send the events one committed moderation step causes."""
     events = publisher()
     events.concern_changed(concern, code=meeting.code, before=before, version=version)
@@ -326,9 +398,12 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
     actor.require_meeting_manager()
     # Under the meeting's lock, so two quick undos cannot both take the same step.
     version = _bump_version(db, meeting)
-    entry = db.scalar(select(ModerationEntry).where(ModerationEntry.meeting_id == meeting.id,
-                                                    ModerationEntry.undone.is_(False))
-                      .order_by(ModerationEntry.id.desc()).limit(1))
+    entry = db.scalar(
+        select(ModerationEntry)
+        .where(ModerationEntry.meeting_id == meeting.id, ModerationEntry.undone.is_(False))
+        .order_by(ModerationEntry.id.desc())
+        .limit(1)
+    )
     if entry is None:
         db.rollback()
         return None
@@ -336,8 +411,10 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
     concern = get_concern(db, entry.concern_id)
     db.refresh(concern)
     previous = db.get(Concern, saved["other_highlighted_id"]) if saved.get("other_highlighted_id") else None
-    involved = {c.id: c for c in db.scalars(select(Concern).where(Concern.meeting_id == meeting.id,
-                                                                  Concern.highlighted.is_(True)))}
+    involved = {
+        c.id: c
+        for c in db.scalars(select(Concern).where(Concern.meeting_id == meeting.id, Concern.highlighted.is_(True)))
+    }
     involved[concern.id] = concern
     if previous is not None:
         involved[previous.id] = previous
@@ -360,8 +437,9 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
         pinned.highlight()
     projector_id = saved.get("projector_concern_id")
     projector_concern = db.get(Concern, projector_id) if projector_id else None
-    visible_there = (projector_concern is not None and projector_concern.meeting_id == meeting.id
-                     and projector_concern.is_visible)
+    visible_there = (
+        projector_concern is not None and projector_concern.meeting_id == meeting.id and projector_concern.is_visible
+    )
     meeting.projector_concern_id = projector_id if visible_there else None
     entry.undone = True
     db.commit()
@@ -380,8 +458,16 @@ def _topic_still_exists(meeting: Meeting, topic_id: int | None) -> bool:
     return topic_id is not None and meeting.series.topic_by_id(topic_id) is not None
 
 
-def set_projector(db: Session, actor: Actor, meeting: Meeting, *, mode: object, concern_id: object = None,
-                  poll_id: object = None, action_index: object = None) -> Meeting:
+def set_projector(
+    db: Session,
+    actor: Actor,
+    meeting: Meeting,
+    *,
+    mode: object,
+    concern_id: object = None,
+    poll_id: object = None,
+    action_index: object = None,
+) -> Meeting:
     """Choose what the projector shows: the join screen, the concerns (one pinned), a poll or the report-back.
 
     In ``report_back`` mode ``action_index`` picks the slide (0-based, in report-back order),
@@ -400,8 +486,11 @@ def set_projector(db: Session, actor: Actor, meeting: Meeting, *, mode: object, 
     if clean_concern is not None:
         concern = db.get(Concern, clean_concern)
         if concern is None or concern.meeting_id != meeting.id or not concern.is_visible:
-            raise ValidationError("Choose a concern of this meeting that the room can see.",
-                                  field="concern_id", code="concern_not_visible")
+            raise ValidationError(
+                "Choose a concern of this meeting that the room can see.",
+                field="concern_id",
+                code="concern_not_visible",
+            )
     if clean_mode is ProjectorMode.poll and clean_poll is None:
         raise ValidationError("Choose the poll to show.", field="poll_id", code="required")
     _bump_version(db, meeting)
@@ -418,9 +507,10 @@ def meeting_counters(db: Session, meeting: Meeting) -> dict[str, int]:
     """Return the console's live counters: participants joined, concerns raised, votes cast, pending."""
     participants = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
     concerns, votes, pending = db.execute(
-        select(func.count(Concern.id), func.coalesce(func.sum(Concern.votes), 0),
-               func.count(Concern.id).filter(Concern.status == ConcernStatus.pending))
-        .where(Concern.meeting_id == meeting.id)).one()
-    return {"participants": int(participants), "concerns": int(concerns), "votes": int(votes),
-            "pending": int(pending)}
-
+        select(
+            func.count(Concern.id),
+            func.coalesce(func.sum(Concern.votes), 0),
+            func.count(Concern.id).filter(Concern.status == ConcernStatus.pending),
+        ).where(Concern.meeting_id == meeting.id)
+    ).one()
+    return {"participants": int(participants), "concerns": int(concerns), "votes": int(votes), "pending": int(pending)}

@@ -19,7 +19,7 @@ from ysdw_live.concerns.models import Concern, ConcernStatus
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, NotAuthenticated
 from ysdw_live.meetings import services as meetings
-from ysdw_live.meetings.models import Meeting, Participant, ProjectorMode
+from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import form_error_list
 from ysdw_live.web import actor, participant_token, set_participant_cookie
@@ -51,8 +51,14 @@ def pin_highlighted(concerns: list[Concern]) -> tuple[Concern | None, list[Conce
     return highlighted, [c for c in concerns if c is not highlighted]
 
 
-def render_attendee_page(meeting: Meeting, participant: Participant, *, errors: list[tuple[str, str]] | None = None,
-                         form: dict[str, Any] | None = None, status: int = 200) -> Any:
+def render_attendee_page(
+    meeting: Meeting,
+    participant: Participant,
+    *,
+    errors: list[tuple[str, str]] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Any:
     """Render the attendee page for ``participant`` (also after a failed form post)."""
     db = get_session()
     caller = Actor(participant=participant)
@@ -80,8 +86,10 @@ def render_attendee_page(meeting: Meeting, participant: Participant, *, errors: 
 def _loop_closing_context(meeting: Meeting, participant: Participant) -> dict[str, Any]:
     """Return the report-back actions and what happened to what this device raised before."""
     db = get_session()
-    return {"report_back_actions": actions.report_back(db, meeting),
-            "follow_ups": actions.follow_ups_for_device(db, participant)}
+    return {
+        "report_back_actions": actions.report_back(db, meeting),
+        "follow_ups": actions.follow_ups_for_device(db, participant),
+    }
 
 
 def _participant_for(meeting: Meeting) -> Participant:
@@ -101,13 +109,18 @@ def submit(code: str) -> Any:
     form = request.form
     try:
         concern = services.submit_concern(
-            db, Actor(participant=participant), meeting, text=form.get("text", ""),
-            topic_id=form.get("topic_id") or None, author_name=form.get("author_name") or None,
+            db,
+            Actor(participant=participant),
+            meeting,
+            text=form.get("text", ""),
+            topic_id=form.get("topic_id") or None,
+            author_name=form.get("author_name") or None,
         )
     except DomainError as error:
         db.rollback()
-        response = render_attendee_page(meeting, participant, errors=form_error_list(error),
-                                        form=form.to_dict(), status=error.status)
+        response = render_attendee_page(
+            meeting, participant, errors=form_error_list(error), form=form.to_dict(), status=error.status
+        )
         set_participant_cookie(response, token)
         return response
     if concern.status is ConcernStatus.pending:
@@ -196,12 +209,14 @@ def enter_concern(code: str) -> Any:
     meeting = meetings.get_meeting(db, code)
     form = request.form
     try:
-        services.submit_concern(db, actor(), meeting, text=form.get("text", ""),
-                                topic_id=form.get("topic_id") or None, source="facilitator")
+        services.submit_concern(
+            db, actor(), meeting, text=form.get("text", ""), topic_id=form.get("topic_id") or None, source="facilitator"
+        )
     except DomainError as error:
         db.rollback()
-        return render_template("moderate/console.html", errors=form_error_list(error), form=form.to_dict(),
-                               **_console_context(meeting)), error.status
+        return render_template(
+            "moderate/console.html", errors=form_error_list(error), form=form.to_dict(), **_console_context(meeting)
+        ), error.status
     flash("Concern added and shown to the room.")
     return redirect(url_for("live.console", code=meeting.code))
 
@@ -229,9 +244,14 @@ def projector_control(code: str) -> Any:
     db = get_session()
     meeting = meetings.get_meeting(db, code)
     try:
-        services.set_projector(db, actor(), meeting, mode=request.form.get("mode", ""),
-                               concern_id=request.form.get("concern_id") or None,
-                               action_index=request.form.get("action_index") or None)
+        services.set_projector(
+            db,
+            actor(),
+            meeting,
+            mode=request.form.get("mode", ""),
+            concern_id=request.form.get("concern_id") or None,
+            action_index=request.form.get("action_index") or None,
+        )
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
@@ -268,8 +288,11 @@ def projector(code: str) -> Any:
     highlighted, others = pin_highlighted(concerns)
     report_back_actions = actions.report_back(db, meeting)
     return render_template(
-        "projector/present.html", meeting=meeting, highlighted=highlighted, concerns=others[:8],
+        "projector/present.html",
+        meeting=meeting,
+        highlighted=highlighted,
+        concerns=others[:8],
         join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
-        home_url=current_app.config["PUBLIC_URL"], report_back_actions=report_back_actions,
+        home_url=current_app.config["PUBLIC_URL"],
+        report_back_actions=report_back_actions,
     )
-

@@ -30,12 +30,22 @@ from ysdw_live.series.services import get_series
 EDITABLE_FIELDS = {"title", "starts_at", "venue", "mode", "moderation", "status"}
 
 
-def create_meeting(db: Session, actor: Actor, series_id: int, *, title: object, starts_at: object = None,
-                   venue: object = "", mode: object = "in_person", moderation: object = True) -> Meeting:
+def create_meeting(
+    db: Session,
+    actor: Actor,
+    series_id: int,
+    *,
+    title: object,
+    starts_at: object = None,
+    venue: object = "",
+    mode: object = "in_person",
+    moderation: object = True,
+) -> Meeting:
     """Create a draft meeting in a series with a fresh unique join code (admin, facilitator)."""
     series = get_series(db, series_id)
-    values = _clean_fields({"title": title, "starts_at": starts_at, "venue": venue, "mode": mode,
-                            "moderation": moderation})
+    values = _clean_fields(
+        {"title": title, "starts_at": starts_at, "venue": venue, "mode": mode, "moderation": moderation}
+    )
     actor.require_meeting_manager()
     for _attempt in range(20):
         meeting = Meeting(series=series, code=new_code(), status=MeetingStatus.draft, **values)
@@ -58,8 +68,9 @@ def _clean_fields(payload: dict[str, Any]) -> dict[str, Any]:
     if "starts_at" in payload:
         values["starts_at"] = validation.timestamp(payload["starts_at"], "starts_at", label="Start time")
     if "venue" in payload:
-        values["venue"] = validation.text(payload["venue"], "venue", max_length=VENUE_MAX,
-                                          required=False, label="Venue")
+        values["venue"] = validation.text(
+            payload["venue"], "venue", max_length=VENUE_MAX, required=False, label="Venue"
+        )
     if "mode" in payload:
         values["mode"] = validation.choice(payload["mode"], "mode", MeetingMode, label="Mode")
     if "moderation" in payload:
@@ -72,8 +83,9 @@ def update_meeting(db: Session, actor: Actor, code: str, payload: dict[str, Any]
     meeting = get_meeting(db, code)
     validation.reject_unknown(payload, EDITABLE_FIELDS)
     values = _clean_fields(payload)
-    status = (validation.choice(payload["status"], "status", MeetingStatus, label="Status")
-              if "status" in payload else None)
+    status = (
+        validation.choice(payload["status"], "status", MeetingStatus, label="Status") if "status" in payload else None
+    )
     actor.require_meeting_manager()
     # The status moves first: a refused move raises before any detail is touched.
     status_changed = status is not None and status is not meeting.status
@@ -109,11 +121,9 @@ def get_meeting(db: Session, code: str) -> Meeting:
     normalised = normalise_code(code) if isinstance(code, str) else None
     meeting = None
     if normalised is not None:
-        meeting = db.scalar(select(Meeting).options(joinedload(Meeting.series))
-                            .where(Meeting.code == normalised))
+        meeting = db.scalar(select(Meeting).options(joinedload(Meeting.series)).where(Meeting.code == normalised))
     if meeting is None:
-        raise NotFound("There is no meeting with that code. Check the code and try again.",
-                       code="meeting_not_found")
+        raise NotFound("There is no meeting with that code. Check the code and try again.", code="meeting_not_found")
     return meeting
 
 
@@ -130,19 +140,28 @@ def dashboard(db: Session, actor: Actor) -> Dashboard:
     """Return every meeting grouped into live, upcoming (drafts) and past (closed)."""
     actor.require_staff()
     groups = Dashboard()
-    meetings = db.scalars(select(Meeting).options(joinedload(Meeting.series))
-                          .order_by(Meeting.starts_at.is_(None), Meeting.starts_at, Meeting.id))
+    meetings = db.scalars(
+        select(Meeting)
+        .options(joinedload(Meeting.series))
+        .order_by(Meeting.starts_at.is_(None), Meeting.starts_at, Meeting.id)
+    )
     for meeting in meetings:
-        {MeetingStatus.live: groups.live, MeetingStatus.draft: groups.upcoming,
-         MeetingStatus.closed: groups.past}[meeting.status].append(meeting)
+        {MeetingStatus.live: groups.live, MeetingStatus.draft: groups.upcoming, MeetingStatus.closed: groups.past}[
+            meeting.status
+        ].append(meeting)
     groups.past.reverse()
     return groups
 
 
 def meetings_of_series(db: Session, series_id: int) -> list[Meeting]:
     """Return a series' meetings in the order they happen."""
-    return list(db.scalars(select(Meeting).where(Meeting.series_id == series_id)
-                           .order_by(Meeting.starts_at.is_(None), Meeting.starts_at, Meeting.id)))
+    return list(
+        db.scalars(
+            select(Meeting)
+            .where(Meeting.series_id == series_id)
+            .order_by(Meeting.starts_at.is_(None), Meeting.starts_at, Meeting.id)
+        )
+    )
 
 
 def join(db: Session, meeting: Meeting, token: str | None) -> tuple[Participant, str]:
@@ -163,8 +182,9 @@ def join(db: Session, meeting: Meeting, token: str | None) -> tuple[Participant,
     except IntegrityError:
         # Two tabs of one phone joined at once: the other request created it.
         db.rollback()
-        participant = db.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
-                                                          Participant.device_hash == device_hash))
+        participant = db.scalar(
+            select(Participant).where(Participant.meeting_id == meeting.id, Participant.device_hash == device_hash)
+        )
         assert participant is not None
     return participant, token
 
@@ -173,5 +193,8 @@ def find_participant(db: Session, meeting: Meeting, token: str | None) -> Partic
     """Return this device's participant in ``meeting`` without creating one."""
     if not token or len(token) > 128:
         return None
-    return db.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
-                                               Participant.device_hash == hash_device_token(token)))
+    return db.scalar(
+        select(Participant).where(
+            Participant.meeting_id == meeting.id, Participant.device_hash == hash_device_token(token)
+        )
+    )

@@ -85,8 +85,11 @@ def dashboard() -> Any:
     """Live, upcoming and past meetings for staff."""
     from ysdw_live.series.services import list_series
 
-    return render_template("staff/dashboard.html", groups=services.dashboard(get_session(), actor()),
-                           series_list=list_series(get_session()))
+    return render_template(
+        "staff/dashboard.html",
+        groups=services.dashboard(get_session(), actor()),
+        series_list=list_series(get_session()),
+    )
 
 
 def _form_to_payload(form: Any) -> dict[str, Any]:
@@ -104,8 +107,9 @@ def _form_to_payload(form: Any) -> dict[str, Any]:
         try:
             local = datetime.fromisoformat(starts)
         except ValueError:
-            raise ValidationError("Enter the start as a date and time, like 14/03/2026 18:30.",
-                                  field="starts_at") from None
+            raise ValidationError(
+                "Enter the start as a date and time, like 14/03/2026 18:30.", field="starts_at"
+            ) from None
         payload["starts_at"] = local.replace(tzinfo=local.tzinfo or local_zone()).astimezone(UTC).isoformat()
     else:
         payload["starts_at"] = None
@@ -117,10 +121,11 @@ def _meeting_form_values(meeting: Meeting | None) -> dict[str, Any]:
     if meeting is None:
         return {"title": "", "venue": "", "mode": "in_person", "moderation": "on", "starts_at": ""}
     return {
-        "title": meeting.title, "venue": meeting.venue, "mode": meeting.mode.value,
+        "title": meeting.title,
+        "venue": meeting.venue,
+        "mode": meeting.mode.value,
         "moderation": "on" if meeting.moderation else "",
-        "starts_at": meeting.starts_at.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
-        if meeting.starts_at else "",
+        "starts_at": meeting.starts_at.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M") if meeting.starts_at else "",
     }
 
 
@@ -142,8 +147,9 @@ def new_meeting(series_id: int) -> Any:
         else:
             flash(f"Meeting created. Its join code is {meeting.code}.")
             return redirect(url_for("meetings.manage", code=meeting.code))
-    return render_template("staff/meeting_form.html", errors=errors, form=form, series=series, meeting=None,
-                           modes=MODE_LABELS), 400 if errors else 200
+    return render_template(
+        "staff/meeting_form.html", errors=errors, form=form, series=series, meeting=None, modes=MODE_LABELS
+    ), 400 if errors else 200
 
 
 @bp.get("/staff/meetings/<code>")
@@ -151,8 +157,9 @@ def new_meeting(series_id: int) -> Any:
 def manage(code: str) -> Any:
     """A meeting's page for staff: details, status controls and links."""
     meeting = services.get_meeting(get_session(), code)
-    return render_template("staff/meeting_show.html", meeting=meeting,
-                           join_url=join_url(meeting, current_app.config["PUBLIC_URL"]))
+    return render_template(
+        "staff/meeting_show.html", meeting=meeting, join_url=join_url(meeting, current_app.config["PUBLIC_URL"])
+    )
 
 
 @bp.route("/staff/meetings/<code>/edit", methods=["GET", "POST"])
@@ -172,8 +179,9 @@ def edit_meeting(code: str) -> Any:
         else:
             flash("Meeting saved.")
             return redirect(url_for("meetings.manage", code=meeting.code))
-    return render_template("staff/meeting_form.html", errors=errors, form=form, series=meeting.series,
-                           meeting=meeting, modes=MODE_LABELS), 400 if errors else 200
+    return render_template(
+        "staff/meeting_form.html", errors=errors, form=form, series=meeting.series, meeting=meeting, modes=MODE_LABELS
+    ), 400 if errors else 200
 
 
 @bp.post("/staff/meetings/<code>/status")
@@ -190,8 +198,11 @@ def change_status(code: str) -> Any:
     else:
         words = {MeetingStatus.live.value: "is live", MeetingStatus.closed.value: "is closed"}
         flash(f"The meeting {words.get(target, 'was updated')}.")
-    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/staff/")
-                    else url_for("meetings.manage", code=meeting.code))
+    return redirect(
+        request.form.get("next")
+        if request.form.get("next", "").startswith("/staff/")
+        else url_for("meetings.manage", code=meeting.code)
+    )
 
 
 @bp.get("/staff/meetings/<code>/poster")
@@ -199,6 +210,9 @@ def change_status(code: str) -> Any:
 def poster(code: str) -> Any:
     """A printable poster: big QR code, the code in large letters, the URL and the title."""
     meeting = services.get_meeting(get_session(), code)
-    return render_template("staff/poster.html", meeting=meeting,
-                           join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
-                           home_url=current_app.config["PUBLIC_URL"])
+    return render_template(
+        "staff/poster.html",
+        meeting=meeting,
+        join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
+        home_url=current_app.config["PUBLIC_URL"],
+    )

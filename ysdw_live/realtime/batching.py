@@ -190,9 +190,13 @@ class VoteBatcher:
             meeting = db.get(Meeting, meeting_id)
             if meeting is None:
                 return False
-            rows = db.execute(select(Concern.id, Concern.votes).where(
-                Concern.meeting_id == meeting_id, Concern.id.in_(sorted(concern_ids)),
-                Concern.status.in_(VISIBLE_STATUSES)))
+            rows = db.execute(
+                select(Concern.id, Concern.votes).where(
+                    Concern.meeting_id == meeting_id,
+                    Concern.id.in_(sorted(concern_ids)),
+                    Concern.status.in_(VISIBLE_STATUSES),
+                )
+            )
             counts = {str(concern_id): votes for concern_id, votes in rows}
             code, version = meeting.code, meeting.version
             db.rollback()

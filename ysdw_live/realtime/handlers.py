@@ -58,7 +58,8 @@ def register(socketio: SocketIO) -> None:
         socketio.emit("meeting:snapshot", snapshot, to=_sid())
         if caller.participant is not None:
             connected = presence(current_app._get_current_object()).connected(  # type: ignore[attr-defined]
-                _sid(), meeting.code, caller.participant.id)
+                _sid(), meeting.code, caller.participant.id
+            )
             _announce_presence(db, meeting, connected)
         db.rollback()
 
@@ -81,8 +82,7 @@ def register(socketio: SocketIO) -> None:
 def _announce_presence(db: Session, meeting: Meeting, connected: int) -> None:
     """Send the console its connected and joined counts."""
     joined = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
-    publisher().presence_updated(meeting.code, connected=connected, participants=int(joined),
-                                 version=meeting.version)
+    publisher().presence_updated(meeting.code, connected=connected, participants=int(joined), version=meeting.version)
 
 
 def _parse_auth(auth: Any) -> tuple[str, str, str | None]:

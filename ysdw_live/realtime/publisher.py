@@ -96,8 +96,11 @@ class Publisher:
 
     def presence_updated(self, code: str, *, connected: int, participants: int, version: int) -> None:
         """Tell moderators how many participants are connected now and how many have joined."""
-        socketio.emit("presence:updated", {"connected": connected, "participants": participants, "version": version},
-                      to=role_room(code, MODERATOR))
+        socketio.emit(
+            "presence:updated",
+            {"connected": connected, "participants": participants, "version": version},
+            to=role_room(code, MODERATOR),
+        )
 
     def poll_opened(self, meeting: Meeting, poll: dict[str, Any]) -> None:
         """Tell everyone in the meeting that ``poll`` (its public shape) is open."""
@@ -107,8 +110,7 @@ class Publisher:
         """Tell everyone in the meeting that ``poll`` closed."""
         socketio.emit("poll:closed", {"poll": poll, "version": meeting.version}, to=meeting_room(meeting.code))
 
-    def poll_results(self, meeting: Meeting, poll_id: int, results: dict[str, Any], *,
-                     results_visible: bool) -> None:
+    def poll_results(self, meeting: Meeting, poll_id: int, results: dict[str, Any], *, results_visible: bool) -> None:
         """Send poll results to moderators and the projector, and to attendees when results are visible."""
         rooms = {role_room(meeting.code, MODERATOR), role_room(meeting.code, PROJECTOR)}
         if results_visible:

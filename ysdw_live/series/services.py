@@ -28,12 +28,12 @@ def clean_topics(value: object) -> list[str]:
     return names
 
 
-def create_series(db: Session, actor: Actor, title: object, description: object = "",
-                  topics: object = None) -> Series:
+def create_series(db: Session, actor: Actor, title: object, description: object = "", topics: object = None) -> Series:
     """Create a series with its topics (admin, facilitator)."""
     clean_title = validation.text(title, "title", max_length=TITLE_MAX, label="Title")
-    clean_description = validation.text(description, "description", max_length=DESCRIPTION_MAX,
-                                        required=False, multiline=True, label="Description")
+    clean_description = validation.text(
+        description, "description", max_length=DESCRIPTION_MAX, required=False, multiline=True, label="Description"
+    )
     topic_names = clean_topics(topics)
     actor.require_meeting_manager()
     series = Series(title=clean_title, description=clean_description)
@@ -43,15 +43,25 @@ def create_series(db: Session, actor: Actor, title: object, description: object 
     return series
 
 
-def update_series(db: Session, actor: Actor, series_id: int, *, title: object = None,
-                  description: object = None, topics: object = None) -> Series:
+def update_series(
+    db: Session,
+    actor: Actor,
+    series_id: int,
+    *,
+    title: object = None,
+    description: object = None,
+    topics: object = None,
+) -> Series:
     """Change a series' title, description or topics; topics keep their ids when kept by name."""
     series = get_series(db, series_id)
-    clean_title = (validation.text(title, "title", max_length=TITLE_MAX, label="Title")
-                   if title is not None else None)
-    clean_description = (validation.text(description, "description", max_length=DESCRIPTION_MAX,
-                                         required=False, multiline=True, label="Description")
-                         if description is not None else None)
+    clean_title = validation.text(title, "title", max_length=TITLE_MAX, label="Title") if title is not None else None
+    clean_description = (
+        validation.text(
+            description, "description", max_length=DESCRIPTION_MAX, required=False, multiline=True, label="Description"
+        )
+        if description is not None
+        else None
+    )
     topic_names = clean_topics(topics) if topics is not None else None
     actor.require_meeting_manager()
     if clean_title is not None:
@@ -80,5 +90,8 @@ def get_series(db: Session, series_id: int) -> Series:
 
 def list_series(db: Session) -> list[Series]:
     """Return every series, newest first."""
-    return list(db.scalars(select(Series).options(selectinload(Series.topics))
-                           .order_by(Series.created_at.desc(), Series.id.desc())))
+    return list(
+        db.scalars(
+            select(Series).options(selectinload(Series.topics)).order_by(Series.created_at.desc(), Series.id.desc())
+        )
+    )

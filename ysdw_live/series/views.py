@@ -38,8 +38,9 @@ def new() -> Any:
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
         try:
-            series = services.create_series(get_session(), actor(), form.get("title"),
-                                            form.get("description", ""), topic_lines(form))
+            series = services.create_series(
+                get_session(), actor(), form.get("title"), form.get("description", ""), topic_lines(form)
+            )
         except DomainError as error:
             get_session().rollback()
             errors = form_error_list(error)
@@ -54,8 +55,9 @@ def new() -> Any:
 def show(series_id: int) -> Any:
     """Show a series, its topics and its meetings."""
     series = services.get_series(get_session(), series_id)
-    return render_template("staff/series_show.html", series=series,
-                           meetings=meetings_of_series(get_session(), series_id))
+    return render_template(
+        "staff/series_show.html", series=series, meetings=meetings_of_series(get_session(), series_id)
+    )
 
 
 @bp.route("/<int:series_id>/edit", methods=["GET", "POST"])
@@ -67,8 +69,14 @@ def edit(series_id: int) -> Any:
     if request.method == "POST":
         form: Any = request.form
         try:
-            services.update_series(get_session(), actor(), series_id, title=form.get("title", ""),
-                                   description=form.get("description", ""), topics=topic_lines(form))
+            services.update_series(
+                get_session(),
+                actor(),
+                series_id,
+                title=form.get("title", ""),
+                description=form.get("description", ""),
+                topics=topic_lines(form),
+            )
         except DomainError as error:
             get_session().rollback()
             errors = form_error_list(error)
@@ -76,6 +84,9 @@ def edit(series_id: int) -> Any:
             flash("Series saved.")
             return redirect(url_for("series.show", series_id=series_id))
     else:
-        form = {"title": series.title, "description": series.description,
-                "topics": "\n".join(topic.name for topic in series.topics)}
+        form = {
+            "title": series.title,
+            "description": series.description,
+            "topics": "\n".join(topic.name for topic in series.topics),
+        }
     return render_template("staff/series_form.html", errors=errors, form=form, series=series), 400 if errors else 200
