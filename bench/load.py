@@ -74,6 +74,7 @@ class Server:
             "YSDW_SECRET_KEY": "bench",
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.log = (self.dir / "server.log").open("wb")
 
     def __enter__(self) -> Server:
         flask = [PYTHON, "-m", "flask", "--app", "app"]
@@ -86,7 +87,7 @@ class Server:
             capture_output=True,
         )
         self.process = subprocess.Popen(
-            [PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -104,7 +105,11 @@ class Server:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.log.close()
+        if os.environ.get("BENCH_KEEP_LOGS"):
+            print(f"server log kept in {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -161,7 +166,6 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
             server.base,
             auth={"meeting": code, "role": "projector"},
             transports=["websocket"],
-            headers={"Origin": server.base},
         )
 
         def attend(tok: str) -> tuple[float, socketio.Client]:
@@ -173,7 +177,6 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
                 server.base,
                 auth={"meeting": code, "role": "attendee", "token": tok},
                 transports=["websocket"],
-                headers={"Origin": server.base},
             )
             got.wait(30)
             return time.perf_counter() - start, client

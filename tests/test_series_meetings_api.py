@@ -344,3 +344,21 @@ def test_unknown_api_path_and_wrong_method_are_json(anon_client):
     """Unknown addresses and wrong methods under /api/ are JSON errors too."""
     assert_error(anon_client.get("/api/v1/nothing-here"), 404, "not_found")
     assert_error(anon_client.put("/api/v1/series"), 405, "method_not_allowed")
+
+
+def test_joining_is_limited_per_address_but_lets_a_whole_room_in(anon_client, factory, monkeypatch):
+    """1,000 phones behind one Wi-Fi address all get in; past the limit a script gets a clear 429."""
+    from ysdw_live.meetings import services
+
+    meeting = factory.meeting(status="live")
+    url = f"/api/v1/meetings/{meeting.code}/participants"
+    monkeypatch.setattr(services, "JOIN_LIMIT_PER_ADDRESS", (5, 60))
+    for _ in range(5):
+        assert anon_client.__class__(anon_client.application).post(url).status_code == 201
+    refused = anon_client.__class__(anon_client.application).post(url)
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert "Retry-After" in refused.headers
+    assert services.JOIN_LIMIT_PER_ADDRESS[0] >= 5
+    monkeypatch.undo()
+    assert services.JOIN_LIMIT_PER_ADDRESS[0] >= 1000 and services.JOIN_LIMIT_PER_ADDRESS[1] <= 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -199,3 +200,9 @@ class DatabaseIdConverter(IntegerConverter):
             # Not werkzeug's ValidationError: that would let the other methods' rules turn it into a 405.
             raise NotFound()
         return number
+
+
+def address_key() -> str:
+    """Return a keyed hash of the caller's network address, for rate limits (never stored raw)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:24]

@@ -14,7 +14,15 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.serializers import join_url, meeting_to_dict
 from ysdw_live.series import services as series_services
 from ysdw_live.series.serializers import series_to_dict
-from ysdw_live.web import actor, bearer_token, json_body, limiter, participant_token, set_participant_cookie
+from ysdw_live.web import (
+    actor,
+    address_key,
+    bearer_token,
+    json_body,
+    limiter,
+    participant_token,
+    set_participant_cookie,
+)
 
 
 def public_url() -> str:
@@ -26,7 +34,7 @@ def public_url() -> str:
 def create_token() -> tuple[Response, int]:
     """Exchange an e-mail and password for a bearer token."""
     body = json_body({"email", "password", "label"})
-    limiter().check("token-ip", request.remote_addr, 60, 60)
+    limiter().check("token-address", address_key(), 60, 60)
     user = auth.authenticate(get_session(), body.get("email"), body.get("password"))
     if user.must_change_password:
         raise Forbidden(
@@ -128,7 +136,7 @@ def update_meeting(code: str) -> Response:
 def create_participant(code: str) -> tuple[Response, int]:
     """Join a meeting anonymously; returns the participant token and sets the cookie."""
     meeting = meetings.get_meeting(get_session(), code)
-    _participant, token = meetings.join(get_session(), meeting, participant_token())
+    _participant, token = meetings.join(get_session(), meeting, participant_token(), address_key=address_key())
     response = make_response(jsonify({"token": token}), 201)
     set_participant_cookie(response, token)
     return response, 201

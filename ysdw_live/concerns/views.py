@@ -22,7 +22,7 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import form_error_list
-from ysdw_live.web import actor, participant_token, set_participant_cookie
+from ysdw_live.web import actor, address_key, participant_token, set_participant_cookie
 
 bp = Blueprint("live", __name__)
 
@@ -105,7 +105,7 @@ def submit(code: str) -> Any:
     """Raise a concern from the plain form."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
-    participant, token = meetings.join(db, meeting, participant_token())
+    participant, token = meetings.join(db, meeting, participant_token(), address_key=address_key())
     form = request.form
     try:
         concern = services.submit_concern(

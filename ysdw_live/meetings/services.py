@@ -26,6 +26,7 @@ from ysdw_live.meetings.models import (
 )
 from ysdw_live.realtime.publisher import publisher
 from ysdw_live.series.services import get_series
+from ysdw_live.web import limiter
 
 EDITABLE_FIELDS = {"title", "starts_at", "venue", "mode", "moderation", "status"}
 
@@ -164,10 +165,17 @@ def meetings_of_series(db: Session, series_id: int) -> list[Meeting]:
     )
 
 
-def join(db: Session, meeting: Meeting, token: str | None) -> tuple[Participant, str]:
+# A whole room shares one venue Wi-Fi address: 1,000 phones must get in within a minute.
+JOIN_LIMIT_PER_ADDRESS = (1200, 60)
+
+
+def join(
+    db: Session, meeting: Meeting, token: str | None, *, address_key: str | None = None
+) -> tuple[Participant, str]:
     """Return the participant for this device in ``meeting``, creating it; and the device token.
 
     The same token (cookie or header) across meetings keeps one anonymous device identity.
+    New participants are limited per (hashed) network address, generously, to stop scripts.
     """
     if not token or len(token) > 128:
         token = new_device_token()
@@ -175,6 +183,13 @@ def join(db: Session, meeting: Meeting, token: str | None) -> tuple[Participant,
     existing = find_participant(db, meeting, token)
     if existing is not None:
         return existing, token
+    if address_key is not None:
+        limiter().check(
+            "join-address",
+            address_key,
+            *JOIN_LIMIT_PER_ADDRESS,
+            message="Too many people joined from this network just now. Wait a minute and try again.",
+        )
     participant = Participant(meeting=meeting, device_hash=device_hash)
     db.add(participant)
     try:

@@ -17,7 +17,7 @@ from ysdw_live.meetings.models import Meeting, MeetingMode, MeetingStatus, norma
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import form_error_list
 from ysdw_live.series.services import get_series
-from ysdw_live.web import actor, participant_token, set_participant_cookie
+from ysdw_live.web import actor, address_key, participant_token, set_participant_cookie
 
 bp = Blueprint("meetings", __name__)
 
@@ -73,7 +73,7 @@ def join(code: str) -> Any:
         return redirect(url_for("meetings.join", code=meeting.code))
     from ysdw_live.concerns.views import render_attendee_page
 
-    participant, token = services.join(get_session(), meeting, participant_token())
+    participant, token = services.join(get_session(), meeting, participant_token(), address_key=address_key())
     response = render_attendee_page(meeting, participant)
     set_participant_cookie(response, token)
     return response
