@@ -1,18 +1,22 @@
-"""Load harness: start the real server in each async mode and measure a meeting's busy minutes.
+"""Load harness: start the real server and measure a meeting's busiest minutes.
 
 It runs only against 127.0.0.1, bounded in count and time, and prints figures:
-  .venv/bin/python bench/load.py                      # every async mode, default sizes
-  .venv/bin/python bench/load.py --modes threading --participants 300
+  .venv/bin/python bench/load.py                                  # each async mode, SQLite, 1 process
+  .venv/bin/python bench/load.py --modes gevent --participants 600 --sockets 300
+  .venv/bin/python bench/load.py --database postgres --processes 2   # scale-out: PostgreSQL + Redis
 
-Phases per mode: N phones join (HTTP), S of them open a Socket.IO connection as attendees plus
-one projector, 40 concerns are raised, then every phone casts V votes at once. Reported:
-latency percentiles per phase, how long the projector takes to show the final vote counts
-after the last vote (the batched `votes:updated`), how many events it needed, server RSS.
+Phases: N phones join (HTTP), S of them hold a Socket.IO connection as attendees plus one
+projector, 40 concerns are raised, then every phone casts V votes at once. With several
+processes, requests and sockets are spread over them round-robin (as nginx would), and the
+projector sits on the first process: its counts arrive through the Redis message queue.
+Reported: latency percentiles per phase, how long after the last vote the projector shows the
+final counts (one batched `votes:updated` at most 4 times a second), events, total server RSS.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import shutil
@@ -24,6 +28,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 import socketio
@@ -31,6 +36,8 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 ADMIN, PASSWORD = "bench@example.org", "bench password 123"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379/14"
 
 
 def free_port() -> int:
@@ -41,7 +48,7 @@ def free_port() -> int:
 
 
 def pct(values: list[float], p: float) -> float:
-    """Return the p-th percentile of values (milliseconds)."""
+    """Return the p-th percentile of values, in milliseconds."""
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -56,27 +63,36 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-class Server:
-    """The app in a subprocess with its own temporary SQLite database."""
+class Cluster:
+    """One or more app processes on a fresh database (SQLite file, or a new PostgreSQL database)."""
 
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+    def __init__(self, mode: str, database: str, processes: int) -> None:
+        self.mode, self.database, self.count = mode, database, processes
         self.dir = Path(tempfile.mkdtemp(prefix="ysdw-bench-"))
+        self.pg_name = f"yswd_bench_{os.getpid()}"
+        url = f"{POSTGRES}/{self.pg_name}" if database == "postgres" else f"sqlite:///{self.dir / 'bench.sqlite3'}"
         self.env = {
             **os.environ,
             "YSDW_ASYNC_MODE": mode,
-            "YSDW_PORT": str(self.port),
             "YSDW_HOST": "127.0.0.1",
-            "YSDW_DATABASE_URL": f"sqlite:///{self.dir / 'bench.sqlite3'}",
-            "YSDW_PUBLIC_URL": self.base,
+            "YSDW_DATABASE_URL": url,
             "YSDW_SECRET_KEY": "bench",
         }
-        self.process: subprocess.Popen[bytes] | None = None
+        if processes > 1:
+            self.env["YSDW_REDIS_URL"] = REDIS
+        self.ports = [free_port() for _ in range(processes)]
+        self.bases = [f"http://127.0.0.1:{port}" for port in self.ports]
+        self.processes: list[subprocess.Popen[bytes]] = []
         self.log = (self.dir / "server.log").open("wb")
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Cluster:
+        if self.database == "postgres":
+            self._psql(f"DROP DATABASE IF EXISTS {self.pg_name}")
+            self._psql(f"CREATE DATABASE {self.pg_name}")
+        if "YSDW_REDIS_URL" in self.env:
+            import redis
+
+            redis.Redis.from_url(REDIS).flushdb()
         flask = [PYTHON, "-m", "flask", "--app", "app"]
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=self.env, check=True, capture_output=True)
         subprocess.run(
@@ -86,74 +102,100 @@ class Server:
             check=True,
             capture_output=True,
         )
-        self.process = subprocess.Popen(
-            [PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
-        )
+        for port, base in zip(self.ports, self.bases, strict=True):
+            env = {**self.env, "YSDW_PORT": str(port), "YSDW_PUBLIC_URL": base}
+            self.processes.append(
+                subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            )
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=1).ok:
-                    return self
-            except requests.RequestException:
+        for base in self.bases:
+            while True:
+                try:
+                    if requests.get(f"{base}/healthz", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server in {self.mode} mode did not start; see {self.dir}/server.log")
                 time.sleep(0.2)
-        raise RuntimeError(f"server in {self.mode} mode did not start")
+        return self
+
+    def _psql(self, sql: str) -> None:
+        """Run one statement against the local PostgreSQL server."""
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql], check=True)
+
+    def rss(self) -> float:
+        """Return the servers' total resident memory in MiB."""
+        return sum(rss_mib(p.pid) for p in self.processes)
 
     def __exit__(self, *exc: object) -> None:
-        if self.process:
-            self.process.terminate()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
             try:
-                self.process.wait(10)
+                process.wait(10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                process.kill()
         self.log.close()
+        if self.database == "postgres":
+            self._psql(f"DROP DATABASE IF EXISTS {self.pg_name}")
         if os.environ.get("BENCH_KEEP_LOGS"):
             print(f"server log kept in {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
     """Call fn and return (seconds, result)."""
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     return time.perf_counter() - start, result
 
 
-def run_mode(mode: str, participants: int, sockets: int, votes_each: int, workers: int) -> dict[str, object]:
-    """Run every phase against one server and return the figures."""
-    with Server(mode) as server:
-        base = f"{server.base}/api/v1"
+def run(
+    mode: str, database: str, processes: int, participants: int, sockets: int, votes_each: int, workers: int
+) -> dict[str, Any]:
+    """Run every phase against one cluster and return the figures."""
+    with Cluster(mode, database, processes) as cluster:
+        spread = itertools.cycle(cluster.bases)
+        lock = threading.Lock()
+
+        def next_base() -> str:
+            with lock:
+                return next(spread)
+
+        api = f"{cluster.bases[0]}/api/v1"
         staff = requests.Session()
-        token = staff.post(f"{base}/auth/token", json={"email": ADMIN, "password": PASSWORD}).json()["token"]
+        token = staff.post(f"{api}/auth/token", json={"email": ADMIN, "password": PASSWORD}).json()["token"]
         staff.headers["Authorization"] = f"Bearer {token}"
-        series = staff.post(f"{base}/series", json={"title": "Bench series", "topics": ["A", "B"]}).json()
+        series = staff.post(f"{api}/series", json={"title": "Bench series", "topics": ["A", "B"]}).json()
         meeting = staff.post(
-            f"{base}/series/{series['id']}/meetings", json={"title": "Bench meeting", "moderation": False}
+            f"{api}/series/{series['id']}/meetings", json={"title": "Bench meeting", "moderation": False}
         ).json()
         code = meeting["code"]
-        staff.patch(f"{base}/meetings/{code}", json={"status": "live"}).raise_for_status()
+        staff.patch(f"{api}/meetings/{code}", json={"status": "live"}).raise_for_status()
         pool = ThreadPoolExecutor(workers)
         errors: list[str] = []
 
         def join(_: int) -> tuple[float, str]:
-            seconds, response = timed(requests.post, f"{base}/meetings/{code}/participants", timeout=30)
+            seconds, response = timed(requests.post, f"{next_base()}/api/v1/meetings/{code}/participants", timeout=30)
             if response.status_code != 201:
                 errors.append(f"join {response.status_code}")
                 return seconds, ""
             return seconds, response.json()["token"]
 
         joined = list(pool.map(join, range(participants)))
-        join_times = [s for s, _ in joined]
         tokens = [t for _, t in joined if t]
 
         # The projector counts vote events and notes when the final counts arrive.
+        expected: dict[int, int] = {}
         final_counts: dict[int, int] = {}
-        seen = {"events": 0, "last": 0.0}
+        seen: dict[str, float] = {"events": 0, "last": 0.0}
         done = threading.Event()
         projector = socketio.Client(reconnection=False)
 
         @projector.on("votes:updated")
-        def _votes(payload: dict) -> None:  # type: ignore[type-arg]
+        def _votes(payload: dict[str, Any]) -> None:
             seen["events"] += 1
             for concern_id, votes in payload["counts"].items():
                 final_counts[int(concern_id)] = votes
@@ -161,12 +203,7 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
             if expected and all(final_counts.get(i) == n for i, n in expected.items()):
                 done.set()
 
-        expected: dict[int, int] = {}
-        projector.connect(
-            server.base,
-            auth={"meeting": code, "role": "projector"},
-            transports=["websocket"],
-        )
+        projector.connect(cluster.bases[0], auth={"meeting": code, "role": "projector"}, transports=["websocket"])
 
         def attend(tok: str) -> tuple[float, socketio.Client]:
             client = socketio.Client(reconnection=False)
@@ -174,20 +211,18 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
             client.on("meeting:snapshot", lambda _payload: got.set())
             start = time.perf_counter()
             client.connect(
-                server.base,
-                auth={"meeting": code, "role": "attendee", "token": tok},
-                transports=["websocket"],
+                next_base(), auth={"meeting": code, "role": "attendee", "token": tok}, transports=["websocket"]
             )
-            got.wait(30)
+            if not got.wait(10):
+                errors.append("no snapshot within 10 s")
             return time.perf_counter() - start, client
 
         connected = list(pool.map(attend, tokens[:sockets]))
-        snapshot_times = [s for s, _ in connected]
 
         def raise_concern(i: int) -> tuple[float, int]:
             seconds, response = timed(
                 requests.post,
-                f"{base}/meetings/{code}/concerns",
+                f"{next_base()}/api/v1/meetings/{code}/concerns",
                 json={"text": f"Bench concern {i}: street lighting near the park"},
                 headers={"X-Participant-Token": tokens[i % len(tokens)]},
                 timeout=30,
@@ -198,17 +233,20 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
             return seconds, response.json()["id"]
 
         raised = list(pool.map(raise_concern, range(40)))
-        concern_times = [s for s, _ in raised]
         concern_ids = [i for _, i in raised if i]
         rng = random.Random(7)
         plan = [(tok, cid) for tok in tokens for cid in rng.sample(concern_ids, min(votes_each, len(concern_ids)))]
+        rng.shuffle(plan)
         for _tok, cid in plan:
             expected[cid] = expected.get(cid, 0) + 1
 
         def cast(item: tuple[str, int]) -> float:
             tok, cid = item
             seconds, response = timed(
-                requests.put, f"{base}/concerns/{cid}/vote", headers={"X-Participant-Token": tok}, timeout=30
+                requests.put,
+                f"{next_base()}/api/v1/concerns/{cid}/vote",
+                headers={"X-Participant-Token": tok},
+                timeout=30,
             )
             if response.status_code != 200:
                 errors.append(f"vote {response.status_code}")
@@ -218,86 +256,62 @@ def run_mode(mode: str, participants: int, sockets: int, votes_each: int, worker
         vote_times = list(pool.map(cast, plan))
         last_vote = time.perf_counter()
         done.wait(15)
-        vote_window = last_vote - start_votes
-        lag = (seen["last"] - last_vote) if done.is_set() else float("nan")
-        memory = rss_mib(server.process.pid)  # type: ignore[union-attr]
+        window = last_vote - start_votes
+        memory = cluster.rss()
         for _, client in connected:
             client.disconnect()
         projector.disconnect()
         pool.shutdown()
         return {
-            "mode": mode,
-            "joins": len(tokens),
-            "join_p50": pct(join_times, 50),
-            "join_p95": pct(join_times, 95),
-            "snapshot_p50": pct(snapshot_times, 50),
-            "snapshot_p95": pct(snapshot_times, 95),
-            "concern_p50": pct(concern_times, 50),
-            "concern_p95": pct(concern_times, 95),
-            "votes": len(vote_times),
-            "vote_p50": pct(vote_times, 50),
-            "vote_p95": pct(vote_times, 95),
-            "votes_per_s": len(vote_times) / vote_window if vote_window else float("nan"),
-            "final_counts_ok": done.is_set(),
-            "lag_ms": lag * 1000,
-            "vote_events": seen["events"],
-            "rss_mib": memory,
-            "errors": len(errors),
+            "setup": f"{mode}, {database}, {processes} proc",
+            "join": (pct([s for s, _ in joined], 50), pct([s for s, _ in joined], 95)),
+            "snapshot": (pct([s for s, _ in connected], 50), pct([s for s, _ in connected], 95)),
+            "concern": (pct([s for s, _ in raised], 50), pct([s for s, _ in raised], 95)),
+            "vote": (pct(vote_times, 50), pct(vote_times, 95)),
+            "votes_per_s": len(vote_times) / window if window else float("nan"),
+            "counts_ok": done.is_set(),
+            "lag_ms": (seen["last"] - last_vote) * 1000 if done.is_set() else float("nan"),
+            "events": int(seen["events"]),
+            "rss": memory,
+            "errors": errors,
         }
 
 
 def main() -> None:
-    """Parse arguments, run the modes, print one table."""
+    """Parse arguments, run each mode, print one table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modes", default="eventlet,gevent,threading")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--processes", type=int, default=1, help="server processes (more than 1 uses Redis)")
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--sockets", type=int, default=100, help="attendees holding a live connection")
     parser.add_argument("--votes", type=int, default=5, help="votes per participant")
     parser.add_argument("--workers", type=int, default=16, help="client threads")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; SQLite; one server process")
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; load generator on the same machine")
     print(
         f"{args.participants} phones join, {args.sockets} hold sockets, 40 concerns, "
         f"{args.votes} votes each, {args.workers} client threads\n"
     )
-    results = [
-        run_mode(m.strip(), args.participants, args.sockets, args.votes, args.workers)
-        for m in args.modes.split(",")
-        if m.strip()
-    ]
-    header = (
-        "mode",
-        "join p50/p95 ms",
-        "snapshot p50/p95",
-        "concern p50/p95",
-        "vote p50/p95",
-        "votes/s",
-        "counts ok",
-        "lag ms",
-        "events",
-        "RSS MiB",
-        "errors",
+    print(
+        "setup | join p50/p95 ms | socket+snapshot p50/p95 | concern p50/p95 | vote p50/p95 | votes/s | "
+        "final counts | lag after last vote ms | votes:updated events | RSS MiB | errors",
+        flush=True,
     )
-    print(" | ".join(header))
-    for r in results:
-        print(
-            " | ".join(
-                [
-                    str(r["mode"]),
-                    f"{r['join_p50']:.0f}/{r['join_p95']:.0f}",
-                    f"{r['snapshot_p50']:.0f}/{r['snapshot_p95']:.0f}",
-                    f"{r['concern_p50']:.0f}/{r['concern_p95']:.0f}",
-                    f"{r['vote_p50']:.0f}/{r['vote_p95']:.0f}",
-                    f"{r['votes_per_s']:.0f}",
-                    "yes" if r["final_counts_ok"] else "NO",
-                    f"{r['lag_ms']:.0f}",
-                    str(r["vote_events"]),
-                    f"{r['rss_mib']:.0f}",
-                    str(r["errors"]),
-                ]
-            )
-        )
-    if any(not r["final_counts_ok"] or r["errors"] for r in results):
+    failed = False
+    for mode in (m.strip() for m in args.modes.split(",") if m.strip()):
+        r = run(mode, args.database, args.processes, args.participants, args.sockets, args.votes, args.workers)
+        pair = "{:.0f}/{:.0f}".format
+        row = [
+            r["setup"], pair(*r["join"]), pair(*r["snapshot"]), pair(*r["concern"]), pair(*r["vote"]),
+            f"{r['votes_per_s']:.0f}", "ok" if r["counts_ok"] else "MISSING", f"{r['lag_ms']:.0f}",
+            str(r["events"]), f"{r['rss']:.0f}", str(len(r["errors"])),
+        ]  # fmt: skip
+        print(" | ".join(row), flush=True)
+        if r["errors"]:
+            print("   errors:", ", ".join(sorted(set(r["errors"]))), flush=True)
+        failed = failed or not r["counts_ok"] or bool(r["errors"])
+    if failed:
         sys.exit(1)
 
 

@@ -535,3 +535,24 @@ def test_write_racing_with_close_is_refused_under_the_lock(db, factory):
         services.vote(db, voter, concern.id)
     assert db.scalar(select(func.count(Concern.id))) == 1
     assert db.scalar(select(func.count(Vote.id))) == 0
+
+
+def test_highlighting_takes_the_projector_off_the_join_screen(db, factory):
+    """Highlighting a concern while the projector shows the join screen switches it to the concerns."""
+    from ysdw_live.actors import Actor
+    from ysdw_live.concerns import services
+    from ysdw_live.meetings.models import ProjectorMode
+
+    meeting = factory.meeting(status="live", moderation=False)
+    staff = Actor(user=factory.user("facilitator"))
+    concern = services.submit_concern(db, staff, meeting, text="Shown on the big screen", source="facilitator")
+    assert meeting.projector_mode is ProjectorMode.join
+    services.moderate(db, staff, concern.id, {"highlighted": True})
+    db.refresh(meeting)
+    assert meeting.projector_mode is ProjectorMode.concerns
+    assert meeting.projector_concern_id == concern.id
+    services.set_projector(db, staff, meeting, mode="report_back")
+    services.moderate(db, staff, concern.id, {"highlighted": False})
+    services.moderate(db, staff, concern.id, {"highlighted": True})
+    db.refresh(meeting)
+    assert meeting.projector_mode is ProjectorMode.report_back

@@ -351,6 +351,9 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
         other.unhighlight()
     if concern.highlighted:
         meeting.projector_concern_id = concern.id
+        # Highlighting means "show this to the room": leave the join screen for the concerns.
+        if meeting.projector_mode is ProjectorMode.join:
+            meeting.projector_mode = ProjectorMode.concerns
     elif meeting.projector_concern_id == concern.id and (before["highlighted"] or not concern.is_visible):
         meeting.projector_concern_id = None
     db.add(

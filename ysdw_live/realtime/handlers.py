@@ -55,13 +55,18 @@ def register(socketio: SocketIO) -> None:
         if caller.participant is not None:
             join_room(participant_room(meeting.code, caller.participant.id))
         snapshot = meeting_snapshot(db, meeting, caller, role)
-        socketio.emit("meeting:snapshot", snapshot, to=_sid())
+        counts = None
         if caller.participant is not None:
             connected = presence(current_app._get_current_object()).connected(  # type: ignore[attr-defined]
                 _sid(), meeting.code, caller.participant.id
             )
-            _announce_presence(db, meeting, connected)
+            counts = _presence_counts(db, meeting, connected)
+        # End the read before any network I/O: under eventlet or gevent an emit may yield, and a
+        # transaction held across it would block every other writer (SQLite takes the lock early).
         db.rollback()
+        socketio.emit("meeting:snapshot", snapshot, to=_sid())
+        if counts is not None:
+            publisher().presence_updated(meeting.code, **counts)
 
     @socketio.on("disconnect")
     def on_disconnect(*_reason: Any) -> None:
@@ -75,14 +80,15 @@ def register(socketio: SocketIO) -> None:
             meeting = meetings.get_meeting(db, code)
         except DomainError:
             return
-        _announce_presence(db, meeting, connected)
+        counts = _presence_counts(db, meeting, connected)
         db.rollback()
+        publisher().presence_updated(meeting.code, **counts)
 
 
-def _announce_presence(db: Session, meeting: Meeting, connected: int) -> None:
-    """Send the console its connected and joined counts."""
+def _presence_counts(db: Session, meeting: Meeting, connected: int) -> dict[str, int]:
+    """Return the console's connected and joined counts for ``meeting``."""
     joined = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
-    publisher().presence_updated(meeting.code, connected=connected, participants=int(joined), version=meeting.version)
+    return {"connected": connected, "participants": int(joined), "version": meeting.version}
 
 
 def _parse_auth(auth: Any) -> tuple[str, str, str | None]:
