@@ -1,0 +1,151 @@
+"""The live meeting's pages as plain HTML forms: attendee page, console and projector without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_from, login
+from ysdw_live.concerns.models import Concern, ConcernStatus
+from ysdw_live.meetings.models import ProjectorMode
+
+
+def _join(client: Any, code: str) -> str:
+    """Open the join page like a phone and return the page's CSRF token."""
+    page = client.get(f"/j/{code}")
+    assert page.status_code == 200
+    return csrf_from(page.get_data(as_text=True))
+
+
+def _concerns(db: Any) -> list[Concern]:
+    """Return every concern, fresh from the database (and end the read: SQLite locks early)."""
+    db.expire_all()
+    rows = list(db.scalars(select(Concern).order_by(Concern.id)))
+    db.commit()
+    return rows
+
+
+def _reload(db: Any, obj: Any) -> Any:
+    """Read ``obj`` again from the database and end the read."""
+    db.refresh(obj)
+    db.commit()
+    return obj
+
+
+def test_attendee_form_rejects_bad_input_with_an_error_summary_and_keeps_the_text(client, factory, db):
+    """An over-long concern gets the error summary linked to the field, the typed text back, and nothing saved."""
+    meeting = factory.meeting(status="live")
+    code = meeting.code
+    token = _join(client, code)
+    too_long = "x" * 501
+    response = client.post(f"/j/{code}/concerns", data={"text": too_long, "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<title>Error: " in html and "There is a problem" in html and 'href="#text"' in html
+    assert too_long in html
+    assert _concerns(db) == []
+
+
+def test_attendee_raises_and_votes_with_plain_forms(client, factory, db):
+    """Without JavaScript: raising redirects back to the list, and the vote button toggles the vote."""
+    meeting = factory.meeting(status="live", moderation=False)
+    code = meeting.code
+    token = _join(client, code)
+    raised = client.post(f"/j/{code}/concerns", data={"text": "<b>Bins</b> & lights", "csrf_token": token})
+    assert raised.status_code == 302 and f"/j/{code}" in raised.headers["Location"]
+    (concern,) = _concerns(db)
+    page = client.get(raised.headers["Location"]).get_data(as_text=True)
+    assert "&lt;b&gt;Bins&lt;/b&gt; &amp; lights" in page and "<b>Bins</b>" not in page
+    assert "Thank you. Your concern has been added." in page
+    voted = client.post(f"/j/{code}/concerns/{concern.id}/vote", data={"vote": "1", "csrf_token": token})
+    assert voted.status_code == 302
+    assert _concerns(db)[0].votes == 1
+    page = client.get(f"/j/{code}").get_data(as_text=True)
+    assert 'aria-pressed="true"' in page
+    client.post(f"/j/{code}/concerns/{concern.id}/vote", data={"vote": "0", "csrf_token": token})
+    assert _concerns(db)[0].votes == 0
+
+
+def test_pending_text_shows_only_to_its_author_and_never_on_the_projector(client, anon_client, factory, db):
+    """With moderation on, the author sees "waiting for the moderator"; another phone and the projector see nothing."""
+    meeting = factory.meeting(status="live", moderation=True)
+    code = meeting.code
+    token = _join(client, code)
+    client.post(f"/j/{code}/concerns", data={"text": "Secret until approved", "csrf_token": token})
+    mine = client.get(f"/j/{code}").get_data(as_text=True)
+    assert "Secret until approved" in mine and "Waiting for the moderator" in mine
+    other = anon_client.__class__(anon_client.application)
+    assert "Secret until approved" not in other.get(f"/j/{code}").get_data(as_text=True)
+    assert "Secret until approved" not in anon_client.get(f"/present/{code}").get_data(as_text=True)
+
+
+def test_console_moderates_with_plain_forms(client, factory, db):
+    """Approve, highlight, edit, dismiss and undo each work as a form post and redirect to the console."""
+    meeting = factory.meeting(status="live", moderation=True)
+    code = meeting.code
+    phone = client.application.test_client()
+    phone.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    token = _join(phone, code)
+    phone.post(f"/j/{code}/concerns", data={"text": "Potholes on Hessle Road", "csrf_token": token})
+    (concern,) = _concerns(db)
+    login(client, factory.user("facilitator").email)
+    console = client.get(f"/moderate/{code}").get_data(as_text=True)
+    assert "Waiting for approval" in console and "Potholes on Hessle Road" in console
+    csrf = csrf_from(console)
+    url = f"/moderate/{code}/concerns/{concern.id}"
+
+    def post(**data: str) -> None:
+        response = client.post(url, data={"csrf_token": csrf, **data})
+        assert response.status_code == 302 and f"/moderate/{code}" in response.headers["Location"]
+
+    post(action="approve")
+    assert _concerns(db)[0].status is ConcernStatus.approved
+    assert "Potholes on Hessle Road" in client.get(f"/present/{code}").get_data(as_text=True)
+    post(action="highlight")
+    assert _concerns(db)[0].highlighted
+    post(action="edit", text="Potholes on Hessle Road near the school")
+    assert _concerns(db)[0].text == "Potholes on Hessle Road near the school"
+    post(action="dismiss")
+    assert _concerns(db)[0].status is ConcernStatus.dismissed
+    assert "Potholes" not in client.get(f"/present/{code}").get_data(as_text=True)
+    undone = client.post(f"/moderate/{code}/undo", data={"csrf_token": csrf})
+    assert undone.status_code == 302
+    assert _concerns(db)[0].status is ConcernStatus.approved
+    bad = client.post(url, data={"csrf_token": csrf, "action": "explode"})
+    assert bad.status_code == 302
+    assert "That moderation action is not known." in client.get(f"/moderate/{code}").get_data(as_text=True)
+
+
+def test_console_enters_concerns_and_drives_the_meeting_with_plain_forms(client, factory, db):
+    """A spoken concern is shown at once; an empty one gets the error summary; settings and projector are forms."""
+    meeting = factory.meeting(status="draft", moderation=True)
+    code = meeting.code
+    login(client, factory.user("facilitator").email)
+    csrf = csrf_from(client.get(f"/moderate/{code}").get_data(as_text=True))
+    client.post(f"/moderate/{code}/settings", data={"csrf_token": csrf, "status": "live"})
+    client.post(f"/moderate/{code}/settings", data={"csrf_token": csrf, "moderation": "off"})
+    _reload(db, meeting)
+    assert meeting.is_live and meeting.moderation is False
+    empty = client.post(f"/moderate/{code}/concerns", data={"csrf_token": csrf, "text": "   "})
+    assert empty.status_code == 400 and "There is a problem" in empty.get_data(as_text=True)
+    client.post(f"/moderate/{code}/concerns", data={"csrf_token": csrf, "text": "From a paper card"})
+    (concern,) = _concerns(db)
+    assert concern.status is ConcernStatus.approved and concern.source.value == "facilitator"
+    client.post(f"/moderate/{code}/projector", data={"csrf_token": csrf, "mode": "concerns"})
+    _reload(db, meeting)
+    assert meeting.projector_mode is ProjectorMode.concerns
+    wrong = client.post(f"/moderate/{code}/projector", data={"csrf_token": csrf, "mode": "disco"})
+    assert wrong.status_code == 302
+    _reload(db, meeting)
+    assert meeting.projector_mode is ProjectorMode.concerns
+
+
+def test_forms_without_the_csrf_token_change_nothing(client, factory, db):
+    """A form post without the session's token is refused with 403 and stores nothing."""
+    meeting = factory.meeting(status="live", moderation=False)
+    code = meeting.code
+    _join(client, code)
+    refused = client.post(f"/j/{code}/concerns", data={"text": "Forged"})
+    assert refused.status_code == 403
+    assert _concerns(db) == []
