@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, flash, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ysdw_live.api import http_error_response
@@ -120,6 +122,19 @@ def _error_title(status: int) -> str:
         413: "Too large",
         429: "Too many requests",
     }.get(status, "Something went wrong")
+
+
+@contextmanager
+def flash_refusal() -> Iterator[None]:
+    """Run a button's change; if the service refuses it, keep nothing and flash the reason.
+
+    Code after the service call inside the ``with`` block runs only when the change went through.
+    """
+    try:
+        yield
+    except DomainError as error:
+        get_session().rollback()
+        flash(error.message, "error")
 
 
 def form_error_list(error: DomainError) -> list[tuple[str, str]]:

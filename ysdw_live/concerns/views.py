@@ -21,7 +21,7 @@ from ysdw_live.errors import DomainError, NotAuthenticated
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import join_url
-from ysdw_live.pages import form_error_list
+from ysdw_live.pages import flash_refusal, form_error_list
 from ysdw_live.web import actor, address_key, participant_token, set_participant_cookie
 
 bp = Blueprint("live", __name__)
@@ -139,14 +139,11 @@ def vote(code: str, concern_id: int) -> Any:
     meeting = meetings.get_meeting(db, code)
     participant = _participant_for(meeting)
     caller = Actor(participant=participant)
-    try:
+    with flash_refusal():
         if request.form.get("vote") == "0":
             services.unvote(db, caller, concern_id)
         else:
             services.vote(db, caller, concern_id)
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
     sort = request.form.get("sort") if request.form.get("sort") in SORTS else "top"
     return redirect(url_for("meetings.join", code=meeting.code, sort=sort) + f"#concern-{concern_id}")
 
@@ -193,11 +190,8 @@ def moderate(code: str, concern_id: int) -> Any:
     if not payload:
         flash("That moderation action is not known.", "error")
     else:
-        try:
+        with flash_refusal():
             services.moderate(db, actor(), concern_id, payload)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
     return redirect(url_for("live.console", code=meeting.code) + f"#concern-{concern_id}")
 
 
@@ -227,12 +221,8 @@ def undo(code: str) -> Any:
     """Undo the last moderation action."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
-    try:
+    with flash_refusal():
         restored = services.undo_last(db, actor(), meeting)
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
-    else:
         flash("Undone." if restored else "There is nothing to undo.")
     return redirect(url_for("live.console", code=meeting.code))
 
@@ -243,7 +233,7 @@ def projector_control(code: str) -> Any:
     """Switch what the projector shows."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
-    try:
+    with flash_refusal():
         services.set_projector(
             db,
             actor(),
@@ -252,9 +242,6 @@ def projector_control(code: str) -> Any:
             concern_id=request.form.get("concern_id") or None,
             action_index=request.form.get("action_index") or None,
         )
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
     return redirect(url_for("live.console", code=meeting.code))
 
 
@@ -269,11 +256,8 @@ def settings(code: str) -> Any:
         payload["status"] = request.form["status"]
     if "moderation" in request.form:
         payload["moderation"] = request.form["moderation"] == "on"
-    try:
+    with flash_refusal():
         meetings.update_meeting(db, actor(), meeting.code, payload)
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
     return redirect(url_for("live.console", code=meeting.code))
 
 

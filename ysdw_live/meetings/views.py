@@ -15,7 +15,7 @@ from ysdw_live.errors import DomainError, ValidationError
 from ysdw_live.meetings import services
 from ysdw_live.meetings.models import Meeting, MeetingMode, MeetingStatus, normalise_code
 from ysdw_live.meetings.serializers import join_url
-from ysdw_live.pages import form_error_list
+from ysdw_live.pages import flash_refusal, form_error_list
 from ysdw_live.series.services import get_series
 from ysdw_live.web import actor, address_key, participant_token, set_participant_cookie
 
@@ -190,12 +190,8 @@ def change_status(code: str) -> Any:
     """Go live, close or reopen a meeting from a button."""
     meeting = services.get_meeting(get_session(), code)
     target = request.form.get("status", "")
-    try:
+    with flash_refusal():
         services.update_meeting(get_session(), actor(), meeting.code, {"status": target})
-    except DomainError as error:
-        get_session().rollback()
-        flash(error.message, "error")
-    else:
         words = {MeetingStatus.live.value: "is live", MeetingStatus.closed.value: "is closed"}
         flash(f"The meeting {words.get(target, 'was updated')}.")
     return redirect(
