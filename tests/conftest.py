@@ -64,24 +64,29 @@ def postgres_schema() -> Iterator[str | None]:
     yield TEST_DATABASE_URL
 
 
+def make_test_app(instance: Path, database_url: str, **overrides: Any) -> Flask:
+    """Create an app for tests: threading mode, no Redis, fixed public URL and secret, in ``instance``."""
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_URL": PUBLIC_URL,
+            "ASYNC_MODE": "threading",
+            "REDIS_URL": None,
+            **overrides,
+        }
+    )
+
+
 @pytest.fixture
 def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
     """A fresh app with an empty database (temp SQLite file, or PostgreSQL truncated)."""
     import ysdw_live.models  # noqa: F401
 
     url = postgres_schema or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    flask_app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE_URL": url,
-            "SECRET_KEY": "test-secret",
-            "PUBLIC_URL": PUBLIC_URL,
-            "ASYNC_MODE": "threading",
-            "REDIS_URL": None,
-            "RATELIMIT_ENABLED": True,
-        }
-    )
+    flask_app = make_test_app(tmp_path / "instance", url, RATELIMIT_ENABLED=True)
     engine = flask_app.extensions["ysdw_engine"]
     if postgres_schema:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

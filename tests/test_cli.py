@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
-from tests.conftest import PASSWORD
-from ysdw_live import create_app
+from tests.conftest import PASSWORD, make_test_app
 from ysdw_live.auth.models import Role, User
 
 
@@ -88,16 +87,7 @@ def test_db_upgrade_builds_an_empty_database(tmp_path: Path):
     import ysdw_live.models  # noqa: F401
     from ysdw_live.db import Base
 
-    fresh = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-            "SECRET_KEY": "t",
-            "PUBLIC_URL": "http://yswd.test",
-            "ASYNC_MODE": "threading",
-        }
-    )
+    fresh = make_test_app(tmp_path / "instance", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     runner = fresh.test_cli_runner()
     for _ in range(2):
         result = runner.invoke(args=["db", "upgrade"])

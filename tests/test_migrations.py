@@ -20,7 +20,8 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import OperationalError
 
 import ysdw_live.models  # noqa: F401  (every model, so the metadata is complete)
-from ysdw_live import create_app, migrations
+from tests.conftest import make_test_app
+from ysdw_live import migrations
 from ysdw_live.db import Base
 
 IN_CI = os.environ.get("CI") == "true"
@@ -70,17 +71,7 @@ def fresh_database_url(request, tmp_path: Path) -> str:
 @pytest.fixture
 def fresh_app(fresh_database_url: str, tmp_path: Path):
     """An app on an empty database (no tables yet)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE_URL": fresh_database_url,
-            "SECRET_KEY": "test",
-            "PUBLIC_URL": "http://yswd.test",
-            "ASYNC_MODE": "threading",
-            "REDIS_URL": None,
-        }
-    )
+    app = make_test_app(tmp_path / "instance", fresh_database_url)
     yield app
     app.extensions["ysdw_engine"].dispose()
 
@@ -164,16 +155,7 @@ def test_each_revision_upgrades_and_downgrades_one_step_at_a_time(fresh_app):
 
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
     """Every SQLite connection runs in WAL mode with foreign keys on and a busy timeout."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "i"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
-            "SECRET_KEY": "t",
-            "PUBLIC_URL": "http://yswd.test",
-            "ASYNC_MODE": "threading",
-        }
-    )
+    app = make_test_app(tmp_path / "i", f"sqlite:///{tmp_path / 'p.sqlite3'}")
     engine = app.extensions["ysdw_engine"]
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

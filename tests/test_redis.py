@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from tests.conftest import make_test_app
 from ysdw_live.errors import RateLimited
 from ysdw_live.ratelimit import Limiter, RedisStore
 
@@ -123,19 +124,7 @@ def test_concurrent_hits_are_counted_exactly(store):
 
 def test_app_uses_redis_for_limits_when_configured(tmp_path, store):
     """With YSDW_REDIS_URL set the app's limiter is Redis-backed: token requests are counted there."""
-    from ysdw_live import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "i"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
-            "SECRET_KEY": "t",
-            "PUBLIC_URL": "http://yswd.test",
-            "ASYNC_MODE": "threading",
-            "REDIS_URL": REDIS_URL,
-        }
-    )
+    app = make_test_app(tmp_path / "i", f"sqlite:///{tmp_path / 'r.sqlite3'}", REDIS_URL=REDIS_URL)
     try:
         assert isinstance(app.extensions["ysdw_limiter"].store, RedisStore)
     finally:

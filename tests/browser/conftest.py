@@ -51,7 +51,7 @@ from tests.browser.helpers import (
 from tests.browser.helpers import (
     axe as run_axe,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_test_app
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
@@ -98,18 +98,8 @@ class LiveServer:
     def app(self) -> Any:
         """An in-process app on the same database (for seeding through the services)."""
         if self._app is None:
-            from ysdw_live import create_app
-
-            self._app = create_app(
-                {
-                    "TESTING": True,
-                    "INSTANCE_PATH": str(self.instance_path),
-                    "DATABASE_URL": self.database_url,
-                    "SECRET_KEY": self.secret_key,
-                    "PUBLIC_URL": self.url,
-                    "ASYNC_MODE": "threading",
-                    "REDIS_URL": None,
-                }
+            self._app = make_test_app(
+                self.instance_path, self.database_url, SECRET_KEY=self.secret_key, PUBLIC_URL=self.url
             )
         return self._app
 
