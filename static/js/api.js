@@ -1,37 +1,105 @@
-// JSON API calls for the live pages. Same-origin fetches carry the cookies and the Origin
-// header the server's CSRF check looks for.
+// Every request the live pages make goes through here. Same-origin fetches carry the cookies
+// and the Origin header the server's CSRF check looks for; each one gives up after a timeout,
+// so a hung request can never leave a button disabled for good.
 
-/** Call the JSON API; resolves to the parsed body or throws an Error with .status and .fields. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** How long a request may take: <body data-request-timeout-ms> when set (tests make it small), else 10 s. */
+export function requestTimeoutMs() {
+  const configured = Number(document.body?.dataset.requestTimeoutMs);
+  return configured > 0 ? configured : DEFAULT_TIMEOUT_MS;
+}
+
+/** The error thrown when the server could not be reached or did not answer in time. */
+export class ConnectionError extends Error {
+  constructor(timedOut) {
+    super(timedOut ? "The server did not answer in time." : "The server could not be reached.");
+    this.name = "ConnectionError";
+    this.status = 0;
+    this.timedOut = timedOut;
+    this.fields = {};
+  }
+}
+
+/**
+ * Call the JSON API; resolves to the parsed body (null for 204) or throws an Error with
+ * .status, .code and .fields (a 4xx/5xx answer) or a ConnectionError (offline, or no answer in time).
+ */
 export async function api(method, url, body) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  const controller = new AbortController();
+  const init = {
+    method,
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+    signal: controller.signal,
+  };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  let response;
+  let timedOut = false;
+  const timer = window.setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, requestTimeoutMs());
   try {
-    response = await fetch(url, init);
-  } catch {
-    const error = new Error("You seem to be offline. Check your connection and try again.");
-    error.status = 0;
-    throw error;
-  }
-  let data = null;
-  if (response.status !== 204) {
+    let response;
     try {
-      data = await response.json();
+      response = await fetch(url, init);
     } catch {
-      data = null;
+      throw new ConnectionError(timedOut);
     }
+    let data = null;
+    if (response.status !== 204) {
+      try {
+        data = await response.json();
+      } catch {
+        // The body stalled past the timeout: as good as no answer.
+        if (timedOut) throw new ConnectionError(true);
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const error = new Error(data?.error?.message || `Something went wrong (${response.status}). Try again.`);
+      error.status = response.status;
+      error.code = data?.error?.code;
+      error.fields = data?.error?.fields || {};
+      throw error;
+    }
+    return data;
+  } finally {
+    window.clearTimeout(timer);
   }
-  if (!response.ok) {
-    const error = new Error(data?.error?.message || `Something went wrong (${response.status}). Try again.`);
-    error.status = response.status;
-    error.code = data?.error?.code;
-    error.fields = data?.error?.fields || {};
-    throw error;
+}
+
+/**
+ * The words to show for a failed call: `offline` (e.g. "No connection. Your vote was not
+ * counted — try again.") when the server was not reached, else the server's own message.
+ */
+export function failureMessage(error, offline) {
+  return error instanceof ConnectionError ? offline : error.message;
+}
+
+/**
+ * Run `send` while `form` shows it is busy: its submit button is disabled and `busyText`
+ * (if any) is shown in `status`; whatever happens the button is enabled again. The fields are
+ * left alone, so what the person typed is still there when the call fails.
+ */
+export async function whileSending(form, send, { status = null, busyText = "" } = {}) {
+  const buttons = [...form.querySelectorAll('button[type="submit"], button:not([type])')];
+  // A disabled button loses focus; a keyboard user gets it back once the call is over.
+  const focused = buttons.includes(document.activeElement) ? document.activeElement : null;
+  for (const button of buttons) button.disabled = true;
+  form.setAttribute("aria-busy", "true");
+  if (status && busyText) status.textContent = busyText;
+  try {
+    return await send();
+  } finally {
+    for (const button of buttons) button.disabled = false;
+    form.removeAttribute("aria-busy");
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (focused && lost && focused.isConnected) focused.focus();
   }
-  return data;
 }
 
 /** Read the JSON island the server put in the page. */

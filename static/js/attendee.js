@@ -1,25 +1,23 @@
 // The attendee page, live: the list follows the room over Socket.IO, and writes go through
 // the JSON API without reloading. Without JavaScript the same page works with plain forms.
-import { announce, api, pageData } from "./api.js";
+import { announce, api, ConnectionError, failureMessage, pageData, whileSending } from "./api.js";
 import { concernStore } from "./concern-store.js";
-import { compare, createItem, fillItem, isVisible, reorder, setVotes } from "./concern-view.js";
+import { adoptItems, isVisible, renderBoard, setVotes } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 
 const data = pageData();
 const code = data.code;
 const topics = data.topics || {};
 let sort = data.sort || "top";
-const list = document.getElementById("concern-list");
-const pinnedList = document.getElementById("highlighted-list");
-const pinnedRegion = document.getElementById("highlighted-region");
-const empty = document.getElementById("concerns-empty");
 const template = document.getElementById("concern-template");
 
-const items = new Map(); // id -> <li>
+// Adopt the server-rendered items so the first snapshot updates them instead of duplicating.
+const items = adoptItems(document, "#concern-list > .concern, #highlighted-list > .concern");
 const store = concernStore({
   render,
   keepVoted: true,
   onSnapshot: (snapshot) => applyMeeting(snapshot.meeting),
+  onMeeting: applyMeeting,
   onCreated(concern, isNew) {
     if (isNew && isVisible(concern)) announce("A new concern was added.");
   },
@@ -31,38 +29,25 @@ const store = concernStore({
 });
 const concerns = store.concerns; // id -> concern (the API shape)
 
-// Adopt the server-rendered items so the first snapshot updates them instead of duplicating.
-for (const item of document.querySelectorAll("#concern-list > .concern, #highlighted-list > .concern")) {
-  items.set(Number(item.dataset.concernId), item);
-}
-
 function render() {
-  const visible = [...concerns.values()].filter((c) => isVisible(c) || c.status === "pending");
-  const pinned = visible.find((c) => c.highlighted && isVisible(c));
-  const rest = visible.filter((c) => c !== pinned).sort(compare(sort));
-  for (const [id, item] of items) {
-    if (!concerns.has(id) || !visible.includes(concerns.get(id))) {
-      item.remove();
-      items.delete(id);
-    }
-  }
-  for (const concern of visible) {
-    let item = items.get(concern.id);
-    if (!item) {
-      item = createItem(template);
-      items.set(concern.id, item);
-    }
-    fillItem(item, concern, { topics, code, voted: concern.voted, pinned: concern === pinned });
-  }
-  if (pinned) {
-    const item = items.get(pinned.id);
-    if (item.parentElement !== pinnedList) pinnedList.replaceChildren(item);
-  } else {
-    pinnedList.replaceChildren();
-  }
-  pinnedRegion.hidden = !pinned;
-  reorder(list, rest.map((c) => c.id), items);
-  empty.hidden = visible.length > 0;
+  renderBoard({
+    concerns,
+    items,
+    template,
+    list: document.getElementById("concern-list"),
+    pinnedList: document.getElementById("highlighted-list"),
+    pinnedRegion: document.getElementById("highlighted-region"),
+    empty: document.getElementById("concerns-empty"),
+    // Everyone's visible concerns, and this device's own ones still waiting for the moderator.
+    include: (concern) => isVisible(concern) || concern.status === "pending",
+    sort,
+    options: (concern, pinned) => ({
+      topics,
+      pinned,
+      voted: Boolean(concern.voted),
+      formAction: () => `/j/${code}/concerns/${concern.id}/vote`,
+    }),
+  });
 }
 
 function applyMeeting(meeting) {
@@ -75,9 +60,6 @@ function applyMeeting(meeting) {
 connectMeeting(code, "attendee", {
   status: connectionIndicator(document.getElementById("connection-status")),
   ...store.handlers,
-  "meeting:updated"(payload) {
-    if (store.fresh(payload)) applyMeeting(payload.meeting);
-  },
 });
 
 // Votes: toggle at once on screen, then confirm with the server (or put it back).
@@ -90,20 +72,18 @@ document.addEventListener("submit", async (event) => {
   if (!concern) return; // not live yet: let the plain form do it
   event.preventDefault();
   const wasVoted = Boolean(concern.voted);
-  concern.voted = !wasVoted;
-  concern.votes += wasVoted ? -1 : 1;
-  setVotes(item, concern.votes, concern.voted);
+  const show = (votes, voted) => {
+    store.setVotes(id, votes, voted);
+    setVotes(item, votes, voted);
+  };
+  show(concern.votes + (wasVoted ? -1 : 1), !wasVoted);
   try {
-    const result = await api(wasVoted ? "DELETE" : "PUT", `/api/v1/concerns/${id}/vote`);
-    concern.voted = result.voted;
-    concern.votes = result.votes;
-    setVotes(item, result.votes, result.voted);
+    const result = await whileSending(form, () => api(wasVoted ? "DELETE" : "PUT", `/api/v1/concerns/${id}/vote`));
+    show(result.votes, result.voted);
     announce(result.voted ? "Vote added." : "Vote removed.");
   } catch (error) {
-    concern.voted = wasVoted;
-    concern.votes += wasVoted ? 1 : -1;
-    setVotes(item, concern.votes, concern.voted);
-    announce(error.message);
+    show(concern.votes + (wasVoted ? 1 : -1), wasVoted);
+    announce(failureMessage(error, "No connection. Your vote was not counted — try again."));
   }
 });
 
@@ -158,31 +138,34 @@ if (concernForm) {
   concernForm.addEventListener("submit", async (event) => {
     if (!store.live) return; // not connected yet: the plain form posts and reloads
     event.preventDefault();
-    const button = concernForm.querySelector('button[type="submit"]');
     const body = { text: textArea.value };
     const topic = document.getElementById("topic_id");
     if (topic && topic.value) body.topic_id = Number(topic.value);
     const name = document.getElementById("author_name");
     if (name && name.value.trim()) body.author_name = name.value;
-    button.disabled = true;
-    formStatus.textContent = "Sending…";
     try {
-      const concern = await api("POST", `/api/v1/meetings/${code}/concerns`, body);
+      const concern = await whileSending(concernForm, () => api("POST", `/api/v1/meetings/${code}/concerns`, body), {
+        status: formStatus,
+        busyText: "Sending…",
+      });
       clearFieldErrors();
       textArea.value = "";
       updateCounter();
-      concerns.set(concern.id, concern);
-      render();
+      store.put(concern);
       formStatus.textContent =
         concern.status === "pending"
           ? "Thank you. Your concern is waiting for the moderator and will appear once approved."
           : "Thank you. Your concern has been added.";
     } catch (error) {
+      if (error instanceof ConnectionError) {
+        // Nothing reached the server: keep what they typed and say so plainly.
+        clearFieldErrors();
+        formStatus.textContent = "No connection. Your concern was not sent — try again.";
+        return;
+      }
       formStatus.textContent = "";
       const field = Object.keys(error.fields || {})[0] || "text";
       showFieldError(field, error.message);
-    } finally {
-      button.disabled = false;
     }
   });
 }

@@ -1,10 +1,11 @@
 // The facilitator console, live and keyboard driven. Every button is also a plain form, so
 // the console works without JavaScript; here the same actions go through the JSON API.
-import { announce, api, pageData } from "./api.js";
+import { announce, api, failureMessage, pageData, whileSending } from "./api.js";
 import { concernStore } from "./concern-store.js";
-import { reorder, setVotes } from "./concern-view.js";
+import { adoptItems, reorder, syncItems } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 
+const OFFLINE = "No connection. The change was not saved — try again.";
 const data = pageData();
 const code = data.code;
 const topics = data.topics || {};
@@ -14,7 +15,7 @@ const lists = {
   live: document.getElementById("live-list"),
   done: document.getElementById("done-list"),
 };
-const rows = new Map();
+const rows = adoptItems(document, ".mod-row[data-concern-id]");
 const store = concernStore({
   render,
   keepRemoved: true,
@@ -23,6 +24,8 @@ const store = concernStore({
     applyProjector(snapshot.projector);
     if (snapshot.counters) applyCounters(snapshot.counters);
   },
+  onMeeting: applyMeeting,
+  onProjector: applyProjector,
   onCreated(concern, isNew) {
     if (isNew && concern.status === "pending") announce(`New concern waiting: number ${concern.number}.`);
   },
@@ -39,66 +42,15 @@ const PAYLOADS = {
 };
 const MODE_LABELS = { join: "Join screen", concerns: "Concerns", poll: "Poll", report_back: "Report-back" };
 
-for (const row of document.querySelectorAll(".mod-row[data-concern-id]")) {
-  if (row.dataset.concernId) rows.set(Number(row.dataset.concernId), row);
-}
-
-/** Which buttons a concern in `status` offers — the same rules as templates/moderate/_row.html. */
-function rowState(concern) {
-  const visible = concern.status === "approved" || concern.status === "answered";
-  return {
-    approve: !visible,
-    dismiss: ["pending", "approved", "answered"].includes(concern.status),
-    highlight: visible && !concern.highlighted,
-    unhighlight: visible && concern.highlighted,
-    answered: concern.status === "approved",
-    archive: visible,
-  };
-}
-
 function listFor(concern) {
   if (concern.status === "pending") return "pending";
   if (concern.status === "approved" || concern.status === "answered") return "live";
   return "done";
 }
 
-function fillRow(row, concern) {
-  row.id = `concern-${concern.id}`;
-  row.dataset.concernId = String(concern.id);
-  row.dataset.status = concern.status;
-  row.setAttribute("aria-labelledby", `concern-text-${concern.id}`);
-  row.classList.toggle("mod-row--highlighted", concern.highlighted);
-  row.querySelector(".concern__number").textContent = `#${concern.number}`;
-  row.querySelector(".mod-row__status").textContent = concern.status[0].toUpperCase() + concern.status.slice(1);
-  const topic = row.querySelector(".concern__topic");
-  const topicName = concern.topic_id != null ? topics[String(concern.topic_id)] || "" : "";
-  topic.textContent = topicName;
-  topic.hidden = !topicName;
-  row.querySelector(".mod-row__highlight").hidden = !concern.highlighted;
-  row.querySelector(".concern__badge--facilitator").hidden = concern.source !== "facilitator";
-  const text = row.querySelector(".mod-row__text");
-  text.id = `concern-text-${concern.id}`;
-  text.textContent = concern.text;
-  row.querySelector(".mod-row__author").textContent = concern.author_name || "Anonymous";
-  setVotes(row, concern.votes);
-  const state = rowState(concern);
-  for (const form of row.querySelectorAll(".mod-form")) {
-    form.action = `/moderate/${code}/concerns/${concern.id}`;
-    if (form.dataset.action in state) form.hidden = !state[form.dataset.action];
-  }
-  const approve = row.querySelector('.mod-form[data-action="approve"] button');
-  approve.firstChild.textContent = concern.status === "pending" ? "Approve " : "Show again ";
-  const editText = row.querySelector(".mod-edit textarea");
-  editText.id = `edit-text-${concern.id}`;
-  editText.previousElementSibling.htmlFor = editText.id;
-  if (document.activeElement !== editText) editText.value = concern.text;
-  const editTopic = row.querySelector(".mod-edit select");
-  if (editTopic) {
-    editTopic.id = `edit-topic-${concern.id}`;
-    editTopic.previousElementSibling.htmlFor = editTopic.id;
-    editTopic.value = concern.topic_id != null ? String(concern.topic_id) : "";
-  }
-}
+// Which buttons a row shows is not decided here: each button's form carries its rule
+// (data-statuses, data-show-if, data-hide-if) from templates/moderate/_row.html.
+const rowOptions = () => ({ topics, formAction: (concern) => `/moderate/${code}/concerns/${concern.id}` });
 
 function render() {
   const groups = { pending: [], live: [], done: [] };
@@ -106,23 +58,13 @@ function render() {
   groups.pending.sort((a, b) => a.id - b.id);
   groups.live.sort((a, b) => b.highlighted - a.highlighted || b.votes - a.votes || a.id - b.id);
   groups.done.sort((a, b) => b.id - a.id);
-  for (const [id, row] of rows) {
-    if (!concerns.has(id)) {
-      row.remove();
-      rows.delete(id);
-    }
-  }
+  syncItems(rows, [...concerns.values()], template, rowOptions);
   for (const [name, group] of Object.entries(groups)) {
-    for (const concern of group) {
-      let row = rows.get(concern.id);
-      if (!row) {
-        row = template.content.firstElementChild.cloneNode(true);
-        rows.set(concern.id, row);
-      }
-      fillRow(row, concern);
-      if (row.parentElement !== lists[name]) lists[name].append(row);
-    }
-    reorder(lists[name], group.map((c) => c.id), rows);
+    reorder(
+      lists[name],
+      group.map((c) => c.id),
+      rows,
+    );
     document.getElementById(`${name}-count`).textContent = String(group.length);
     const emptyNote = document.getElementById(`${name}-empty`);
     if (emptyNote) emptyNote.hidden = group.length > 0;
@@ -179,14 +121,6 @@ function applyProjector(projector) {
 connectMeeting(code, "moderator", {
   status: connectionIndicator(document.getElementById("connection-status")),
   ...store.handlers,
-  "meeting:updated"(payload) {
-    if (!store.fresh(payload)) return;
-    applyMeeting(payload.meeting);
-    render();
-  },
-  "projector:updated"(payload) {
-    if (store.fresh(payload)) applyProjector(payload);
-  },
   "presence:updated": applyCounters,
 });
 
@@ -195,19 +129,21 @@ function applyCounters(counters) {
   if (counters.participants !== undefined) document.getElementById("count-participants").textContent = String(counters.participants);
 }
 
-async function moderate(id, payload, doneMessage) {
+/** Send a change of concern `id`; true when the server took it. */
+async function moderate(form, id, payload, doneMessage) {
   try {
-    const concern = await api("PATCH", `/api/v1/concerns/${id}`, payload);
-    concerns.set(concern.id, concern);
-    render();
+    store.put(await whileSending(form, () => api("PATCH", `/api/v1/concerns/${id}`, payload)));
     announce(doneMessage);
+    return true;
   } catch (error) {
-    announce(error.message);
-    showError(error.message);
+    showError(failureMessage(error, OFFLINE));
+    return false;
   }
 }
 
+/** Show `message` in the status line for a while, and say it to screen readers. */
 function showError(message) {
+  announce(message);
   const status = document.getElementById("connection-status");
   status.hidden = false;
   status.dataset.state = "error";
@@ -237,22 +173,23 @@ document.addEventListener("submit", async (event) => {
       const payload = { text: form.querySelector("textarea").value };
       const select = form.querySelector("select");
       if (select) payload.topic_id = select.value ? Number(select.value) : null;
-      await moderate(id, payload, "Changes saved.");
-      form.closest("details").open = false;
-      row.focus();
-    } else {
-      await moderate(id, PAYLOADS[form.dataset.action], MESSAGES[form.dataset.action]);
+      // On failure the edit stays open with what was typed, to try again.
+      if (await moderate(form, id, payload, "Changes saved.")) {
+        form.closest("details").open = false;
+        row.focus();
+      }
+    } else if (await moderate(form, id, PAYLOADS[form.dataset.action], MESSAGES[form.dataset.action])) {
       focusRow(rows.get(id));
     }
   } else if (form.id === "undo-form") {
     event.preventDefault();
-    await undo();
+    await undo(form);
   } else if (form.classList.contains("projector-form")) {
     event.preventDefault();
-    await setProjector(form.dataset.mode);
+    await setProjector(form.dataset.mode, undefined, form);
   } else if (form.classList.contains("report-back-step")) {
     event.preventDefault();
-    await setProjector("report_back", actionIndex + Number(form.dataset.step));
+    await setProjector("report_back", actionIndex + Number(form.dataset.step), form);
   } else if (form.id === "status-form" || form.id === "moderation-form") {
     event.preventDefault();
     const payload =
@@ -260,10 +197,10 @@ document.addEventListener("submit", async (event) => {
         ? { status: form.querySelector('input[name="status"]').value }
         : { moderation: form.querySelector('input[name="moderation"]').value === "on" };
     try {
-      applyMeeting(await api("PATCH", `/api/v1/meetings/${code}`, payload));
+      applyMeeting(await whileSending(form, () => api("PATCH", `/api/v1/meetings/${code}`, payload)));
       render();
     } catch (error) {
-      showError(error.message);
+      showError(failureMessage(error, OFFLINE));
     }
   } else if (form.id === "enter-form") {
     event.preventDefault();
@@ -272,38 +209,38 @@ document.addEventListener("submit", async (event) => {
     const payload = { text: text.value, source: "facilitator" };
     if (select && select.value) payload.topic_id = Number(select.value);
     try {
-      const concern = await api("POST", `/api/v1/meetings/${code}/concerns`, payload);
-      concerns.set(concern.id, concern);
-      render();
+      store.put(await whileSending(form, () => api("POST", `/api/v1/meetings/${code}/concerns`, payload)));
       text.value = "";
       announce("Concern added and shown to the room.");
     } catch (error) {
-      showError(error.message);
+      showError(failureMessage(error, "No connection. The concern was not added — try again."));
       text.focus();
     }
   }
 });
 
-async function undo() {
+/** Undo the last moderation step (`form`: the undo button's form, when it was used). */
+async function undo(form = document.getElementById("undo-form")) {
   try {
-    const result = await api("POST", `/api/v1/meetings/${code}/moderation/undo`);
+    const result = await whileSending(form, () => api("POST", `/api/v1/meetings/${code}/moderation/undo`));
     if (result && result.concern) {
-      concerns.set(result.concern.id, result.concern);
-      render();
+      store.put(result.concern);
       announce("Undone.");
     } else {
       announce("There is nothing to undo.");
     }
   } catch (error) {
-    showError(error.message);
+    showError(failureMessage(error, OFFLINE));
   }
 }
 
-async function setProjector(mode, index) {
+/** Switch the projector to `mode` (and report-back slide `index`); `form` is busy meanwhile. */
+async function setProjector(mode, index, form) {
   const body = { mode };
   if (index !== undefined) body.action_index = Math.max(0, index);
+  const send = () => api("PATCH", `/api/v1/meetings/${code}/projector`, body);
   try {
-    const projector = await api("PATCH", `/api/v1/meetings/${code}/projector`, body);
+    const projector = await (form ? whileSending(form, send) : send());
     applyProjector(projector);
     announce(
       index !== undefined && reportBack.length
@@ -311,7 +248,7 @@ async function setProjector(mode, index) {
         : `Projector: ${MODE_LABELS[mode]}.`,
     );
   } catch (error) {
-    showError(error.message);
+    showError(failureMessage(error, OFFLINE));
   }
 }
 
@@ -347,7 +284,8 @@ document.addEventListener("keydown", (event) => {
   const index = row ? rowsNow.indexOf(row) : -1;
   const act = (action) => {
     const form = row?.querySelector(`.mod-form[data-action="${action}"]`);
-    if (form && !form.hidden) form.requestSubmit();
+    // A form still sending its last change does not take another.
+    if (form && !form.hidden && !form.hasAttribute("aria-busy")) form.requestSubmit();
   };
   switch (key) {
     case "ArrowDown":

@@ -23,7 +23,15 @@ export function connectMeeting(code, role, handlers) {
   });
   for (const [event, handler] of Object.entries(handlers)) {
     if (event === "status") continue;
-    socket.on(event === "snapshot" ? "meeting:snapshot" : event, handler);
+    if (event === "snapshot") {
+      socket.on("meeting:snapshot", (snapshot) => {
+        handler(snapshot);
+        // The page is live from here on (tests and styles can tell it from <body data-live>).
+        document.body.dataset.live = "true";
+      });
+    } else {
+      socket.on(event, handler);
+    }
   }
   return socket;
 }

@@ -1,59 +1,41 @@
 // The projector: large type, the join code always visible, top concerns live. It connects
 // as "projector" and so only ever receives what attendees may see.
-import { pageData } from "./api.js";
+import { api, pageData } from "./api.js";
 import { concernStore } from "./concern-store.js";
-import { compare, createItem, fillItem, isVisible, reorder } from "./concern-view.js";
+import { adoptItems, isVisible, renderBoard } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
+import { renderSlides } from "./report-back.js";
 
 const TOP = 8;
 const data = pageData();
 const topics = data.topics || {};
-const list = document.getElementById("concern-list");
-const pinnedList = document.getElementById("highlighted-list");
 const template = document.getElementById("concern-template");
-const items = new Map();
+const items = adoptItems(document, "#concern-list > .concern, #highlighted-list > .concern");
 const store = concernStore({
   render,
-  onSnapshot(snapshot) {
-    showMode(snapshot.projector.mode);
-    if (typeof snapshot.projector.action_index === "number") showSlide(snapshot.projector.action_index);
-  },
+  onSnapshot: (snapshot) => applyProjector(snapshot.projector),
+  onProjector: applyProjector,
 });
-const concerns = store.concerns;
-
-for (const item of document.querySelectorAll("#concern-list > .concern, #highlighted-list > .concern")) {
-  items.set(Number(item.dataset.concernId), item);
-}
 
 function render() {
-  const visible = [...concerns.values()].filter(isVisible);
-  const pinned = visible.find((c) => c.highlighted);
-  const top = visible.filter((c) => c !== pinned).sort(compare("top")).slice(0, TOP);
-  const shown = new Set(top.map((c) => c.id));
-  if (pinned) shown.add(pinned.id);
-  for (const [id, item] of items) {
-    if (!shown.has(id)) {
-      item.remove();
-      items.delete(id);
-    }
-  }
-  for (const concern of [...top, ...(pinned ? [pinned] : [])]) {
-    let item = items.get(concern.id);
-    if (!item) {
-      item = createItem(template);
-      items.set(concern.id, item);
-    }
-    fillItem(item, concern, { topics, pinned: concern === pinned });
-  }
-  if (pinned) {
-    const item = items.get(pinned.id);
-    if (item.parentElement !== pinnedList) pinnedList.replaceChildren(item);
-  } else {
-    pinnedList.replaceChildren();
-  }
-  document.getElementById("highlighted-region").hidden = !pinned;
-  reorder(list, top.map((c) => c.id), items);
-  document.getElementById("concerns-empty").hidden = visible.length > 0;
+  renderBoard({
+    concerns: store.concerns,
+    items,
+    template,
+    list: document.getElementById("concern-list"),
+    pinnedList: document.getElementById("highlighted-list"),
+    pinnedRegion: document.getElementById("highlighted-region"),
+    empty: document.getElementById("concerns-empty"),
+    include: isVisible,
+    sort: "top",
+    limit: TOP,
+    options: (concern, pinned) => ({ topics, pinned }),
+  });
+}
+
+function applyProjector(projector) {
+  showMode(projector.mode);
+  if (typeof projector.action_index === "number") showSlide(projector.action_index);
 }
 
 function showMode(mode) {
@@ -63,8 +45,7 @@ function showMode(mode) {
   document.getElementById("concerns-screen").hidden = !(mode === "concerns" || mode === "poll");
   document.getElementById("report-back-screen").hidden = mode !== "report_back";
   document.getElementById("join-corner").hidden = mode === "join";
-  // The report-back slides are server-rendered: fetch them fresh when that mode starts, so
-  // actions agreed since the page loaded are there too.
+  // Fetch the slides fresh when that mode starts, so actions agreed since the page loaded are there too.
   if (mode === "report_back" && previous !== "report_back") refreshSlides();
 }
 
@@ -72,12 +53,8 @@ let wantedSlide = 0;
 
 async function refreshSlides() {
   try {
-    const response = await fetch(window.location.href, { credentials: "same-origin" });
-    if (!response.ok) return;
-    // Same-origin, server-rendered (and escaped) markup: parse it and adopt the slides' nodes.
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-    const slides = fresh.getElementById("report-back-slides");
-    if (slides) document.getElementById("report-back-slides").replaceChildren(...[...slides.childNodes].map((n) => document.importNode(n, true)));
+    const { actions } = await api("GET", `/api/v1/meetings/${data.code}/report-back`);
+    renderSlides(document.getElementById("report-back-slides"), actions);
     showSlide(wantedSlide);
   } catch {
     // Offline for a moment: keep the slides we have.
@@ -86,21 +63,10 @@ async function refreshSlides() {
 
 function showSlide(index) {
   wantedSlide = index;
-  const slides = [...document.querySelectorAll(".report-back-slide")];
-  slides.forEach((slide, i) => {
-    slide.hidden = i !== index;
-  });
+  for (const slide of document.querySelectorAll(".report-back-slide")) slide.hidden = Number(slide.dataset.index) !== index;
 }
 
 connectMeeting(data.code, "projector", {
   status: connectionIndicator(document.getElementById("connection-status")),
   ...store.handlers,
-  "projector:updated"(payload) {
-    if (!store.fresh(payload)) return;
-    showMode(payload.mode);
-    if (typeof payload.action_index === "number") showSlide(payload.action_index);
-  },
-  "meeting:updated"(payload) {
-    store.fresh(payload);
-  },
 });

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from ysdw_live import validation
 from ysdw_live.actions import services
-from ysdw_live.actions.models import STATUS_LABELS, Action, ActionStatus
+from ysdw_live.actions.models import FINISHED_STATUSES, NEEDS_REASON, STATUS_LABELS, Action, ActionStatus
 from ysdw_live.auth.models import ALL_STAFF
 from ysdw_live.auth.views import staff_page
 from ysdw_live.db import get_session
@@ -58,6 +58,19 @@ def long_date(value: date | datetime | None) -> str:
 def action_status_label(status: ActionStatus | str) -> str:
     """Return an action status in words."""
     return STATUS_LABELS[ActionStatus(status)]
+
+
+@bp.app_template_global("action_status_table")
+def action_status_table() -> dict[str, dict[str, Any]]:
+    """Return each action status's words and kind, for scripts that draw actions from the API's JSON."""
+    return {
+        status.value: {
+            "label": label,
+            "finished": status in FINISHED_STATUSES,
+            "needs_reason": status in NEEDS_REASON,
+        }
+        for status, label in STATUS_LABELS.items()
+    }
 
 
 def _safe_return(target: str | None) -> str | None:

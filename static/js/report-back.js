@@ -1,0 +1,54 @@
+// Report-back slides drawn from the API's JSON (GET /api/v1/meetings/<code>/report-back), by
+// cloning the empty slide the server rendered in a <template>, so they look exactly like the
+// server's own. The words and kind of each action status come from the page's JSON island.
+// Action text only ever goes in textContent.
+import { pageData } from "./api.js";
+
+/** What the community is told was done — the same rule as Action.public_response on the server. */
+function publicResponse(action, kind) {
+  if ((action.we_did || "").trim()) return action.we_did;
+  const latest = action.updates?.[0]; // newest first
+  if (kind.needs_reason && latest && latest.status === action.status) return latest.text;
+  return "";
+}
+
+/** Fill one cloned slide with `action`, number `index` (0-based) of `total`. */
+function fillSlide(slide, action, index, total, statuses) {
+  const kind = statuses[action.status] || { label: action.status, finished: false, needs_reason: false };
+  const slot = (name) => slide.querySelector(`[data-slot="${name}"]`);
+  slide.dataset.index = String(index);
+  const card = slot("card");
+  card.classList.add(`report-back-card--${action.status}`);
+  card.setAttribute("aria-label", `Action ${index + 1} of ${total}`);
+  slot("count").textContent = `${index + 1} of ${total}`;
+  slot("said").textContent = action.you_said;
+  slot("did-heading").textContent = kind.finished ? "We did" : "We will";
+  slot("did").textContent = publicResponse(action, kind) || "We will report back on this.";
+  const status = slot("status");
+  status.classList.add(`action-status--${action.status}`);
+  status.textContent = kind.label;
+  const progress = slot("progress");
+  progress.hidden = kind.needs_reason || kind.finished;
+  const bar = progress.querySelector("progress");
+  bar.value = action.progress;
+  bar.setAttribute("aria-label", `Progress: ${action.progress}% done`);
+  progress.querySelector(".action-progress__text").textContent = `${action.progress}% done`;
+}
+
+/** Replace the slides in `container` with one per action (each hidden; the caller shows one). */
+export function renderSlides(container, actions) {
+  const statuses = pageData().actionStatuses || {};
+  const template = document.getElementById("report-back-slide-template");
+  if (!actions.length) {
+    container.replaceChildren(document.getElementById("report-back-empty-template").content.cloneNode(true));
+    return;
+  }
+  container.replaceChildren(
+    ...actions.map((action, index) => {
+      const slide = template.content.firstElementChild.cloneNode(true);
+      fillSlide(slide, action, index, actions.length, statuses);
+      slide.hidden = true;
+      return slide;
+    }),
+  );
+}
