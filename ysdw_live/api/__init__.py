@@ -18,7 +18,7 @@ from ysdw_live.api.openapi import OPERATIONS, Operation, Security, openapi_docum
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited, ValidationError
 from ysdw_live.schema import parse
-from ysdw_live.web import check_api_csrf
+from ysdw_live.web import STATE_CHANGING, check_api_csrf
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -111,8 +111,11 @@ def endpoint(
     """Register a /api/v1 route and its OpenAPI operation in one step, so no route is undocumented.
 
     The view receives the path values, plus ``body`` (a validated ``body`` model) and ``query``
-    (a validated ``query`` model) when those are declared. A body also documents 400 and 413.
+    (a validated ``query`` model) when those are declared. A body also documents 400 and 413; a
+    state-changing method documents 403 (a cookie-authenticated call from another site).
     """
+    if method in STATE_CHANGING:
+        errors = (*errors, 403)
     if body is not None:
         errors = (*errors, 400, 413)
     if query is not None:
