@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from tests.openapi_check import ValidatingClient
 from ysdw_live import create_app
 from ysdw_live.actors import Actor
 from ysdw_live.auth import services as auth_services
@@ -87,6 +88,7 @@ def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
 
     url = postgres_schema or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     flask_app = make_test_app(tmp_path / "instance", url, RATELIMIT_ENABLED=True)
+    flask_app.test_client_class = ValidatingClient  # every /api/v1 response is checked against the document
     engine = flask_app.extensions["ysdw_engine"]
     if postgres_schema:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

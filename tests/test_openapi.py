@@ -92,10 +92,10 @@ def test_references_resolve(client):
 def test_error_schema_matches_real_errors(client):
     """A real error response has the shape the Error schema promises."""
     doc = document(client)
-    schema = doc["components"]["schemas"]["Error"]
+    schemas = doc["components"]["schemas"]
     body = client.get("/api/v1/meetings/ZZZZZZ").get_json()
-    assert set(schema["required"]) <= set(body)
-    assert set(schema["properties"]["error"]["required"]) <= set(body["error"])
+    assert set(schemas["Error"]["required"]) <= set(body)
+    assert set(schemas["ErrorDetail"]["required"]) <= set(body["error"])
 
 
 def test_meeting_schema_matches_a_real_meeting(client, factory):
@@ -106,3 +106,93 @@ def test_meeting_schema_matches_a_real_meeting(client, factory):
     assert set(schema["required"]) == set(body)
     series = client.get(f"/api/v1/series/{meeting.series_id}").get_json()
     assert set(document(client)["components"]["schemas"]["Series"]["required"]) == set(series)
+
+
+# --- one schema source -----------------------------------------------------------------------
+
+
+def test_enums_are_the_python_enums(client):
+    """Every enum in the document lists exactly the values of the Python enum it names."""
+    from ysdw_live.actions.models import ActionStatus
+    from ysdw_live.concerns.models import ConcernSource, ConcernStatus
+    from ysdw_live.meetings.models import MeetingMode, MeetingStatus, ProjectorMode
+
+    schemas = document(client)["components"]["schemas"]
+    for enum_type in (ActionStatus, ConcernSource, ConcernStatus, MeetingMode, MeetingStatus, ProjectorMode):
+        assert schemas[enum_type.__name__]["enum"] == [member.value for member in enum_type], enum_type
+
+
+def test_lengths_come_from_the_model_constants(client):
+    """MaxLength in request bodies is the models' constant, not a retyped number."""
+    from ysdw_live.actions.models import UPDATE_TEXT_MAX, YOU_SAID_MAX
+    from ysdw_live.concerns.models import AUTHOR_NAME_MAX, TEXT_MAX
+    from ysdw_live.series.models import TITLE_MAX
+
+    schemas = document(client)["components"]["schemas"]
+    assert schemas["ConcernInput"]["properties"]["text"]["maxLength"] == TEXT_MAX
+    assert schemas["ConcernInput"]["properties"]["author_name"]["maxLength"] == AUTHOR_NAME_MAX
+    assert schemas["ActionInput"]["properties"]["you_said"]["maxLength"] == YOU_SAID_MAX
+    assert schemas["ActionUpdateInput"]["properties"]["text"]["maxLength"] == UPDATE_TEXT_MAX
+    assert schemas["SeriesInput"]["properties"]["title"]["maxLength"] == TITLE_MAX
+
+
+def test_each_documented_body_is_the_model_that_validates_it(client):
+    """The request body an operation documents is the model its route validates with, field for field."""
+    from ysdw_live.api.openapi import OPERATIONS, operation_id
+
+    doc = document(client)
+    bodies = [op for op in OPERATIONS if op.body is not None]
+    assert len(bodies) >= 8
+    for operation in bodies:
+        documented = doc["paths"][operation.path][operation.method.lower()]
+        assert documented["operationId"] == operation_id(operation)
+        ref = documented["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        schema = doc["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+        assert set(schema["properties"]) == set(operation.body.model_fields), operation.path
+        assert schema["additionalProperties"] is False
+
+
+def test_a_field_added_to_a_model_appears_in_validation_and_document():
+    """Adding a field to a schema model changes both what is accepted and what is documented."""
+    from ysdw_live.api.openapi import Operation, openapi_document
+    from ysdw_live.errors import ValidationError
+    from ysdw_live.schema import optional, parse, text
+    from ysdw_live.series.schemas import SeriesInput
+
+    Colour = text(20, "Colour")
+
+    class ColouredSeries(SeriesInput):
+        colour: Colour = optional()
+
+    body = {"title": "T", "colour": "red"}
+    try:
+        parse(SeriesInput, body)
+    except ValidationError as error:
+        assert error.code == "unknown_field" and "colour" in error.fields
+    else:  # pragma: no cover - the point is that it raises
+        raise AssertionError("the unchanged model accepted an unknown field")
+    assert parse(ColouredSeries, body).colour == "red"
+    doc = openapi_document([Operation("POST", "/coloured", summary="Coloured", body=ColouredSeries)])
+    colour = doc["components"]["schemas"]["ColouredSeries"]["properties"]["colour"]
+    assert colour == {"type": "string", "maxLength": 20, "minLength": 1}
+
+
+def test_the_response_checker_catches_what_the_document_does_not_say(client, factory):
+    """The checker every API test runs fails on an extra field, a wrong type and an undocumented status."""
+    import json
+
+    import pytest
+    from flask import Response
+
+    from tests.openapi_check import OpenAPIMismatch, check_response
+
+    doc = document(client)
+    meeting = factory.meeting()
+    path = f"/api/v1/meetings/{meeting.code}"
+    good = client.get(path)
+    check_response(doc, "GET", path, good)
+    body = good.get_json()
+    for wrong, status in (({**body, "secret": 1}, 200), ({**body, "version": "1"}, 200), (body, 418)):
+        fake = Response(json.dumps(wrong), status=status, mimetype="application/json")
+        with pytest.raises(OpenAPIMismatch):
+            check_response(doc, "GET", path, fake)

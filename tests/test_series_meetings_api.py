@@ -225,6 +225,8 @@ MEETING_BAD = [
     pytest.param(
         {"title": "T", "starts_at": "9999-12-31T23:00:00-05:00"}, "invalid", "starts_at", id="starts_at past year 9999"
     ),
+    pytest.param({"title": "T", "starts_at": "2026-03-14T18:30"}, "invalid", "starts_at", id="starts_at naive"),
+    pytest.param({"title": "T", "starts_at": "2026-03-14T18:30:00"}, "invalid", "starts_at", id="starts_at no offset"),
     pytest.param({"title": "T", "venue": "v" * 201}, "too_long", "venue", id="venue too long"),
     pytest.param({"title": "T", "moderation": "maybe"}, "invalid", "moderation", id="moderation not boolean"),
     pytest.param({"title": "T", "status": "live"}, "unknown_field", "status", id="status on create"),
@@ -362,3 +364,40 @@ def test_joining_is_limited_per_address_but_lets_a_whole_room_in(anon_client, fa
     assert services.JOIN_LIMIT_PER_ADDRESS[0] >= 5
     monkeypatch.undo()
     assert services.JOIN_LIMIT_PER_ADDRESS[0] >= 1000 and services.JOIN_LIMIT_PER_ADDRESS[1] <= 60
+
+
+def test_naive_start_time_is_refused_with_a_clear_message(api, factory):
+    """A start time without an offset is a 400 that names starts_at and says what to add; Z is fine."""
+    client, auth = api
+    series = factory.series()
+    url = f"/api/v1/series/{series.id}/meetings"
+    error = assert_error(
+        client.post(url, headers=auth, json={"title": "T", "starts_at": "2026-03-14T18:30"}),
+        400,
+        "invalid",
+        "starts_at",
+    )
+    assert "offset from UTC" in error["message"] and error["fields"]["starts_at"] == error["message"]
+    made = client.post(url, headers=auth, json={"title": "T", "starts_at": "2026-03-14T18:30:00Z"})
+    assert made.status_code == 201 and made.get_json()["starts_at"] == "2026-03-14T18:30:00+00:00"
+
+
+@pytest.mark.parametrize("value", [2**31, 2**40, 10**30])
+def test_ids_in_bodies_beyond_the_database_range_are_400(api, factory, value):
+    """Integers no database column can hold are a 400 naming the field, never a 500."""
+    anon, auth = api
+    meeting = factory.meeting(status="live")
+    projector = anon.patch(
+        f"/api/v1/meetings/{meeting.code}/projector", headers=auth, json={"mode": "poll", "poll_id": value}
+    )
+    assert_error(projector, 400, "out_of_range", "poll_id")
+    concern = anon.post(
+        f"/api/v1/meetings/{meeting.code}/concerns",
+        headers=auth,
+        json={"text": "Hi", "source": "facilitator", "topic_id": value},
+    )
+    assert_error(concern, 400, "out_of_range", "topic_id")
+    action = anon.post(
+        f"/api/v1/series/{meeting.series_id}/actions", headers=auth, json={"you_said": "x", "concern_ids": [value]}
+    )
+    assert_error(action, 400, "invalid", "concern_ids")

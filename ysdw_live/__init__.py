@@ -56,11 +56,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engineio_logger=False,
     )
 
-    from ysdw_live import cli, pages
-    from ysdw_live.api import api_blueprint
+    from ysdw_live import api, cli, pages
+    from ysdw_live.actions import api as actions_api
+    from ysdw_live.auth import api as auth_api
+    from ysdw_live.concerns import api as concerns_api
+    from ysdw_live.meetings import api as meetings_api
     from ysdw_live.realtime import handlers
+    from ysdw_live.series import api as series_api
 
-    app.register_blueprint(api_blueprint)
+    # Importing each domain's api module puts its routes on the API blueprint; then it is registered.
+    del auth_api, series_api, meetings_api, concerns_api, actions_api
+    api.init_app(app)
     pages.init_app(app)
     cli.init_app(app)
     handlers.register(socketio)

@@ -20,6 +20,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# The largest id an INTEGER primary key holds (PostgreSQL's int4); bigger ids are refused early.
+MAX_DATABASE_ID = 2**31 - 1
+
 
 class Base(DeclarativeBase):
     """Base class of every model; constraint names are predictable for migrations."""

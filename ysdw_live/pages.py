@@ -10,7 +10,6 @@ from flask import Flask, Response, flash, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ysdw_live.api import http_error_response
-from ysdw_live.api.openapi import openapi_document
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.web import STATE_CHANGING, check_form_csrf, csrf_token, staff_user
@@ -85,11 +84,6 @@ def init_app(app: Flask) -> None:
         return render_template(
             "error.html", title=_error_title(status), message=messages.get(status, error.description)
         ), status
-
-    @app.get("/api/openapi.json")
-    def openapi() -> Response:
-        """The OpenAPI 3.1 document describing /api/v1."""
-        return jsonify(openapi_document())
 
     @app.get("/favicon.ico")
     def favicon() -> Response:

@@ -15,8 +15,8 @@ from werkzeug.routing import IntegerConverter
 
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import ApiToken, User, hash_token
-from ysdw_live.db import get_session
-from ysdw_live.errors import Forbidden, NotAuthenticated, ValidationError
+from ysdw_live.db import MAX_DATABASE_ID, get_session
+from ysdw_live.errors import Forbidden, NotAuthenticated
 from ysdw_live.ratelimit import Limiter
 
 PARTICIPANT_COOKIE = "ysdw_participant"
@@ -152,24 +152,6 @@ def check_api_csrf() -> None:
     raise Forbidden("This request must come from the YSWD Live site itself.", code="csrf_failed")
 
 
-def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
-    """Return the request's JSON object, refusing other content types and malformed JSON."""
-    if not request.is_json:
-        raise ValidationError(
-            "Send the body as JSON with Content-Type: application/json.", code="unsupported_content_type"
-        )
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise ValidationError("The body is not valid JSON.", code="malformed_json")
-    if not isinstance(payload, dict):
-        raise ValidationError("The body must be a JSON object.", code="malformed_json")
-    if allowed is not None:
-        from ysdw_live.validation import reject_unknown
-
-        reject_unknown(payload, allowed)
-    return payload
-
-
 def limiter() -> Limiter:
     """Return the application's rate limiter."""
     return current_app.extensions["ysdw_limiter"]
@@ -185,9 +167,6 @@ def set_participant_cookie(response: Any, token: str) -> None:
         samesite="Lax",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
-
-
-MAX_DATABASE_ID = 2**31 - 1
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -1,15 +1,24 @@
-"""The JSON API under /api/v1: one blueprint, JSON errors, CSRF for cookie callers."""
+"""The JSON API under /api/v1: the blueprint, JSON errors, body parsing and ``endpoint``.
+
+Plumbing only: this package imports no domain. Each domain's ``api.py`` declares its routes
+with :func:`endpoint`; the composition root imports those modules, then calls :func:`init_app`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
+from ysdw_live.api.openapi import OPERATIONS, Operation, Security, openapi_document
 from ysdw_live.db import get_session
-from ysdw_live.errors import DomainError, RateLimited
-from ysdw_live.web import check_api_csrf
+from ysdw_live.errors import DomainError, RateLimited, ValidationError
+from ysdw_live.schema import parse
+from ysdw_live.web import STATE_CHANGING, check_api_csrf
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -24,6 +33,8 @@ HTTP_CODES = {
     415: "unsupported_content_type",
     429: "rate_limited",
 }
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 @api_blueprint.before_request
@@ -69,6 +80,82 @@ def created(payload: dict[str, Any]) -> tuple[Response, int]:
     return jsonify(payload), 201
 
 
-from ysdw_live.actions import api as actions_api  # noqa: E402,F401  (action list, public record, report-back)
-from ysdw_live.api import routes  # noqa: E402,F401  (registers the routes on the blueprint)
-from ysdw_live.concerns import api as concerns_api  # noqa: E402,F401  (concerns, votes, moderation, projector)
+def json_body() -> dict[str, Any]:
+    """Return the request's JSON object, refusing other content types and malformed JSON."""
+    if not request.is_json:
+        raise ValidationError(
+            "Send the body as JSON with Content-Type: application/json.", code="unsupported_content_type"
+        )
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ValidationError("The body is not valid JSON.", code="malformed_json")
+    if not isinstance(payload, dict):
+        raise ValidationError("The body must be a JSON object.", code="malformed_json")
+    return payload
+
+
+def endpoint(
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    media_type: str = "application/json",
+    errors: tuple[int, ...] = (),
+    security: Security = None,
+    description: str | None = None,
+) -> Callable[[View], View]:
+    """Register a /api/v1 route and its OpenAPI operation in one step, so no route is undocumented.
+
+    The view receives the path values, plus ``body`` (a validated ``body`` model) and ``query``
+    (a validated ``query`` model) when those are declared. A body also documents 400 and 413; a
+    state-changing method documents 403 (a cookie-authenticated call from another site).
+    """
+    if method in STATE_CHANGING:
+        errors = (*errors, 403)
+    if body is not None:
+        errors = (*errors, 400, 413)
+    if query is not None:
+        errors = (*errors, 400)
+
+    def register(view: View) -> View:
+        @functools.wraps(view)
+        def handle(**path_values: Any) -> Any:
+            if body is not None:
+                path_values["body"] = parse(body, json_body())
+            if query is not None:
+                path_values["query"] = parse(query, request.args.to_dict())
+            return view(**path_values)
+
+        api_blueprint.add_url_rule(rule, view.__name__, handle, methods=[method])
+        OPERATIONS.append(
+            Operation(
+                method=method,
+                rule=rule,
+                summary=summary,
+                description=description,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                media_type=media_type,
+                errors=errors,
+                security=security,
+            )
+        )
+        return view
+
+    return register
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprint and the document at /api/openapi.json (after the domains' api modules)."""
+    app.register_blueprint(api_blueprint)
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Response:
+        """The OpenAPI 3.1 document describing /api/v1."""
+        return jsonify(openapi_document())

@@ -1,266 +1,182 @@
-"""The OpenAPI 3.1 document of /api/v1; a test checks it against the real routes."""
+"""The OpenAPI 3.1 document of /api/v1, assembled from the operations ``endpoint`` recorded.
+
+Nothing here is written by hand per endpoint: paths come from the Flask rules, bodies, query
+parameters and responses from the pydantic models in ``<domain>/schemas.py``.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
-ERROR = {"$ref": "#/components/schemas/Error"}
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from ysdw_live.db import MAX_DATABASE_ID
+from ysdw_live.schema import CODE_PATTERN, Error, SchemaGenerator
 
-def _error_responses(*statuses: int) -> dict[str, Any]:
-    """Return the error responses for ``statuses``."""
-    descriptions = {
-        400: "Bad input",
-        401: "Not logged in",
-        403: "Wrong role or not yours",
-        404: "Not found",
-        409: "Wrong state",
-        413: "Too large",
-        429: "Too many requests",
-    }
-    return {
-        str(s): {"description": descriptions[s], "content": {"application/json": {"schema": ERROR}}} for s in statuses
-    }
+REF_TEMPLATE = "#/components/schemas/{model}"
+JSON = "application/json"
 
+# Who may call an operation, in OpenAPI's terms; None means the document's default (staff).
+Security = list[dict[str, list[str]]] | None
+PUBLIC: Security = []
+PARTICIPANT: Security = [{"participant": []}, {"cookie": []}]
+PARTICIPANT_OR_STAFF: Security = [{"participant": []}, {"cookie": []}, {"bearer": []}]
 
-def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    """Return a JSON response object."""
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    """Return a required JSON request body."""
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def ref(name: str) -> dict[str, Any]:
-    """Return a reference to a component schema."""
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-CODE = {
-    "name": "code",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[A-Za-z2-9]{6}$"},
-    "description": "Join code, any case",
-}
-SERIES_ID = {"name": "series_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            }
-        },
-    },
-    "Topic": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
-    "Series": {
-        "type": "object",
-        "required": ["id", "title", "description", "topics"],
-        "properties": {
-            "id": {"type": "integer"},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "topics": {"type": "array", "items": ref("Topic")},
-        },
-    },
-    "SeriesInput": {
-        "type": "object",
-        "required": ["title"],
-        "properties": {
-            "title": {"type": "string", "maxLength": 200},
-            "description": {"type": "string", "maxLength": 2000},
-            "topics": {"type": "array", "items": {"type": "string", "maxLength": 80}},
-        },
-    },
-    "Meeting": {
-        "type": "object",
-        "required": [
-            "code",
-            "title",
-            "series_id",
-            "starts_at",
-            "venue",
-            "mode",
-            "status",
-            "moderation",
-            "join_url",
-            "version",
-        ],
-        "properties": {
-            "code": {"type": "string"},
-            "title": {"type": "string"},
-            "series_id": {"type": "integer"},
-            "starts_at": {"type": ["string", "null"], "format": "date-time"},
-            "venue": {"type": "string"},
-            "mode": {"enum": ["in_person", "online", "hybrid"]},
-            "status": {"enum": ["draft", "live", "closed"]},
-            "moderation": {"type": "boolean"},
-            "join_url": {"type": "string", "format": "uri"},
-            "version": {"type": "integer"},
-        },
-    },
-    "MeetingInput": {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string", "maxLength": 200},
-            "starts_at": {"type": ["string", "null"], "format": "date-time"},
-            "venue": {"type": "string", "maxLength": 200},
-            "mode": {"enum": ["in_person", "online", "hybrid"]},
-            "moderation": {"type": "boolean"},
-            "status": {"enum": ["draft", "live", "closed"]},
-        },
-    },
+ERROR_DESCRIPTIONS = {
+    400: "Bad input",
+    401: "Not logged in (or not joined)",
+    403: "Wrong role, not yours, or a cross-site request",
+    404: "Not found",
+    409: "Wrong state",
+    413: "Too large",
+    429: "Too many requests",
 }
 
-PATHS: dict[str, Any] = {
-    "/auth/token": {
-        "post": {
-            "summary": "Exchange e-mail and password for a staff bearer token",
-            "security": [],
-            "requestBody": _body(
-                {
-                    "type": "object",
-                    "required": ["email", "password"],
-                    "properties": {
-                        "email": {"type": "string"},
-                        "password": {"type": "string"},
-                        "label": {"type": "string"},
-                    },
-                }
-            ),
-            "responses": {
-                "201": _json({"type": "object", "properties": {"token": {"type": "string"}}}, "Created"),
-                **_error_responses(400, 401, 429),
-            },
-        },
-        "delete": {
-            "summary": "Revoke the bearer token sent with this request",
-            "responses": {"204": {"description": "Revoked"}, **_error_responses(401)},
-        },
-    },
-    "/series": {
-        "get": {
-            "summary": "List series (staff)",
-            "responses": {
-                "200": _json({"type": "object", "properties": {"series": {"type": "array", "items": ref("Series")}}}),
-                **_error_responses(401, 403),
-            },
-        },
-        "post": {
-            "summary": "Create a series (admin, facilitator)",
-            "requestBody": _body(ref("SeriesInput")),
-            "responses": {"201": _json(ref("Series"), "Created"), **_error_responses(400, 401, 403)},
-        },
-    },
-    "/series/{series_id}": {
-        "parameters": [SERIES_ID],
-        "get": {
-            "summary": "A series and its topics",
-            "security": [],
-            "responses": {"200": _json(ref("Series")), **_error_responses(404)},
-        },
-        "patch": {
-            "summary": "Edit a series (admin, facilitator)",
-            "requestBody": _body(ref("SeriesInput")),
-            "responses": {"200": _json(ref("Series")), **_error_responses(400, 401, 403, 404)},
-        },
-    },
-    "/series/{series_id}/meetings": {
-        "parameters": [SERIES_ID],
-        "get": {
-            "summary": "A series' meetings (staff)",
-            "responses": {
-                "200": _json(
-                    {"type": "object", "properties": {"meetings": {"type": "array", "items": ref("Meeting")}}}
-                ),
-                **_error_responses(401, 403, 404),
-            },
-        },
-        "post": {
-            "summary": "Create a draft meeting (admin, facilitator)",
-            "requestBody": _body(ref("MeetingInput")),
-            "responses": {"201": _json(ref("Meeting"), "Created"), **_error_responses(400, 401, 403, 404)},
-        },
-    },
-    "/meetings/{code}": {
-        "parameters": [CODE],
-        "get": {
-            "summary": "A meeting by join code",
-            "security": [],
-            "responses": {"200": _json(ref("Meeting")), **_error_responses(404)},
-        },
-        "patch": {
-            "summary": "Edit a meeting or change its status (admin, facilitator)",
-            "requestBody": _body(ref("MeetingInput")),
-            "responses": {"200": _json(ref("Meeting")), **_error_responses(400, 401, 403, 404, 409)},
-        },
-    },
-    "/meetings/{code}/participants": {
-        "parameters": [CODE],
-        "post": {
-            "summary": "Join anonymously; sets the participant cookie",
-            "security": [],
-            "responses": {
-                "201": _json({"type": "object", "properties": {"token": {"type": "string"}}}, "Created"),
-                **_error_responses(404),
-            },
-        },
-    },
-    "/meetings/{code}/qr.svg": {
-        "parameters": [CODE],
-        "get": {
-            "summary": "QR code of the join URL (SVG)",
-            "security": [],
-            "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {}}}, **_error_responses(404)},
-        },
-    },
-    "/meetings/{code}/qr.png": {
-        "parameters": [CODE],
-        "get": {
-            "summary": "QR code of the join URL (PNG)",
-            "security": [],
-            "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **_error_responses(404)},
-        },
-    },
+PATH_PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "code": {"type": "string", "pattern": CODE_PATTERN, "description": "Join code, any letter case"},
 }
+INTEGER_ID = {"type": "integer", "maximum": MAX_DATABASE_ID}
 
 
-def register_paths(paths: dict[str, Any], schemas: dict[str, Any] | None = None) -> None:
-    """Add a domain's paths (and schemas) to the document; each domain calls this once."""
-    PATHS.update(paths)
-    SCHEMAS.update(schemas or {})
+@dataclass(frozen=True)
+class Operation:
+    """One documented /api/v1 operation; ``endpoint`` records one per route it registers."""
+
+    method: str
+    rule: str
+    summary: str
+    description: str | None = None
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    media_type: str = JSON
+    errors: tuple[int, ...] = ()
+    security: Security = None
+    extra_models: tuple[type[BaseModel], ...] = field(default=())
+
+    @property
+    def path(self) -> str:
+        """The OpenAPI path: ``<int:concern_id>`` becomes ``{concern_id}``."""
+        return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", self.rule)
+
+    def path_parameters(self) -> list[dict[str, Any]]:
+        """Return the path parameters, typed from the Flask converters."""
+        parameters = []
+        for converter, name in re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", self.rule):
+            schema = INTEGER_ID if converter == "int" else PATH_PARAMETER_SCHEMAS.get(name, {"type": "string"})
+            parameters.append({"name": name, "in": "path", "required": True, "schema": dict(schema)})
+        return parameters
 
 
-def openapi_document() -> dict[str, Any]:
-    """Return the whole OpenAPI 3.1 document."""
+OPERATIONS: list[Operation] = []
+
+
+def _models(operations: list[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    """Return every model the operations use, each once, with the mode its schema is wanted in."""
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Error, "serialization"): None}
+    for operation in operations:
+        for model in (operation.body, operation.query):
+            if model is not None:
+                wanted[(model, "validation")] = None
+        for model in (operation.response, *operation.extra_models):
+            if model is not None:
+                wanted[(model, "serialization")] = None
+    return list(wanted)
+
+
+def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return one query parameter per property of a query model's schema."""
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = dict(prop)
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
+        if "description" in prop:
+            parameter["description"] = prop.pop("description")
+        parameter["schema"] = prop
+        parameters.append(parameter)
+    return parameters
+
+
+def _ref(schema: dict[str, Any]) -> str:
+    """Return the component name a generated ``$ref`` points at."""
+    return schema["$ref"].rsplit("/", 1)[-1]
+
+
+def _operation_object(
+    operation: Operation, schemas: dict[tuple[type[BaseModel], JsonSchemaMode], Any], components: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the OpenAPI operation object for ``operation``."""
+    result: dict[str, Any] = {"summary": operation.summary, "operationId": operation_id(operation)}
+    if operation.description:
+        result["description"] = operation.description
+    if operation.security is not None:
+        result["security"] = operation.security
+    parameters = operation.path_parameters()
+    if operation.query is not None:
+        parameters += _query_parameters(components[_ref(schemas[(operation.query, "validation")])])
+    if parameters:
+        result["parameters"] = parameters
+    if operation.body is not None:
+        result["requestBody"] = {
+            "required": True,
+            "content": {JSON: {"schema": schemas[(operation.body, "validation")]}},
+        }
+    success: dict[str, Any] = {"description": "Created" if operation.status == 201 else "OK"}
+    if operation.response is not None:
+        success["content"] = {JSON: {"schema": schemas[(operation.response, "serialization")]}}
+    elif operation.media_type != JSON:
+        success["content"] = {operation.media_type: {}}
+    else:
+        success["description"] = "Done; no content"
+    responses: dict[str, Any] = {str(operation.status): success}
+    error = {JSON: {"schema": schemas[(Error, "serialization")]}}
+    for status in sorted(set(operation.errors)):
+        responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
+    result["responses"] = responses
+    return result
+
+
+def operation_id(operation: Operation) -> str:
+    """Return a stable operationId: the method and the path's words."""
+    words = re.sub(r"[^A-Za-z0-9]+", "_", operation.path).strip("_")
+    return f"{operation.method.lower()}_{words}"
+
+
+def openapi_document(operations: list[Operation] | None = None) -> dict[str, Any]:
+    """Return the whole OpenAPI 3.1 document for ``operations`` (every registered one by default)."""
+    operations = OPERATIONS if operations is None else operations
+    schemas, definitions = models_json_schema(
+        _models(operations), ref_template=REF_TEMPLATE, schema_generator=SchemaGenerator
+    )
+    components = definitions.get("$defs", {})
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in sorted(operations, key=lambda op: (op.path, op.method)):
+        paths.setdefault(operation.path, {})[operation.method.lower()] = _operation_object(
+            operation, schemas, components
+        )
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "YSWD Live API",
             "version": "1",
             "description": "Audience interaction for community meetings: concerns, votes, polls, "
-            "surveys and the You Said, We Did action list.",
+            "surveys and the You Said, We Did action list. Generated from the models that "
+            "validate the requests.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"cookie": []}],
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": components,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "Staff token from POST /auth/token"},
                 "participant": {"type": "apiKey", "in": "header", "name": "X-Participant-Token"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
         },
-        "paths": PATHS,
+        "paths": paths,
     }

@@ -16,6 +16,8 @@ from ysdw_live.series.models import Topic
 
 TEXT_MAX = 500
 AUTHOR_NAME_MAX = 60
+# How a list of concerns can be ordered: most votes first, or newest first.
+SORTS = ("top", "recent")
 
 
 class ConcernStatus(enum.StrEnum):

@@ -21,6 +21,7 @@ from ysdw_live.actions.services import report_back
 from ysdw_live.actors import Actor
 from ysdw_live.concerns.models import (
     AUTHOR_NAME_MAX,
+    SORTS,
     TEXT_MAX,
     VISIBLE_STATUSES,
     Concern,
@@ -34,7 +35,6 @@ from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, Proje
 from ysdw_live.realtime.publisher import publisher
 from ysdw_live.web import limiter
 
-SORTS = ("top", "recent")
 MODERATION_FIELDS = {"status", "highlighted", "text", "topic_id"}
 
 # Per-participant limits stop scripts; a person raises a few concerns and votes a few dozen times.
