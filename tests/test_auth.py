@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from time_machine import TimeMachineFixture
 
+from tests.actions_support import Clock, install_clock
 from tests.conftest import PASSWORD, bearer, csrf_from, login, token_for
 from ysdw_live.auth import services as auth_services
 from ysdw_live.auth.models import LOCKOUT_FREE_ATTEMPTS, ApiToken, Role, User
@@ -207,23 +209,10 @@ def test_password_change_logs_out_other_sessions(app, factory):
 # --- repeated wrong passwords ----------------------------------------------------------------
 
 
-class Clock:
-    """A hand-moved clock standing in for utcnow."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 14, 18, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        """Return the current fake time."""
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    """Freeze the login service's clock; tests move it by hand."""
-    fake = Clock()
-    monkeypatch.setattr(auth_services, "utcnow", fake)
-    return fake
+def clock(time_machine: TimeMachineFixture) -> Clock:
+    """Freeze time (time-machine); tests move it by hand."""
+    return install_clock(time_machine)
 
 
 def test_repeated_wrong_passwords_lock_the_api_even_for_the_right_one(client, factory, db, clock):

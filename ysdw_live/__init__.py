@@ -10,6 +10,7 @@ from flask import Flask
 
 from ysdw_live import config as config_module
 from ysdw_live import db
+from ysdw_live.clock import Clock
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
 from ysdw_live.realtime import socketio
 
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     redis_url = app.config.get("REDIS_URL")
     store = RedisStore(redis_url) if redis_url else MemoryStore()
     app.extensions["ysdw_limiter"] = Limiter(store, enabled=app.config["RATELIMIT_ENABLED"])
+    app.extensions["ysdw_clock"] = Clock.named(app.config["TIMEZONE"])
 
     socketio.init_app(
         app,
@@ -56,13 +58,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engineio_logger=False,
     )
 
-    from ysdw_live import cli, pages
-    from ysdw_live.api import api_blueprint
-    from ysdw_live.realtime import handlers
-
-    app.register_blueprint(api_blueprint)
-    pages.init_app(app)
-    cli.init_app(app)
-    handlers.register(socketio)
+    _register(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
+
+
+def _register(app: Flask) -> None:
+    """Wire every blueprint, API module, page hook, socket handler and CLI command into ``app``."""
+    from werkzeug.exceptions import HTTPException
+
+    # Importing an API module adds its routes to the API blueprint, so it happens before registering that.
+    import ysdw_live.actions.api
+    import ysdw_live.api.routes
+    import ysdw_live.concerns.api  # noqa: F401
+    from ysdw_live import cli, pages
+    from ysdw_live.actions.views import bp as actions_bp
+    from ysdw_live.api import api_blueprint
+    from ysdw_live.auth.views import bp as auth_bp
+    from ysdw_live.errors import DomainError
+    from ysdw_live.live.views import bp as live_bp
+    from ysdw_live.meetings.views import bp as meetings_bp
+    from ysdw_live.realtime import handlers
+    from ysdw_live.series.views import bp as series_bp
+
+    app.register_blueprint(api_blueprint)
+    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp):
+        app.register_blueprint(blueprint)
+
+    app.before_request(pages.choose_language)
+    app.before_request(pages.check_page_csrf)
+    app.teardown_request(pages.forget_caller)
+    app.context_processor(pages.template_globals)
+    app.after_request(pages.security_headers)
+    app.register_error_handler(DomainError, pages.domain_error_page)
+    app.register_error_handler(HTTPException, pages.http_error_page)
+    app.add_url_rule("/api/openapi.json", view_func=pages.openapi)
+    app.add_url_rule("/favicon.ico", view_func=pages.favicon)
+    app.add_url_rule("/healthz", view_func=pages.healthz)
+
+    cli.init_app(app)
+    handlers.register(socketio)

@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import ApiToken, User, hash_token
+from ysdw_live.clock import Clock
 from ysdw_live.db import get_session
 from ysdw_live.errors import Forbidden, NotAuthenticated, ValidationError
 from ysdw_live.ratelimit import Limiter
@@ -171,8 +172,13 @@ def json_body(allowed: set[str] | None = None) -> dict[str, Any]:
 
 
 def limiter() -> Limiter:
-    """Return the application's rate limiter."""
+    """Return the application's rate limiter (adapters pass it to the services that count)."""
     return current_app.extensions["ysdw_limiter"]
+
+
+def app_clock() -> Clock:
+    """Return the application's clock: UTC now, and the zone of ``YSDW_TIMEZONE`` (adapters pass it on)."""
+    return current_app.extensions["ysdw_clock"]
 
 
 def set_participant_cookie(response: Any, token: str) -> None:

@@ -67,8 +67,3 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
 def created(payload: dict[str, Any]) -> tuple[Response, int]:
     """Return ``payload`` with status 201."""
     return jsonify(payload), 201
-
-
-from ysdw_live.actions import api as actions_api  # noqa: E402,F401  (action list, public record, report-back)
-from ysdw_live.api import routes  # noqa: E402,F401  (registers the routes on the blueprint)
-from ysdw_live.concerns import api as concerns_api  # noqa: E402,F401  (concerns, votes, moderation, projector)

@@ -136,7 +136,9 @@ def update_meeting(code: str) -> Response:
 def create_participant(code: str) -> tuple[Response, int]:
     """Join a meeting anonymously; returns the participant token and sets the cookie."""
     meeting = meetings.get_meeting(get_session(), code)
-    _participant, token = meetings.join(get_session(), meeting, participant_token(), address_key=address_key())
+    _participant, token = meetings.join(
+        get_session(), meeting, participant_token(), address_key=address_key(), limiter=limiter()
+    )
     response = make_response(jsonify({"token": token}), 201)
     set_participant_cookie(response, token)
     return response, 201

@@ -20,7 +20,7 @@ from ysdw_live.errors import Conflict
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.serializers import projector_to_dict
-from ysdw_live.web import actor, json_body, participant_token
+from ysdw_live.web import actor, json_body, limiter, participant_token
 
 # Spreadsheets run cells that start like a formula; a leading quote makes them plain text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -61,6 +61,7 @@ def submit_concern(code: str) -> tuple[Response, int]:
         topic_id=body.get("topic_id"),
         author_name=body.get("author_name"),
         source=body.get("source", "attendee"),
+        limiter=limiter(),
     )
     return created(concern_to_dict(concern, voted=False))
 
@@ -74,14 +75,14 @@ def _voter(concern_id: int) -> Actor:
 @api.put("/concerns/<int:concern_id>/vote")
 def vote(concern_id: int) -> Response:
     """Upvote a concern; doing it again changes nothing."""
-    concern = services.vote(get_session(), _voter(concern_id), concern_id)
+    concern = services.vote(get_session(), _voter(concern_id), concern_id, limiter=limiter())
     return jsonify(vote_to_dict(concern, voted=True))
 
 
 @api.delete("/concerns/<int:concern_id>/vote")
 def unvote(concern_id: int) -> Response:
     """Take back an upvote; doing it again changes nothing."""
-    concern = services.unvote(get_session(), _voter(concern_id), concern_id)
+    concern = services.unvote(get_session(), _voter(concern_id), concern_id, limiter=limiter())
     return jsonify(vote_to_dict(concern, voted=False))
 
 

@@ -31,8 +31,8 @@ from ysdw_live.concerns.models import (
 )
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode
+from ysdw_live.ratelimit import Limiter
 from ysdw_live.realtime.publisher import publisher
-from ysdw_live.web import limiter
 
 SORTS = ("top", "recent")
 MODERATION_FIELDS = {"status", "highlighted", "text", "topic_id"}
@@ -119,11 +119,13 @@ def submit_concern(
     topic_id: object = None,
     author_name: object = None,
     source: object = "attendee",
+    limiter: Limiter,
 ) -> Concern:
     """Raise a concern in a live meeting: pending under moderation, else shown at once.
 
     A facilitator entering what someone said aloud or wrote on a card uses
-    ``source="facilitator"``; such concerns are approved at once.
+    ``source="facilitator"``; such concerns are approved at once. ``limiter`` counts per participant
+    (or per staff member), so a script cannot flood the room.
     """
     kind = validation.choice(source, "source", ConcernSource, label="Source")
     clean_text = _clean_text(text)
@@ -132,14 +134,14 @@ def submit_concern(
     participant: Participant | None = None
     if kind is ConcernSource.facilitator:
         user = actor.require_meeting_manager()
-        limiter().check("concern-staff", user.id, *FACILITATOR_SUBMIT_LIMIT)
+        limiter.check("concern-staff", user.id, *FACILITATOR_SUBMIT_LIMIT)
         status = ConcernStatus.approved
     else:
         participant = require_participant(actor, meeting)
         status = ConcernStatus.pending if meeting.moderation else ConcernStatus.approved
     meeting.require_live()
     if participant is not None:
-        limiter().check(
+        limiter.check(
             "concern",
             participant.id,
             *SUBMIT_LIMIT,
@@ -221,7 +223,7 @@ def voted_concern_ids(db: Session, participant: Participant, meeting: Meeting) -
     )
 
 
-def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concern, Participant]:
+def _votable_concern(db: Session, actor: Actor, concern_id: int, limiter: Limiter) -> tuple[Concern, Participant]:
     """Return the concern and the voter, or raise 401/404/409 as the API describes."""
     concern = get_concern(db, concern_id)
     meeting = concern.meeting
@@ -232,7 +234,7 @@ def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concer
         raise NotFound("There is no concern with that number.", code="concern_not_found")
     meeting.require_live()
     concern.require_votable()
-    limiter().check(
+    limiter.check(
         "vote",
         participant.id,
         *VOTE_LIMIT,
@@ -241,9 +243,9 @@ def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concer
     return concern, participant
 
 
-def vote(db: Session, actor: Actor, concern_id: int) -> Concern:
-    """Add the participant's vote (idempotent: voting twice keeps one vote)."""
-    concern, participant = _votable_concern(db, actor, concern_id)
+def vote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
+    """Add the participant's vote (idempotent: voting twice keeps one vote); ``limiter`` counts per participant."""
+    concern, participant = _votable_concern(db, actor, concern_id, limiter)
     meeting = concern.meeting
     _bump_version(db, meeting, require_live=True)
     try:
@@ -267,9 +269,9 @@ def vote(db: Session, actor: Actor, concern_id: int) -> Concern:
     return concern
 
 
-def unvote(db: Session, actor: Actor, concern_id: int) -> Concern:
+def unvote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
     """Remove the participant's vote (idempotent: removing a missing vote changes nothing)."""
-    concern, participant = _votable_concern(db, actor, concern_id)
+    concern, participant = _votable_concern(db, actor, concern_id, limiter)
     meeting = concern.meeting
     _bump_version(db, meeting, require_live=True)
     removed = db.execute(

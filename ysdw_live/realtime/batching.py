@@ -21,6 +21,7 @@ from ysdw_live.concerns.models import VISIBLE_STATUSES, Concern
 from ysdw_live.db import session_scope
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.realtime import socketio
+from ysdw_live.realtime.rooms import meeting_room
 
 log = logging.getLogger(__name__)
 
@@ -184,8 +185,6 @@ class VoteBatcher:
 
     def _emit_counts(self, meeting_id: int, concern_ids: set[int]) -> bool:
         """Read the visible counts among ``concern_ids`` and emit them to the meeting; return whether sent."""
-        from ysdw_live.realtime.publisher import publisher
-
         with self.app.app_context(), session_scope(self.app) as db:
             meeting = db.get(Meeting, meeting_id)
             if meeting is None:
@@ -202,7 +201,7 @@ class VoteBatcher:
             db.rollback()
             if not counts:
                 return False
-            publisher().votes_updated(code, counts, version)
+            socketio.emit("votes:updated", {"counts": counts, "version": version}, to=meeting_room(code))
         return True
 
 

@@ -20,15 +20,8 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
 from ysdw_live.realtime.presence import presence
-from ysdw_live.realtime.publisher import (
-    ATTENDEE,
-    MODERATOR,
-    PROJECTOR,
-    meeting_room,
-    participant_room,
-    publisher,
-    role_room,
-)
+from ysdw_live.realtime.publisher import publisher
+from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
 from ysdw_live.web import PARTICIPANT_COOKIE, staff_user
 
 ROLES = (ATTENDEE, PROJECTOR, MODERATOR)
