@@ -453,18 +453,39 @@ def test_undo_of_a_dismissal_brings_the_concern_back(db, factory):
 
 
 def test_set_projector(db, factory):
-    """The projector shows a mode and optionally a visible concern; each change bumps the version."""
+    """The projector shows a mode and may pin a visible concern (by highlighting it); each change bumps the version."""
     meeting = factory.meeting(status="live")
     facilitator = factory.actor(Role.facilitator)
-    shown = approved(db, factory, meeting)
+    shown, other = approved(db, factory, meeting), approved(db, factory, meeting, "Other")
+    services.moderate(db, facilitator, other.id, {"highlighted": True})
     before = version_of(db, meeting)
     services.set_projector(db, facilitator, meeting, mode="concerns", concern_id=shown.id)
     assert meeting.projector_mode is ProjectorMode.concerns and meeting.projector_concern_id == shown.id
     assert version_of(db, meeting) == before + 1
+    db.expire_all()
+    assert db.get(Concern, shown.id).highlighted and not db.get(Concern, other.id).highlighted
+    # Switching the mode keeps the pin: the highlight is the one truth and a mode switch does not touch it.
     services.set_projector(db, facilitator, meeting, mode="join")
-    assert meeting.projector_mode is ProjectorMode.join and meeting.projector_concern_id is None
-    services.set_projector(db, facilitator, meeting, mode="poll", poll_id=7)
-    assert meeting.projector_poll_id == 7
+    assert meeting.projector_mode is ProjectorMode.join and meeting.projector_concern_id == shown.id
+    assert db.get(Concern, shown.id).highlighted
+    # Pinning through the projector is an undoable step like the H key.
+    services.undo_last(db, facilitator, meeting)
+    db.expire_all()
+    assert db.get(Concern, other.id).highlighted and db.get(Meeting, meeting.id).projector_concern_id == other.id
+
+
+def test_no_poll_can_be_shown_until_polls_exist(db, factory):
+    """Any poll id is a 404 (there are no polls yet), a poll mode without one a 400; nothing is stored."""
+    meeting = factory.meeting(status="live")
+    facilitator = factory.actor(Role.facilitator)
+    before = version_of(db, meeting)
+    for poll_id in (7, 2**40):
+        with pytest.raises(NotFound) as refused:
+            services.set_projector(db, facilitator, meeting, mode="poll", poll_id=poll_id)
+        assert refused.value.code == "poll_not_found"
+    with pytest.raises(ValidationError):
+        services.set_projector(db, facilitator, meeting, mode="poll")
+    assert version_of(db, meeting) == before and meeting.projector_mode is ProjectorMode.join
 
 
 def test_set_projector_refusals(db, factory):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from ysdw_live.meetings.models import Meeting
-from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
+from ysdw_live.meetings.serializers import meeting_to_dict
 from ysdw_live.realtime import socketio
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
@@ -67,9 +67,9 @@ class Publisher:
         """Mark these concerns' vote counts changed; the batcher emits them shortly (never per vote)."""
         vote_batcher(current_app._get_current_object()).mark(meeting_id, set(concern_ids))  # type: ignore[attr-defined]
 
-    def projector_updated(self, meeting: Meeting) -> None:
-        """Tell everyone in the meeting what the projector shows now."""
-        socketio.emit("projector:updated", projector_to_dict(meeting), to=meeting_room(meeting.code))
+    def projector_updated(self, code: str, projector: dict[str, Any]) -> None:
+        """Tell everyone in meeting ``code`` what the projector shows now (``projector``, built before the commit)."""
+        socketio.emit("projector:updated", projector, to=meeting_room(code))
 
     def presence_updated(self, code: str, *, connected: int, participants: int, version: int) -> None:
         """Tell moderators how many participants are connected now and how many have joined."""
