@@ -297,6 +297,28 @@ def test_token_issue_use_and_revoke(anon_client, client, factory, db):
     assert anon_client.delete("/api/v1/auth/token", headers=bearer(token)).status_code == 401
 
 
+def test_token_use_is_noted_at_most_once_a_minute(anon_client, client, factory, db, clock):
+    """last_used_at is written when a token authenticates, then not again until a minute has passed."""
+    token = token_for(client, factory.user().email)
+
+    def last_used():
+        db.expire_all()
+        value = db.scalars(select(ApiToken)).one().last_used_at
+        db.commit()
+        return value
+
+    assert last_used() is None
+    first_use = clock.now
+    assert anon_client.get("/api/v1/series", headers=bearer(token)).status_code == 200
+    assert last_used() == first_use
+    clock.advance(seconds=59)
+    assert anon_client.get("/api/v1/series", headers=bearer(token)).status_code == 200
+    assert last_used() == first_use
+    clock.advance(seconds=1)
+    assert anon_client.get("/api/v1/series", headers=bearer(token)).status_code == 200
+    assert last_used() == first_use + timedelta(minutes=1)
+
+
 def test_revoking_one_token_keeps_the_others(anon_client, client, factory):
     """DELETE /auth/token revokes only the token it carries."""
     user = factory.user()

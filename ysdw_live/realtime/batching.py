@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from flask import Flask
 from sqlalchemy import select
@@ -38,6 +38,11 @@ class DirtyStore(Protocol):
     def take(self) -> dict[int, set[int]]:
         """Remove and return every mark, by meeting."""
 
+
+@runtime_checkable
+class SharedDirtyStore(DirtyStore, Protocol):
+    """A store several processes flush from: each meeting's flush needs a slot, one per interval."""
+
     def claim(self, meeting_id: int, interval: float) -> bool:
         """Return whether this flusher may emit for ``meeting_id`` now (one per interval)."""
 
@@ -59,10 +64,6 @@ class MemoryDirtyStore:
         with self._lock:
             marks, self._marks = self._marks, {}
         return marks
-
-    def claim(self, meeting_id: int, interval: float) -> bool:
-        """One process has one flusher, whose own tick already spaces the flushes."""
-        return True
 
 
 class RedisDirtyStore:
@@ -173,7 +174,8 @@ class VoteBatcher:
         marks = self.store.take()
         sent = 0
         for meeting_id, concern_ids in marks.items():
-            if not self.store.claim(meeting_id, self.interval):
+            # One process has one flusher, whose own tick spaces its flushes; several need a shared slot.
+            if isinstance(self.store, SharedDirtyStore) and not self.store.claim(meeting_id, self.interval):
                 # Another process flushed this meeting moments ago; keep the marks for the next tick.
                 self.store.add(meeting_id, concern_ids)
                 with self._lock:
