@@ -60,7 +60,7 @@ def counts(db: Session) -> dict[str, int]:
     return result
 
 
-class Clock:
+class FrozenClock:
     """The frozen "now" of a test, held by time-machine: read ``now``, set it, or ``advance`` it."""
 
     def __init__(self, traveller: TimeMachineFixture, start: datetime) -> None:
@@ -87,6 +87,6 @@ class Clock:
 START = datetime(2026, 3, 14, 18, 0, tzinfo=UTC)
 
 
-def install_clock(time_machine: TimeMachineFixture, start: datetime = START) -> Clock:
+def install_clock(time_machine: TimeMachineFixture, start: datetime = START) -> FrozenClock:
     """Freeze time at ``start`` for the whole app (action rules, report-back, meetings going live)."""
-    return Clock(time_machine, start)
+    return FrozenClock(time_machine, start)

@@ -8,22 +8,22 @@ import pytest
 from sqlalchemy import select
 from time_machine import TimeMachineFixture
 
-from tests.actions_support import Clock, add_concern, add_vote, counts, install_clock
+from tests.actions_support import FrozenClock, add_concern, add_vote, counts, install_clock
 from ysdw_live.actions import services
 from ysdw_live.actions.models import ActionAudit, ActionStatus
 from ysdw_live.actions.serializers import action_to_dict, follow_up_to_dict
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import Role
-from ysdw_live.clock import Clock as AppClock
+from ysdw_live.clock import Clock
 from ysdw_live.errors import NotAuthenticated, NotFound, ValidationError
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting
 
-LONDON = AppClock.named("Europe/London")
+LONDON = Clock.named("Europe/London")
 
 
 @pytest.fixture
-def clock(time_machine: TimeMachineFixture) -> Clock:
+def clock(time_machine: TimeMachineFixture) -> FrozenClock:
     """A settable clock for report-back and finishing times."""
     return install_clock(time_machine)
 

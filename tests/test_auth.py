@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from time_machine import TimeMachineFixture
 
-from tests.actions_support import Clock, install_clock
+from tests.actions_support import FrozenClock, install_clock
 from tests.conftest import PASSWORD, bearer, csrf_from, login, token_for
 from ysdw_live.auth import services as auth_services
 from ysdw_live.auth.models import LOCKOUT_FREE_ATTEMPTS, ApiToken, Role, User
@@ -210,7 +210,7 @@ def test_password_change_logs_out_other_sessions(app, factory):
 
 
 @pytest.fixture
-def clock(time_machine: TimeMachineFixture) -> Clock:
+def clock(time_machine: TimeMachineFixture) -> FrozenClock:
     """Freeze time (time-machine); tests move it by hand."""
     return install_clock(time_machine)
 

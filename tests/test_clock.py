@@ -90,9 +90,9 @@ def test_the_api_refuses_a_naive_start_time(client, factory):
     assert ok.status_code == 201 and ok.get_json()["starts_at"] == "2026-07-01T18:00:00+00:00"
 
 
-def test_the_meeting_form_reads_its_time_in_the_configured_zone(app, client, factory, db):
+def test_the_meeting_form_reads_its_time_in_the_configured_zone(app, client, factory, db, monkeypatch):
     """With YSDW_TIMEZONE=America/New_York, 18:30 typed on the form is 22:30 UTC (EDT), and shows as 18:30."""
-    app.extensions["ysdw_clock"] = Clock.named("America/New_York")
+    monkeypatch.setitem(app.extensions, "ysdw_clock", Clock.named("America/New_York"))
     series = factory.series()
     login(client, factory.user(Role.facilitator).email)
     url = f"/staff/series/{series.id}/meetings/new"
