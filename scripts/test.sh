@@ -15,6 +15,8 @@ fi
 echo "== Lint =="
 .venv/bin/ruff check ysdw_live tests app.py bench
 .venv/bin/ruff format --check ysdw_live tests app.py bench
+echo "== Import layers (import-linter) =="
+.venv/bin/lint-imports
 
 echo "== Suite on SQLite =="
 env -u YSDW_TEST_DATABASE_URL $PYTEST "$@"

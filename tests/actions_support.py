@@ -1,12 +1,12 @@
-"""Helpers shared by the action tests: concerns, a controllable clock, and counting rows."""
+"""Helpers shared by the tests: concerns, a frozen clock (time-machine), and counting rows."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from ysdw_live.actions.models import Action, ActionAudit, ActionConcern, ActionUpdate
 from ysdw_live.concerns.models import Concern, ConcernStatus, Vote
@@ -60,15 +60,22 @@ def counts(db: Session) -> dict[str, int]:
     return result
 
 
-class Clock:
-    """A settable "now" for the code under test; advance it to let time pass between meetings."""
+class FrozenClock:
+    """The frozen "now" of a test, held by time-machine: read ``now``, set it, or ``advance`` it."""
 
-    def __init__(self, start: datetime) -> None:
-        self.now = start
+    def __init__(self, traveller: TimeMachineFixture, start: datetime) -> None:
+        self._traveller = traveller
+        traveller.move_to(start, tick=False)
 
-    def __call__(self) -> datetime:
-        """Return the current fake time."""
-        return self.now
+    @property
+    def now(self) -> datetime:
+        """Return the frozen time, as every ``datetime.now()`` in the app sees it."""
+        return datetime.now(UTC)
+
+    @now.setter
+    def now(self, moment: datetime) -> None:
+        """Move the frozen time to ``moment``."""
+        self._traveller.move_to(moment, tick=False)
 
     def advance(self, **delta: float) -> datetime:
         """Move time forward and return the new now."""
@@ -76,11 +83,10 @@ class Clock:
         return self.now
 
 
-def install_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """Control the time seen by action rules, report-back selection and meetings going live."""
-    from ysdw_live.db import utcnow
+# A fixed day, so no test depends on the date it runs on (a Saturday in March, GMT in London).
+START = datetime(2026, 3, 14, 18, 0, tzinfo=UTC)
 
-    fake = Clock(utcnow() - timedelta(days=365))
-    for module in ("ysdw_live.actions.models", "ysdw_live.actions.services", "ysdw_live.meetings.models"):
-        monkeypatch.setattr(f"{module}.utcnow", fake)
-    return fake
+
+def install_clock(time_machine: TimeMachineFixture, start: datetime = START) -> FrozenClock:
+    """Freeze time at ``start`` for the whole app (action rules, report-back, meetings going live)."""
+    return FrozenClock(time_machine, start)

@@ -8,8 +8,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
+from time_machine import TimeMachineFixture
 
-from tests.actions_support import Clock, add_concern, install_clock
+from tests.actions_support import FrozenClock, add_concern, install_clock
 from ysdw_live import db as db_module
 from ysdw_live import migrations
 from ysdw_live.actions.models import Action, ActionStatus, ActionUpdate, AppendOnlyError
@@ -20,9 +21,9 @@ ACTION_TABLES = ("action", "action_concern", "action_update", "action_audit")
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def clock(time_machine: TimeMachineFixture) -> FrozenClock:
     """A settable clock for the action rules."""
-    return install_clock(monkeypatch)
+    return install_clock(time_machine)
 
 
 def new_action(**values: object) -> Action:

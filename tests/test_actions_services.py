@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from time_machine import TimeMachineFixture
 
-from tests.actions_support import Clock, add_concern, add_vote, counts, install_clock
+from tests.actions_support import FrozenClock, add_concern, add_vote, counts, install_clock
 from ysdw_live.actions import services
 from ysdw_live.actions.models import ActionAudit, ActionStatus
 from ysdw_live.actions.serializers import action_to_dict, follow_up_to_dict
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import Role
+from ysdw_live.clock import Clock
 from ysdw_live.errors import NotAuthenticated, NotFound, ValidationError
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting
 
+LONDON = Clock.named("Europe/London")
+
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def clock(time_machine: TimeMachineFixture) -> FrozenClock:
     """A settable clock for report-back and finishing times."""
-    return install_clock(monkeypatch)
+    return install_clock(time_machine)
 
 
 @pytest.fixture
@@ -248,13 +252,12 @@ def test_services_offer_no_way_to_edit_or_delete_an_update():
 # --- lists and filters -----------------------------------------------------------------------
 
 
-def test_filters_by_status_topic_owner_and_overdue(db, factory, leader):
+def test_filters_by_status_topic_owner_and_overdue(db, factory, leader, time_machine):
     """Each filter narrows the staff list; topic works through the linked concerns' topics."""
     meeting = factory.meeting(status="live")
     stop_search, youth = meeting.series.topics
     c_stop = add_concern(db, meeting, "Stop and search feels targeted", topic=stop_search)
     c_youth = add_concern(db, meeting, "Youth club", topic=youth)
-    today = date(2026, 3, 1)
     a = services.create_action(
         db,
         leader,
@@ -282,8 +285,9 @@ def test_filters_by_status_topic_owner_and_overdue(db, factory, leader):
 
     def ids(**args: str) -> list[int]:
         filters = services.parse_filters(meeting.series, args)
-        return sorted(x.id for x in services.list_actions(db, leader, meeting.series_id, filters, today=today))
+        return sorted(x.id for x in services.list_actions(db, leader, meeting.series_id, filters, clock=LONDON))
 
+    time_machine.move_to(datetime(2026, 3, 1, 12, 0, tzinfo=UTC), tick=False)
     assert ids() == sorted([a.id, b.id, c.id])
     assert ids(status="completed") == [b.id]
     assert ids(topic=str(stop_search.id)) == [a.id]

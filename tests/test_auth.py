@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from time_machine import TimeMachineFixture
 
+from tests.actions_support import FrozenClock, install_clock
 from tests.conftest import PASSWORD, bearer, csrf_from, login, token_for
 from ysdw_live.auth import services as auth_services
 from ysdw_live.auth.models import LOCKOUT_FREE_ATTEMPTS, ApiToken, Role, User
@@ -207,23 +209,10 @@ def test_password_change_logs_out_other_sessions(app, factory):
 # --- repeated wrong passwords ----------------------------------------------------------------
 
 
-class Clock:
-    """A hand-moved clock standing in for utcnow."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 14, 18, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        """Return the current fake time."""
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    """Freeze the login service's clock; tests move it by hand."""
-    fake = Clock()
-    monkeypatch.setattr(auth_services, "utcnow", fake)
-    return fake
+def clock(time_machine: TimeMachineFixture) -> FrozenClock:
+    """Freeze time (time-machine); tests move it by hand."""
+    return install_clock(time_machine)
 
 
 def test_repeated_wrong_passwords_lock_the_api_even_for_the_right_one(client, factory, db, clock):
@@ -306,6 +295,28 @@ def test_token_issue_use_and_revoke(anon_client, client, factory, db):
     assert after.status_code == 401
     assert after.get_json()["error"]["code"] == "invalid_token"
     assert anon_client.delete("/api/v1/auth/token", headers=bearer(token)).status_code == 401
+
+
+def test_token_use_is_noted_at_most_once_a_minute(anon_client, client, factory, db, clock):
+    """last_used_at is written when a token authenticates, then not again until a minute has passed."""
+    token = token_for(client, factory.user().email)
+
+    def last_used():
+        db.expire_all()
+        value = db.scalars(select(ApiToken)).one().last_used_at
+        db.commit()
+        return value
+
+    assert last_used() is None
+    first_use = clock.now
+    assert anon_client.get("/api/v1/series", headers=bearer(token)).status_code == 200
+    assert last_used() == first_use
+    clock.advance(seconds=59)
+    assert anon_client.get("/api/v1/series", headers=bearer(token)).status_code == 200
+    assert last_used() == first_use
+    clock.advance(seconds=1)
+    assert anon_client.get("/api/v1/series", headers=bearer(token)).status_code == 200
+    assert last_used() == first_use + timedelta(minutes=1)
 
 
 def test_revoking_one_token_keeps_the_others(anon_client, client, factory):

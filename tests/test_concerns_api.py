@@ -280,6 +280,14 @@ def test_projector_endpoint(client, anon_client, factory, staff):
     assert anon_client.patch(url, json={"mode": "cinema"}, headers=staff).status_code == 400
     assert anon_client.patch(url, json={"mode": "join", "extra": 1}, headers=staff).status_code == 400
     assert anon_client.patch(url, json={"mode": "join"}).status_code == 401
+    # The highlight is what the projector pins, so switching the mode keeps it.
+    assert anon_client.patch(url, json={"mode": "join"}, headers=staff).get_json()["concern_id"] == concern_id
+    # No poll exists yet: any poll id is a 404, never stored; one no database id can be is a 400.
+    refused = anon_client.patch(url, json={"mode": "poll", "poll_id": 7}, headers=staff)
+    assert refused.status_code == 404 and refused.get_json()["error"]["code"] == "poll_not_found"
+    refused = anon_client.patch(url, json={"mode": "poll", "poll_id": 2**40}, headers=staff)
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "out_of_range"
+    assert anon_client.patch(url, json={"mode": "concerns"}, headers=staff).get_json()["poll_id"] is None
 
 
 def test_counters_endpoint(client, anon_client, factory, staff):

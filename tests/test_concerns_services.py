@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from ysdw_live.actors import Actor
@@ -15,6 +16,12 @@ from ysdw_live.concerns.serializers import concern_to_dict
 from ysdw_live.errors import Conflict, Forbidden, NotAuthenticated, NotFound, RateLimited, ValidationError
 from ysdw_live.meetings import services as meeting_services
 from ysdw_live.meetings.models import Meeting, Participant, ProjectorMode
+from ysdw_live.ratelimit import Limiter
+
+
+def limits() -> Limiter:
+    """Return the app's rate limiter, which the adapters pass to the services that count."""
+    return current_app.extensions["ysdw_limiter"]
 
 
 def attendee(db, meeting: Meeting) -> Actor:
@@ -25,7 +32,7 @@ def attendee(db, meeting: Meeting) -> Actor:
 
 def raise_concern(db, meeting: Meeting, text: str = "Street lights on Hall Road are out", **kwargs) -> Concern:
     """Raise a concern as a fresh attendee."""
-    return services.submit_concern(db, attendee(db, meeting), meeting, text=text, **kwargs)
+    return services.submit_concern(db, attendee(db, meeting), meeting, text=text, **kwargs, limiter=limits())
 
 
 def approved(db, factory, meeting: Meeting, text: str = "Speeding on Anlaby Road") -> Concern:
@@ -48,7 +55,7 @@ def test_attendee_concern_waits_for_moderator_when_moderation_is_on(db, factory)
     meeting = factory.meeting(status="live", moderation=True)
     before = version_of(db, meeting)
     actor = attendee(db, meeting)
-    concern = services.submit_concern(db, actor, meeting, text="Why so few officers on foot?")
+    concern = services.submit_concern(db, actor, meeting, text="Why so few officers on foot?", limiter=limits())
     assert concern.status is ConcernStatus.pending
     assert concern.number == 1
     assert concern.participant_id == actor.participant.id
@@ -67,7 +74,12 @@ def test_facilitator_entered_concern_is_approved_and_marked(db, factory):
     """A facilitator typing in a paper card gets an approved concern with source facilitator."""
     meeting = factory.meeting(status="live", moderation=True)
     concern = services.submit_concern(
-        db, factory.actor(Role.facilitator), meeting, text="From a card: more PCSOs", source="facilitator"
+        db,
+        factory.actor(Role.facilitator),
+        meeting,
+        text="From a card: more PCSOs",
+        source="facilitator",
+        limiter=limits(),
     )
     assert concern.status is ConcernStatus.approved
     assert concern.source is ConcernSource.facilitator
@@ -78,9 +90,11 @@ def test_facilitator_source_needs_a_meeting_manager(db, factory):
     """A leader or an attendee cannot enter concerns as the facilitator."""
     meeting = factory.meeting(status="live")
     with pytest.raises(Forbidden):
-        services.submit_concern(db, factory.actor(Role.leader), meeting, text="x", source="facilitator")
+        services.submit_concern(
+            db, factory.actor(Role.leader), meeting, text="x", source="facilitator", limiter=limits()
+        )
     with pytest.raises(NotAuthenticated):
-        services.submit_concern(db, attendee(db, meeting), meeting, text="x", source="facilitator")
+        services.submit_concern(db, attendee(db, meeting), meeting, text="x", source="facilitator", limiter=limits())
     assert db.scalar(select(func.count(Concern.id))) == 0
 
 
@@ -89,11 +103,11 @@ def test_attendee_concern_needs_a_participant_of_this_meeting(db, factory):
     meeting = factory.meeting(status="live")
     other = factory.meeting(status="live")
     with pytest.raises(NotAuthenticated):
-        services.submit_concern(db, Actor(), meeting, text="Hello")
+        services.submit_concern(db, Actor(), meeting, text="Hello", limiter=limits())
     with pytest.raises(NotAuthenticated):
-        services.submit_concern(db, attendee(db, other), meeting, text="Hello")
+        services.submit_concern(db, attendee(db, other), meeting, text="Hello", limiter=limits())
     with pytest.raises(ValidationError):
-        services.submit_concern(db, attendee(db, meeting), meeting, text="Hello", source="robot")
+        services.submit_concern(db, attendee(db, meeting), meeting, text="Hello", source="robot", limiter=limits())
 
 
 @pytest.mark.parametrize("status", ["draft", "closed"])
@@ -103,7 +117,9 @@ def test_concern_cannot_be_raised_unless_meeting_is_live(db, factory, status):
     with pytest.raises(Conflict):
         raise_concern(db, meeting)
     with pytest.raises(Conflict):
-        services.submit_concern(db, factory.actor(Role.facilitator), meeting, text="x", source="facilitator")
+        services.submit_concern(
+            db, factory.actor(Role.facilitator), meeting, text="x", source="facilitator", limiter=limits()
+        )
     assert db.scalar(select(func.count(Concern.id))) == 0
 
 
@@ -164,9 +180,9 @@ def test_raising_concerns_is_rate_limited_per_participant(db, factory):
     meeting = factory.meeting(status="live")
     actor = attendee(db, meeting)
     for n in range(10):
-        services.submit_concern(db, actor, meeting, text=f"Concern {n}")
+        services.submit_concern(db, actor, meeting, text=f"Concern {n}", limiter=limits())
     with pytest.raises(RateLimited):
-        services.submit_concern(db, actor, meeting, text="One too many")
+        services.submit_concern(db, actor, meeting, text="One too many", limiter=limits())
     assert raise_concern(db, meeting).number == 11
 
 
@@ -178,7 +194,7 @@ def test_who_sees_which_concerns(db, factory):
     meeting = factory.meeting(status="live", moderation=True)
     facilitator = factory.actor(Role.facilitator)
     author = attendee(db, meeting)
-    mine = services.submit_concern(db, author, meeting, text="Mine, pending")
+    mine = services.submit_concern(db, author, meeting, text="Mine, pending", limiter=limits())
     theirs = raise_concern(db, meeting, "Someone else's, pending")
     shown = approved(db, factory, meeting, "Shown")
     answered = approved(db, factory, meeting, "Answered")
@@ -205,8 +221,8 @@ def test_top_and_recent_order(db, factory):
     meeting = factory.meeting(status="live", moderation=False)
     first, second, third = (raise_concern(db, meeting, t) for t in ("one", "two", "three"))
     for _ in range(2):
-        services.vote(db, attendee(db, meeting), second.id)
-    services.vote(db, attendee(db, meeting), third.id)
+        services.vote(db, attendee(db, meeting), second.id, limiter=limits())
+    services.vote(db, attendee(db, meeting), third.id, limiter=limits())
     assert [c.id for c in services.list_concerns(db, Actor(), meeting, sort="top")] == [second.id, third.id, first.id]
     assert [c.id for c in services.list_concerns(db, Actor(), meeting, sort="recent")] == [
         third.id,
@@ -220,8 +236,8 @@ def test_my_hidden_concerns_lists_only_my_dismissed_ones(db, factory):
     meeting = factory.meeting(status="live")
     facilitator = factory.actor(Role.facilitator)
     author = attendee(db, meeting)
-    mine = services.submit_concern(db, author, meeting, text="Mine")
-    services.submit_concern(db, author, meeting, text="Mine, still pending")
+    mine = services.submit_concern(db, author, meeting, text="Mine", limiter=limits())
+    services.submit_concern(db, author, meeting, text="Mine, still pending", limiter=limits())
     theirs = raise_concern(db, meeting, "Theirs")
     for concern in (mine, theirs):
         services.moderate(db, facilitator, concern.id, {"status": "dismissed"})
@@ -238,13 +254,13 @@ def test_vote_and_unvote_are_idempotent_and_keep_count_in_step(db, factory):
     concern = raise_concern(db, meeting)
     voter = attendee(db, meeting)
     start = version_of(db, meeting)
-    assert services.vote(db, voter, concern.id).votes == 1
-    assert services.vote(db, voter, concern.id).votes == 1
+    assert services.vote(db, voter, concern.id, limiter=limits()).votes == 1
+    assert services.vote(db, voter, concern.id, limiter=limits()).votes == 1
     assert version_of(db, meeting) == start + 1
     assert services.voted_concern_ids(db, voter.participant, meeting) == {concern.id}
-    assert services.vote(db, attendee(db, meeting), concern.id).votes == 2
-    assert services.unvote(db, voter, concern.id).votes == 1
-    assert services.unvote(db, voter, concern.id).votes == 1
+    assert services.vote(db, attendee(db, meeting), concern.id, limiter=limits()).votes == 2
+    assert services.unvote(db, voter, concern.id, limiter=limits()).votes == 1
+    assert services.unvote(db, voter, concern.id, limiter=limits()).votes == 1
     assert services.voted_concern_ids(db, voter.participant, meeting) == set()
     db.expire_all()
     stored = db.get(Concern, concern.id)
@@ -257,31 +273,31 @@ def test_vote_refusals(db, factory):
     facilitator = factory.actor(Role.facilitator)
     voter = attendee(db, meeting)
     with pytest.raises(NotFound):
-        services.vote(db, voter, 987654)
+        services.vote(db, voter, 987654, limiter=limits())
     someone_elses = raise_concern(db, meeting)
     with pytest.raises(NotFound):
-        services.vote(db, voter, someone_elses.id)
-    own_pending = services.submit_concern(db, voter, meeting, text="My own")
+        services.vote(db, voter, someone_elses.id, limiter=limits())
+    own_pending = services.submit_concern(db, voter, meeting, text="My own", limiter=limits())
     with pytest.raises(Conflict):
-        services.vote(db, voter, own_pending.id)
+        services.vote(db, voter, own_pending.id, limiter=limits())
     for status in ("dismissed", "archived"):
         concern = approved(db, factory, meeting)
         services.moderate(db, facilitator, concern.id, {"status": status})
         with pytest.raises(Conflict):
-            services.vote(db, voter, concern.id)
+            services.vote(db, voter, concern.id, limiter=limits())
         with pytest.raises(Conflict):
-            services.unvote(db, voter, concern.id)
+            services.unvote(db, voter, concern.id, limiter=limits())
     answered = approved(db, factory, meeting)
     services.moderate(db, facilitator, answered.id, {"status": "answered"})
-    assert services.vote(db, voter, answered.id).votes == 1
+    assert services.vote(db, voter, answered.id, limiter=limits()).votes == 1
     shown = approved(db, factory, meeting)
     with pytest.raises(NotAuthenticated):
-        services.vote(db, Actor(), shown.id)
+        services.vote(db, Actor(), shown.id, limiter=limits())
     with pytest.raises(NotAuthenticated):
-        services.vote(db, attendee(db, factory.meeting(status="live")), shown.id)
+        services.vote(db, attendee(db, factory.meeting(status="live")), shown.id, limiter=limits())
     meeting_services.update_meeting(db, facilitator, meeting.code, {"status": "closed"})
     with pytest.raises(Conflict):
-        services.vote(db, voter, shown.id)
+        services.vote(db, voter, shown.id, limiter=limits())
     assert db.scalar(select(func.count(Vote.id))) == 1
 
 
@@ -292,8 +308,8 @@ def test_votes_are_rate_limited_per_participant(db, factory):
     voter = attendee(db, meeting)
     with pytest.raises(RateLimited):
         for _ in range(40):
-            services.vote(db, voter, concern.id)
-            services.unvote(db, voter, concern.id)
+            services.vote(db, voter, concern.id, limiter=limits())
+            services.unvote(db, voter, concern.id, limiter=limits())
 
 
 # --- moderation ----------------------------------------------------------------------------------
@@ -437,18 +453,39 @@ def test_undo_of_a_dismissal_brings_the_concern_back(db, factory):
 
 
 def test_set_projector(db, factory):
-    """The projector shows a mode and optionally a visible concern; each change bumps the version."""
+    """The projector shows a mode and may pin a visible concern (by highlighting it); each change bumps the version."""
     meeting = factory.meeting(status="live")
     facilitator = factory.actor(Role.facilitator)
-    shown = approved(db, factory, meeting)
+    shown, other = approved(db, factory, meeting), approved(db, factory, meeting, "Other")
+    services.moderate(db, facilitator, other.id, {"highlighted": True})
     before = version_of(db, meeting)
     services.set_projector(db, facilitator, meeting, mode="concerns", concern_id=shown.id)
     assert meeting.projector_mode is ProjectorMode.concerns and meeting.projector_concern_id == shown.id
     assert version_of(db, meeting) == before + 1
+    db.expire_all()
+    assert db.get(Concern, shown.id).highlighted and not db.get(Concern, other.id).highlighted
+    # Switching the mode keeps the pin: the highlight is the one truth and a mode switch does not touch it.
     services.set_projector(db, facilitator, meeting, mode="join")
-    assert meeting.projector_mode is ProjectorMode.join and meeting.projector_concern_id is None
-    services.set_projector(db, facilitator, meeting, mode="poll", poll_id=7)
-    assert meeting.projector_poll_id == 7
+    assert meeting.projector_mode is ProjectorMode.join and meeting.projector_concern_id == shown.id
+    assert db.get(Concern, shown.id).highlighted
+    # Pinning through the projector is an undoable step like the H key.
+    services.undo_last(db, facilitator, meeting)
+    db.expire_all()
+    assert db.get(Concern, other.id).highlighted and db.get(Meeting, meeting.id).projector_concern_id == other.id
+
+
+def test_no_poll_can_be_shown_until_polls_exist(db, factory):
+    """Any poll id is a 404 (there are no polls yet), a poll mode without one a 400; nothing is stored."""
+    meeting = factory.meeting(status="live")
+    facilitator = factory.actor(Role.facilitator)
+    before = version_of(db, meeting)
+    for poll_id in (7, 2**40):
+        with pytest.raises(NotFound) as refused:
+            services.set_projector(db, facilitator, meeting, mode="poll", poll_id=poll_id)
+        assert refused.value.code == "poll_not_found"
+    with pytest.raises(ValidationError):
+        services.set_projector(db, facilitator, meeting, mode="poll")
+    assert version_of(db, meeting) == before and meeting.projector_mode is ProjectorMode.join
 
 
 def test_set_projector_refusals(db, factory):
@@ -475,7 +512,7 @@ def test_meeting_counters(db, factory):
     meeting = factory.meeting(status="live", moderation=True)
     shown = approved(db, factory, meeting)
     raise_concern(db, meeting)
-    services.vote(db, attendee(db, meeting), shown.id)
+    services.vote(db, attendee(db, meeting), shown.id, limiter=limits())
     assert services.meeting_counters(db, meeting) == {"participants": 3, "concerns": 2, "votes": 1, "pending": 1}
 
 
@@ -529,10 +566,10 @@ def test_write_racing_with_close_is_refused_under_the_lock(db, factory):
     # What a request that loaded the meeting just before the close would still believe:
     attributes.set_committed_value(meeting, "status", MeetingStatus.live)
     with pytest.raises(Conflict):
-        services.submit_concern(db, author, meeting, text="Too late")
+        services.submit_concern(db, author, meeting, text="Too late", limiter=limits())
     attributes.set_committed_value(concern.meeting, "status", MeetingStatus.live)
     with pytest.raises(Conflict):
-        services.vote(db, voter, concern.id)
+        services.vote(db, voter, concern.id, limiter=limits())
     assert db.scalar(select(func.count(Concern.id))) == 1
     assert db.scalar(select(func.count(Vote.id))) == 0
 
@@ -545,7 +582,9 @@ def test_highlighting_takes_the_projector_off_the_join_screen(db, factory):
 
     meeting = factory.meeting(status="live", moderation=False)
     staff = Actor(user=factory.user("facilitator"))
-    concern = services.submit_concern(db, staff, meeting, text="Shown on the big screen", source="facilitator")
+    concern = services.submit_concern(
+        db, staff, meeting, text="Shown on the big screen", source="facilitator", limiter=limits()
+    )
     assert meeting.projector_mode is ProjectorMode.join
     services.moderate(db, staff, concern.id, {"highlighted": True})
     db.refresh(meeting)

@@ -60,7 +60,7 @@ def fresh_postgres_url() -> Iterator[str]:
         server.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def fresh_database_url(request, tmp_path: Path) -> str:
     """An empty database of each kind."""
     if request.param == "sqlite":

@@ -428,7 +428,6 @@ def test_memory_dirty_store_takes_everything_once():
     store.add(2, {20})
     assert store.take() == {1: {10, 11, 12}, 2: {20}}
     assert store.take() == {}
-    assert store.claim(1, 0.25)
 
 
 @pytest.mark.redis

@@ -29,9 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from flask import current_app
 
 from tests.conftest import PASSWORD, csrf_from
 from ysdw_live.auth.models import Role
+from ysdw_live.ratelimit import Limiter
 
 ROLES = ("anonymous", "participant", "leader", "facilitator", "admin")
 
@@ -57,6 +59,11 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/present/<code>"),  # the projector shows only what attendees may see
     }
 )
+
+
+def limits() -> Limiter:
+    """Return the app's rate limiter, which the adapters pass to the services that count."""
+    return current_app.extensions["ysdw_limiter"]
 
 
 def _statuses(anonymous: int, participant: int, leader: int, facilitator: int, admin: int) -> dict[str, int]:
@@ -125,7 +132,9 @@ def _a_concern(world: World) -> dict[str, Any]:
 
     meeting = meetings.get_meeting(world.db, world.ids["code"])
     participant, _token = meetings.join(world.db, meeting, None)
-    concern = concerns.submit_concern(world.db, Actor(participant=participant), meeting, text="Speeding on Hall Road")
+    concern = concerns.submit_concern(
+        world.db, Actor(participant=participant), meeting, text="Speeding on Hall Road", limiter=limits()
+    )
     concerns.moderate(world.db, world.factory.actor(Role.facilitator), concern.id, {"status": "approved"})
     return {"concern_id": concern.id}
 

@@ -225,8 +225,10 @@ MEETING_BAD = [
     pytest.param(
         {"title": "T", "starts_at": "9999-12-31T23:00:00-05:00"}, "invalid", "starts_at", id="starts_at past year 9999"
     ),
-    pytest.param({"title": "T", "starts_at": "2026-03-14T18:30"}, "invalid", "starts_at", id="starts_at naive"),
-    pytest.param({"title": "T", "starts_at": "2026-03-14T18:30:00"}, "invalid", "starts_at", id="starts_at no offset"),
+    pytest.param({"title": "T", "starts_at": "2026-03-14T18:30"}, "naive_timestamp", "starts_at", id="starts_at naive"),
+    pytest.param(
+        {"title": "T", "starts_at": "2026-03-14T18:30:00"}, "naive_timestamp", "starts_at", id="starts_at no offset"
+    ),
     pytest.param({"title": "T", "venue": "v" * 201}, "too_long", "venue", id="venue too long"),
     pytest.param({"title": "T", "moderation": "maybe"}, "invalid", "moderation", id="moderation not boolean"),
     pytest.param({"title": "T", "status": "live"}, "unknown_field", "status", id="status on create"),
@@ -374,10 +376,10 @@ def test_naive_start_time_is_refused_with_a_clear_message(api, factory):
     error = assert_error(
         client.post(url, headers=auth, json={"title": "T", "starts_at": "2026-03-14T18:30"}),
         400,
-        "invalid",
+        "naive_timestamp",
         "starts_at",
     )
-    assert "offset from UTC" in error["message"] and error["fields"]["starts_at"] == error["message"]
+    assert "time zone" in error["message"] and error["fields"]["starts_at"] == error["message"]
     made = client.post(url, headers=auth, json={"title": "T", "starts_at": "2026-03-14T18:30:00Z"})
     assert made.status_code == 201 and made.get_json()["starts_at"] == "2026-03-14T18:30:00+00:00"
 

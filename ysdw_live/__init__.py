@@ -10,6 +10,7 @@ from flask import Flask
 
 from ysdw_live import config as config_module
 from ysdw_live import db
+from ysdw_live.clock import Clock
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
 from ysdw_live.realtime import socketio
 
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     redis_url = app.config.get("REDIS_URL")
     store = RedisStore(redis_url) if redis_url else MemoryStore()
     app.extensions["ysdw_limiter"] = Limiter(store, enabled=app.config["RATELIMIT_ENABLED"])
+    app.extensions["ysdw_clock"] = Clock.named(app.config["TIMEZONE"])
 
     socketio.init_app(
         app,
@@ -56,19 +58,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engineio_logger=False,
     )
 
-    from ysdw_live import api, cli, pages
-    from ysdw_live.actions import api as actions_api
-    from ysdw_live.auth import api as auth_api
-    from ysdw_live.concerns import api as concerns_api
-    from ysdw_live.meetings import api as meetings_api
-    from ysdw_live.realtime import handlers
-    from ysdw_live.series import api as series_api
-
-    # Importing each domain's api module puts its routes on the API blueprint; then it is registered.
-    del auth_api, series_api, meetings_api, concerns_api, actions_api
-    api.init_app(app)
-    pages.init_app(app)
-    cli.init_app(app)
-    handlers.register(socketio)
+    _register(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
+
+
+def _register(app: Flask) -> None:
+    """Wire every blueprint, API module, page hook, socket handler and CLI command into ``app``."""
+    from werkzeug.exceptions import HTTPException
+
+    # Importing an API module adds its routes to the API blueprint, so it happens before registering that.
+    import ysdw_live.actions.api
+    import ysdw_live.auth.api
+    import ysdw_live.concerns.api
+    import ysdw_live.meetings.api
+    import ysdw_live.series.api  # noqa: F401
+    from ysdw_live import api, cli, pages
+    from ysdw_live.actions.views import bp as actions_bp
+    from ysdw_live.auth.views import bp as auth_bp
+    from ysdw_live.errors import DomainError
+    from ysdw_live.live.views import bp as live_bp
+    from ysdw_live.meetings.views import bp as meetings_bp
+    from ysdw_live.realtime import handlers
+    from ysdw_live.series.views import bp as series_bp
+
+    api.init_app(app)
+    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp):
+        app.register_blueprint(blueprint)
+
+    app.before_request(pages.choose_language)
+    app.before_request(pages.check_page_csrf)
+    app.teardown_request(pages.forget_caller)
+    app.context_processor(pages.template_globals)
+    app.after_request(pages.security_headers)
+    app.register_error_handler(DomainError, pages.domain_error_page)
+    app.register_error_handler(HTTPException, pages.http_error_page)
+    app.add_url_rule("/favicon.ico", view_func=pages.favicon)
+    app.add_url_rule("/healthz", view_func=pages.healthz)
+
+    cli.init_app(app)
+    handlers.register(socketio)

@@ -8,6 +8,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from ysdw_live.clock import DEFAULT_TIMEZONE, zone_named
+
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 
 
@@ -44,6 +46,8 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
     async_mode = env.get("YSDW_ASYNC_MODE", "eventlet")
     if async_mode not in ASYNC_MODES:
         raise ValueError(f"YSDW_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
+    timezone = env.get("YSDW_TIMEZONE") or DEFAULT_TIMEZONE
+    zone_named(timezone)  # refuse an unknown zone at start-up, not at the first date someone types
     settings: dict[str, Any] = {
         "HOST": env.get("YSDW_HOST", "0.0.0.0"),
         "PORT": port,
@@ -52,6 +56,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "SECRET_KEY": env.get("YSDW_SECRET_KEY") or None,
         "PUBLIC_URL": (env.get("YSDW_PUBLIC_URL") or "").rstrip("/") or None,
         "ASYNC_MODE": async_mode,
+        "TIMEZONE": timezone,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("YSDW_COOKIE_SECURE", "") == "1",

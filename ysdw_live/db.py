@@ -12,6 +12,8 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from ysdw_live import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -31,8 +33,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    """Return the current time in UTC, timezone-aware."""
-    return datetime.now(UTC)
+    """Return the current time in UTC, timezone-aware (the one clock's reading)."""
+    return clock.now()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

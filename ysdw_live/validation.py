@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from ysdw_live.errors import ValidationError
@@ -86,19 +86,38 @@ def choice(value: Any, field: str, enum_type: type[E], *, label: str | None = No
         raise ValidationError(f"{name} must be one of: {allowed}.", field=field) from None
 
 
-def timestamp(value: Any, field: str, *, label: str | None = None) -> datetime | None:
-    """Return an ISO 8601 date-time as aware UTC (naive values are taken as UTC), or None."""
+def timestamp(value: Any, field: str, *, label: str | None = None, zone: tzinfo | None = None) -> datetime | None:
+    """Return an ISO 8601 date-time (or an aware ``datetime``) as aware UTC, or None when empty.
+
+    A time without a zone offset is read in ``zone`` (forms pass the configured zone); without
+    ``zone`` it is refused, because nobody can tell which 18:30 it means.
+    """
     name = label or field.replace("_", " ").capitalize()
+    example = "2026-03-14T18:30:00Z or 2026-03-14T18:30:00+01:00"
     if value is None or value == "":
         return None
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be a date and time like 2026-03-14T18:30.", field=field)
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(f"{name} must be a date and time like {example}.", field=field) from None
+    else:
+        raise ValidationError(f"{name} must be a date and time like {example}.", field=field)
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        if zone is None:
+            raise ValidationError(
+                f"{name} needs a time zone: add Z for UTC or an offset, like {example}.",
+                field=field,
+                code="naive_timestamp",
+            )
+        parsed = parsed.replace(tzinfo=zone)
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        # OverflowError: a zone offset pushes a date like 9999-12-31 past the last year.
-        raise ValidationError(f"{name} must be a date and time like 2026-03-14T18:30.", field=field) from None
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # A zone offset pushes a date like 9999-12-31 past the last year.
+        raise ValidationError(f"{name} must be a date and time like {example}.", field=field) from None
 
 
 def calendar_date(value: Any, field: str, *, label: str | None = None) -> date | None:

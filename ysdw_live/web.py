@@ -9,12 +9,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Request, current_app, g, request, session
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from ysdw_live.actors import Actor
-from ysdw_live.auth.models import ApiToken, User, hash_token
+from ysdw_live.auth.models import User
+from ysdw_live.auth.services import user_for_token
+from ysdw_live.clock import Clock
 from ysdw_live.db import MAX_DATABASE_ID, get_session
 from ysdw_live.errors import Forbidden, NotAuthenticated
 from ysdw_live.ratelimit import Limiter
@@ -40,10 +41,9 @@ def staff_user() -> User | None:
     db = get_session()
     token = bearer_token(request)
     if token is not None:
-        api_token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-        if api_token is None or api_token.revoked_at is not None or not api_token.user.active:
+        user = user_for_token(db, token)
+        if user is None:
             raise NotAuthenticated("That API token is not valid.", code="invalid_token")
-        user = api_token.user
         g.auth_by_header = True
     else:
         user_id = session.get("user_id")
@@ -153,8 +153,13 @@ def check_api_csrf() -> None:
 
 
 def limiter() -> Limiter:
-    """Return the application's rate limiter."""
+    """Return the application's rate limiter (adapters pass it to the services that count)."""
     return current_app.extensions["ysdw_limiter"]
+
+
+def app_clock() -> Clock:
+    """Return the application's clock: UTC now, and the zone of ``YSDW_TIMEZONE`` (adapters pass it on)."""
+    return current_app.extensions["ysdw_clock"]
 
 
 def set_participant_cookie(response: Any, token: str) -> None:

@@ -20,7 +20,7 @@ from ysdw_live.api.openapi import PUBLIC
 from ysdw_live.db import get_session
 from ysdw_live.meetings import services as meetings
 from ysdw_live.series.services import get_series
-from ysdw_live.web import actor
+from ysdw_live.web import actor, app_clock
 
 
 @endpoint(
@@ -37,9 +37,9 @@ def list_series_actions(series_id: int, query: ActionListQuery) -> Response:
     db = get_session()
     filters = services.parse_filters(get_series(db, series_id), request.args)
     if query.include == "private":
-        found = services.list_actions(db, actor(), series_id, filters)
+        found = services.list_actions(db, actor(), series_id, filters, clock=app_clock())
         return jsonify({"actions": [action_to_dict(action, include_private=True) for action in found]})
-    found = services.public_actions(db, series_id, filters)
+    found = services.public_actions(db, series_id, filters, clock=app_clock())
     return jsonify({"actions": [action_to_dict(action) for action in found]})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections import Counter
 from datetime import date, datetime
@@ -320,3 +321,18 @@ class ActionAudit(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User | None] = relationship()
+
+
+@dataclasses.dataclass
+class FollowUp:
+    """What happened to one concern this device raised or voted for at an earlier meeting."""
+
+    concern: Concern
+    raised: bool
+    voted: bool
+    actions: list[Action] = dataclasses.field(default_factory=list)
+
+    @property
+    def meeting(self) -> Meeting:
+        """The meeting where the concern was raised."""
+        return self.concern.meeting

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ysdw_live.actions.models import Action, ActionUpdate
-from ysdw_live.actions.services import FollowUp
+from ysdw_live.actions.models import Action, ActionUpdate, FollowUp
 from ysdw_live.meetings.serializers import iso
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,9 +25,11 @@ from ysdw_live.actions.models import (
     ActionConcern,
     ActionStatus,
     ActionUpdate,
+    FollowUp,
 )
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import ALL_STAFF, User
+from ysdw_live.clock import Clock
 from ysdw_live.concerns.models import VISIBLE_STATUSES, Concern, Vote
 from ysdw_live.db import utcnow
 from ysdw_live.errors import NotFound, ValidationError
@@ -320,8 +322,8 @@ def parse_filters(series: Series, args: Mapping[str, Any]) -> ActionFilters:
     return ActionFilters(status=status, topic_id=topic_id, owner=owner, overdue=overdue)
 
 
-def _filtered(series_id: int, filters: ActionFilters, today: date | None) -> Select[tuple[Action]]:
-    """Return the query for a series' actions narrowed by ``filters``."""
+def _filtered(series_id: int, filters: ActionFilters, clock: Clock | None) -> Select[tuple[Action]]:
+    """Return the query for a series' actions narrowed by ``filters`` ("overdue" needs the clock)."""
     query = _with_details(select(Action)).where(Action.series_id == series_id)
     if filters.status is not None:
         query = query.where(Action.status == filters.status)
@@ -337,26 +339,28 @@ def _filtered(series_id: int, filters: ActionFilters, today: date | None) -> Sel
         pattern = filters.owner.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Action.owner.ilike(f"%{pattern}%", escape="\\"))
     if filters.overdue:
-        query = query.where(Action.due_date < (today or utcnow().date()), Action.status.not_in(list(FINISHED_STATUSES)))
+        if clock is None:
+            raise TypeError("the overdue filter needs the clock: pass clock=")
+        query = query.where(Action.due_date < clock.today(), Action.status.not_in(list(FINISHED_STATUSES)))
     return query
 
 
 def list_actions(
-    db: Session, actor: Actor, series_id: int, filters: ActionFilters | None = None, *, today: date | None = None
+    db: Session, actor: Actor, series_id: int, filters: ActionFilters | None = None, *, clock: Clock | None = None
 ) -> list[Action]:
-    """Return a series' actions for staff, soonest due first (undated last)."""
+    """Return a series' actions for staff, soonest due first (undated last); overdue means before ``clock``'s today."""
     get_series(db, series_id)
     actor.require_staff()
-    query = _filtered(series_id, filters or ActionFilters(), today)
+    query = _filtered(series_id, filters or ActionFilters(), clock)
     return list(db.scalars(query.order_by(Action.due_date.is_(None), Action.due_date, Action.id)))
 
 
 def public_actions(
-    db: Session, series_id: int, filters: ActionFilters | None = None, *, today: date | None = None
+    db: Session, series_id: int, filters: ActionFilters | None = None, *, clock: Clock | None = None
 ) -> list[Action]:
     """Return a series' actions for anyone, most recently changed first (serialize without notes)."""
     get_series(db, series_id)
-    query = _filtered(series_id, filters or ActionFilters(), today)
+    query = _filtered(series_id, filters or ActionFilters(), clock)
     return list(db.scalars(query.order_by(Action.updated_at.desc(), Action.id.desc())))
 
 
@@ -427,21 +431,6 @@ def report_back(db: Session, meeting: Meeting) -> list[Action]:
         )
     actions = db.scalars(query)
     return sorted(actions, key=lambda action: (REPORT_ORDER[action.status], action.created_at, action.id))
-
-
-@dataclass
-class FollowUp:
-    """What happened to one concern this device raised or voted for at an earlier meeting."""
-
-    concern: Concern
-    raised: bool
-    voted: bool
-    actions: list[Action] = field(default_factory=list)
-
-    @property
-    def meeting(self) -> Meeting:
-        """The meeting where the concern was raised."""
-        return self.concern.meeting
 
 
 def follow_ups_for_device(db: Session, participant: Participant) -> list[FollowUp]:

@@ -12,14 +12,12 @@ from ysdw_live import validation
 from ysdw_live.actions import services
 from ysdw_live.actions.models import FINISHED_STATUSES, NEEDS_REASON, STATUS_LABELS, Action, ActionStatus
 from ysdw_live.auth.models import ALL_STAFF
-from ysdw_live.auth.views import staff_page
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.meetings import services as meetings
-from ysdw_live.meetings.views import local_zone
-from ysdw_live.pages import form_error_list
+from ysdw_live.pages import form_error_list, staff_page
 from ysdw_live.series.services import get_series
-from ysdw_live.web import actor
+from ysdw_live.web import actor, app_clock
 
 bp = Blueprint("actions", __name__)
 
@@ -39,18 +37,13 @@ FIELD_LABELS = {
 }
 
 
-def today() -> date:
-    """Return today's date where the meetings happen (what "overdue" is measured against)."""
-    return datetime.now(local_zone()).date()
-
-
 @bp.app_template_filter("long_date")
 def long_date(value: date | datetime | None) -> str:
     """Format a date (or a UTC datetime, in the venue's zone) like "14 March 2026"."""
     if value is None:
         return "Not set"
     if isinstance(value, datetime):
-        value = value.astimezone(local_zone()).date()
+        value = app_clock().local(value).date()
     return f"{value.day} {value:%B %Y}"
 
 
@@ -134,7 +127,7 @@ def index(series_id: int) -> Any:
     except DomainError as error:
         errors = form_error_list(error)
         filters = services.ActionFilters()
-    found = services.list_actions(db, actor(), series_id, filters, today=today())
+    found = services.list_actions(db, actor(), series_id, filters, clock=app_clock())
     return render_template(
         "actions/list.html",
         series=series,
@@ -143,7 +136,7 @@ def index(series_id: int) -> Any:
         args=request.args,
         errors=errors,
         status_options=STATUS_OPTIONS,
-        today=today(),
+        today=app_clock().today(),
     ), 400 if errors else 200
 
 
@@ -225,7 +218,7 @@ def _render_show(
         status_options=STATUS_OPTIONS,
         field_labels=FIELD_LABELS,
         audits=services.audit_trail(get_session(), actor(), action),
-        today=today(),
+        today=app_clock().today(),
     ), status
 
 

@@ -21,6 +21,8 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 
 LOCKOUT_FREE_ATTEMPTS = 5
 LOCKOUT_MAX_SECONDS = 15 * 60
+# last_used_at is written at most this often per token, so a busy script does not write on every call.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 class Role(enum.StrEnum):
@@ -121,6 +123,18 @@ class ApiToken(Base):
     def new_secret() -> str:
         """Return a fresh random token for the caller to keep."""
         return "ysdw_" + secrets.token_urlsafe(32)
+
+    @property
+    def usable(self) -> bool:
+        """Whether this token still authenticates: not revoked, and its user still active."""
+        return self.revoked_at is None and self.user.active
+
+    def mark_used(self, now: datetime) -> bool:
+        """Note that the token authenticated at ``now``, at most once a minute; return whether it changed."""
+        if self.last_used_at is not None and now - self.last_used_at < TOKEN_USE_RESOLUTION:
+            return False
+        self.last_used_at = now
+        return True
 
     def revoke(self) -> None:
         """Stop this token from working."""

@@ -116,6 +116,19 @@ def issue_token(db: Session, user: User, label: str = "") -> str:
     return secret
 
 
+def user_for_token(db: Session, secret: str) -> User | None:
+    """Return the active user a bearer token belongs to (None when unknown or revoked), noting its use.
+
+    ``last_used_at`` is written at most once a minute per token, keeping the hot path read-only.
+    """
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or not token.usable:
+        return None
+    if token.mark_used(utcnow()):
+        db.commit()
+    return token.user
+
+
 def revoke_token(db: Session, user: User, secret: str) -> bool:
     """Revoke one of ``user``'s tokens; return whether one was found."""
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret), ApiToken.user_id == user.id))

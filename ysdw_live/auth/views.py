@@ -1,43 +1,19 @@
-"""Login, logout and password pages; the decorator staff pages use."""
+"""Login, logout and password pages."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from ysdw_live.auth import services
-from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
-from ysdw_live.pages import form_error_list
-from ysdw_live.web import actor, log_in, log_out, staff_user
+from ysdw_live.pages import form_error_list, staff_page
+from ysdw_live.web import log_in, log_out
 
 bp = Blueprint("auth", __name__)
-
-
-def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Send visitors to the login page; refuse staff without one of ``roles``."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user = staff_user()
-            if user is None:
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if user.must_change_password:
-                if request.endpoint != "auth.change_password":
-                    return redirect(url_for("auth.change_password", next=request.full_path.rstrip("?")))
-            else:
-                actor().require_staff(roles)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _safe_next(target: str | None) -> str:

@@ -32,7 +32,7 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.schemas import Projector, ProjectorInput
 from ysdw_live.meetings.serializers import projector_to_dict
-from ysdw_live.web import actor, participant_token
+from ysdw_live.web import actor, limiter, participant_token
 
 # Spreadsheets run cells that start like a formula; a leading quote makes them plain text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -81,7 +81,7 @@ def submit_concern(code: str, body: ConcernInput) -> tuple[Response, int]:
     """Raise a concern (participant), or enter one for someone with ``source: facilitator`` (staff)."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
-    concern = services.submit_concern(db, _caller(meeting), meeting, **body.values())
+    concern = services.submit_concern(db, _caller(meeting), meeting, **body.values(), limiter=limiter())
     return created(concern_to_dict(concern, voted=False))
 
 
@@ -101,7 +101,7 @@ def _voter(concern_id: int) -> Actor:
 )
 def vote(concern_id: int) -> Response:
     """Upvote a concern; doing it again changes nothing."""
-    concern = services.vote(get_session(), _voter(concern_id), concern_id)
+    concern = services.vote(get_session(), _voter(concern_id), concern_id, limiter=limiter())
     return jsonify(vote_to_dict(concern, voted=True))
 
 
@@ -115,7 +115,7 @@ def vote(concern_id: int) -> Response:
 )
 def unvote(concern_id: int) -> Response:
     """Take back an upvote; doing it again changes nothing."""
-    concern = services.unvote(get_session(), _voter(concern_id), concern_id)
+    concern = services.unvote(get_session(), _voter(concern_id), concern_id, limiter=limiter())
     return jsonify(vote_to_dict(concern, voted=False))
 
 

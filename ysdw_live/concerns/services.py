@@ -32,8 +32,9 @@ from ysdw_live.concerns.models import (
 )
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode
+from ysdw_live.meetings.serializers import projector_to_dict
+from ysdw_live.ratelimit import Limiter
 from ysdw_live.realtime.publisher import publisher
-from ysdw_live.web import limiter
 
 MODERATION_FIELDS = {"status", "highlighted", "text", "topic_id"}
 
@@ -119,11 +120,13 @@ def submit_concern(
     topic_id: object = None,
     author_name: object = None,
     source: object = "attendee",
+    limiter: Limiter,
 ) -> Concern:
     """Raise a concern in a live meeting: pending under moderation, else shown at once.
 
     A facilitator entering what someone said aloud or wrote on a card uses
-    ``source="facilitator"``; such concerns are approved at once.
+    ``source="facilitator"``; such concerns are approved at once. ``limiter`` counts per participant
+    (or per staff member), so a script cannot flood the room.
     """
     kind = validation.choice(source, "source", ConcernSource, label="Source")
     clean_text = _clean_text(text)
@@ -132,14 +135,14 @@ def submit_concern(
     participant: Participant | None = None
     if kind is ConcernSource.facilitator:
         user = actor.require_meeting_manager()
-        limiter().check("concern-staff", user.id, *FACILITATOR_SUBMIT_LIMIT)
+        limiter.check("concern-staff", user.id, *FACILITATOR_SUBMIT_LIMIT)
         status = ConcernStatus.approved
     else:
         participant = require_participant(actor, meeting)
         status = ConcernStatus.pending if meeting.moderation else ConcernStatus.approved
     meeting.require_live()
     if participant is not None:
-        limiter().check(
+        limiter.check(
             "concern",
             participant.id,
             *SUBMIT_LIMIT,
@@ -221,7 +224,7 @@ def voted_concern_ids(db: Session, participant: Participant, meeting: Meeting) -
     )
 
 
-def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concern, Participant]:
+def _votable_concern(db: Session, actor: Actor, concern_id: int, limiter: Limiter) -> tuple[Concern, Participant]:
     """Return the concern and the voter, or raise 401/404/409 as the API describes."""
     concern = get_concern(db, concern_id)
     meeting = concern.meeting
@@ -232,7 +235,7 @@ def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concer
         raise NotFound("There is no concern with that number.", code="concern_not_found")
     meeting.require_live()
     concern.require_votable()
-    limiter().check(
+    limiter.check(
         "vote",
         participant.id,
         *VOTE_LIMIT,
@@ -241,9 +244,9 @@ def _votable_concern(db: Session, actor: Actor, concern_id: int) -> tuple[Concer
     return concern, participant
 
 
-def vote(db: Session, actor: Actor, concern_id: int) -> Concern:
-    """Add the participant's vote (idempotent: voting twice keeps one vote)."""
-    concern, participant = _votable_concern(db, actor, concern_id)
+def vote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
+    """Add the participant's vote (idempotent: voting twice keeps one vote); ``limiter`` counts per participant."""
+    concern, participant = _votable_concern(db, actor, concern_id, limiter)
     meeting = concern.meeting
     _bump_version(db, meeting, require_live=True)
     try:
@@ -267,9 +270,9 @@ def vote(db: Session, actor: Actor, concern_id: int) -> Concern:
     return concern
 
 
-def unvote(db: Session, actor: Actor, concern_id: int) -> Concern:
+def unvote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
     """Remove the participant's vote (idempotent: removing a missing vote changes nothing)."""
-    concern, participant = _votable_concern(db, actor, concern_id)
+    concern, participant = _votable_concern(db, actor, concern_id, limiter)
     meeting = concern.meeting
     _bump_version(db, meeting, require_live=True)
     removed = db.execute(
@@ -330,6 +333,7 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
     version = _bump_version(db, meeting)
     db.refresh(concern)
     before = concern.state()
+    projector_before = _projector_state(meeting)
     if "text" in changes:
         concern.text = changes["text"]
     if "topic_id" in changes:
@@ -346,32 +350,22 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
 
     other = _highlighted_other(db, concern) if concern.highlighted else None
     other_before = other.state() if other is not None else None
-    projector_before = (meeting.projector_mode, meeting.projector_concern_id)
     if other is not None:
         other.unhighlight()
-    if concern.highlighted:
-        meeting.projector_concern_id = concern.id
-        # Highlighting means "show this to the room": leave the join screen for the concerns.
-        if meeting.projector_mode is ProjectorMode.join:
-            meeting.projector_mode = ProjectorMode.concerns
-    elif meeting.projector_concern_id == concern.id and (before["highlighted"] or not concern.is_visible):
-        meeting.projector_concern_id = None
+    # Highlighting means "show this to the room": leave the join screen for the concerns.
+    if concern.highlighted and meeting.projector_mode is ProjectorMode.join:
+        meeting.projector_mode = ProjectorMode.concerns
     db.add(
         ModerationEntry(
             meeting_id=meeting.id,
             concern_id=concern.id,
             user_id=user.id,
-            before=json.dumps(
-                {
-                    **before,
-                    "other_highlighted_id": other.id if other is not None else None,
-                    "projector_concern_id": projector_before[1],
-                }
-            ),
+            before=json.dumps({**before, "other_highlighted_id": other.id if other is not None else None}),
         )
     )
+    projector = _projector_if_changed(meeting, projector_before)
     db.commit()
-    _publish_moderation(meeting, concern, before, other, other_before, projector_before, version)
+    _publish_moderation(meeting, concern, before, other, other_before, projector, version)
     return concern
 
 
@@ -381,7 +375,7 @@ def _publish_moderation(
     before: dict[str, Any],
     other: Concern | None,
     other_before: dict[str, Any] | None,
-    projector_before: tuple[Any, int | None],
+    projector: dict[str, Any] | None,
     version: int,
 ) -> None:
     """Send the events one committed moderation step causes."""
@@ -389,8 +383,22 @@ def _publish_moderation(
     events.concern_changed(concern, code=meeting.code, before=before, version=version)
     if other is not None:
         events.concern_changed(other, code=meeting.code, before=other_before, version=version)
-    if (meeting.projector_mode, meeting.projector_concern_id) != projector_before:
-        events.projector_updated(meeting)
+    if projector is not None:
+        events.projector_updated(meeting.code, projector)
+
+
+def _projector_state(meeting: Meeting) -> tuple[ProjectorMode, int | None]:
+    """Return what the projector shows: its mode and the highlighted concern's id."""
+    return meeting.projector_mode, meeting.projector_concern_id
+
+
+def _projector_if_changed(meeting: Meeting, before: tuple[ProjectorMode, int | None]) -> dict[str, Any] | None:
+    """Return the projector object to announce when this change moved it, else None.
+
+    Read inside the transaction (the query sees the flushed change), so nothing opens another
+    transaction after the commit just to build the event.
+    """
+    return projector_to_dict(meeting) if _projector_state(meeting) != before else None
 
 
 def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
@@ -422,7 +430,7 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
     if previous is not None:
         involved[previous.id] = previous
     befores = {concern_id: c.state() for concern_id, c in involved.items()}
-    projector_before = (meeting.projector_mode, meeting.projector_concern_id)
+    projector_before = _projector_state(meeting)
 
     concern.text = saved["text"]
     concern.topic_id = saved["topic_id"] if _topic_still_exists(meeting, saved["topic_id"]) else None
@@ -438,21 +446,16 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
             if other is not pinned:
                 other.unhighlight()
         pinned.highlight()
-    projector_id = saved.get("projector_concern_id")
-    projector_concern = db.get(Concern, projector_id) if projector_id else None
-    visible_there = (
-        projector_concern is not None and projector_concern.meeting_id == meeting.id and projector_concern.is_visible
-    )
-    meeting.projector_concern_id = projector_id if visible_there else None
     entry.undone = True
+    projector = _projector_if_changed(meeting, projector_before)
     db.commit()
 
     events = publisher()
     for concern_id, changed in involved.items():
         if changed.state() != befores[concern_id]:
             events.concern_changed(changed, code=meeting.code, before=befores[concern_id], version=version)
-    if (meeting.projector_mode, meeting.projector_concern_id) != projector_before:
-        events.projector_updated(meeting)
+    if projector is not None:
+        events.projector_updated(meeting.code, projector)
     return concern
 
 
@@ -471,21 +474,29 @@ def set_projector(
     poll_id: object = None,
     action_index: object = None,
 ) -> Meeting:
-    """Choose what the projector shows: the join screen, the concerns (one pinned), a poll or the report-back.
+    """Choose what the projector shows: the join screen, the concerns, a poll or the report-back.
 
-    In ``report_back`` mode ``action_index`` picks the slide (0-based, in report-back order),
-    kept within the list so stepping past either end stays on the first or last action.
+    ``concern_id`` pins that concern, which means highlighting it (the highlight is the one truth
+    of what is pinned); without it the highlight stays as it is, whatever the mode. In
+    ``report_back`` mode ``action_index`` picks the slide (0-based, in report-back order), kept
+    within the list so stepping past either end stays on the first or last action.
     """
     clean_mode = validation.choice(mode, "mode", ProjectorMode, label="Projector mode")
     clean_concern = validation.optional_integer(concern_id, "concern_id", minimum=1, label="Concern")
     clean_poll = validation.optional_integer(poll_id, "poll_id", minimum=1, label="Poll")
     clean_index = validation.optional_integer(action_index, "action_index", minimum=0, label="Action number")
-    actor.require_meeting_manager()
+    user = actor.require_meeting_manager()
+    if clean_mode is ProjectorMode.poll and clean_poll is None:
+        raise ValidationError("Choose the poll to show.", field="poll_id", code="required")
+    if clean_poll is not None:
+        # No poll can be created yet, so no poll id names one.
+        raise NotFound("There is no poll with that id.", code="poll_not_found", field="poll_id")
     if clean_mode is ProjectorMode.report_back:
         last = max(0, len(report_back(db, meeting)) - 1)
         clean_index = min(clean_index or 0, last)
     else:
         clean_index = meeting.projector_action_index
+    concern = None
     if clean_concern is not None:
         concern = db.get(Concern, clean_concern)
         if concern is None or concern.meeting_id != meeting.id or not concern.is_visible:
@@ -494,16 +505,43 @@ def set_projector(
                 field="concern_id",
                 code="concern_not_visible",
             )
-    if clean_mode is ProjectorMode.poll and clean_poll is None:
-        raise ValidationError("Choose the poll to show.", field="poll_id", code="required")
-    _bump_version(db, meeting)
+    version = _bump_version(db, meeting)
     meeting.projector_mode = clean_mode
-    meeting.projector_concern_id = clean_concern
-    meeting.projector_poll_id = clean_poll
     meeting.projector_action_index = clean_index
+    changed: list[tuple[Concern, dict[str, Any]]] = []
+    if concern is not None:
+        db.refresh(concern)
+        changed = _pin(db, meeting, concern, user_id=user.id)
+    projector = projector_to_dict(meeting)
     db.commit()
-    publisher().projector_updated(meeting)
+    events = publisher()
+    for pinned_or_unpinned, before in changed:
+        events.concern_changed(pinned_or_unpinned, code=meeting.code, before=before, version=version)
+    events.projector_updated(meeting.code, projector)
     return meeting
+
+
+def _pin(db: Session, meeting: Meeting, concern: Concern, *, user_id: int) -> list[tuple[Concern, dict[str, Any]]]:
+    """Highlight ``concern`` in place of the meeting's highlighted one, as an undoable step; return what changed."""
+    if concern.highlighted:
+        return []
+    before = concern.state()
+    other = _highlighted_other(db, concern)
+    changed: list[tuple[Concern, dict[str, Any]]] = []
+    if other is not None:
+        changed.append((other, other.state()))
+        other.unhighlight()
+    concern.highlight()
+    changed.insert(0, (concern, before))
+    db.add(
+        ModerationEntry(
+            meeting_id=meeting.id,
+            concern_id=concern.id,
+            user_id=user_id,
+            before=json.dumps({**before, "other_highlighted_id": other.id if other is not None else None}),
+        )
+    )
+    return changed
 
 
 def meeting_counters(db: Session, meeting: Meeting) -> dict[str, int]:

@@ -11,7 +11,7 @@ from ysdw_live.meetings import qr, services
 from ysdw_live.meetings.schemas import Meeting, MeetingInput, MeetingList, MeetingPatch, ParticipantToken
 from ysdw_live.meetings.serializers import join_url, meeting_to_dict
 from ysdw_live.series.services import get_series
-from ysdw_live.web import actor, address_key, participant_token, set_participant_cookie
+from ysdw_live.web import actor, address_key, limiter, participant_token, set_participant_cookie
 
 
 def public_url() -> str:
@@ -88,7 +88,9 @@ def update_meeting(code: str, body: MeetingPatch) -> Response:
 def create_participant(code: str) -> tuple[Response, int]:
     """Join a meeting anonymously; returns the participant token and sets the cookie."""
     meeting = services.get_meeting(get_session(), code)
-    _participant, token = services.join(get_session(), meeting, participant_token(), address_key=address_key())
+    _participant, token = services.join(
+        get_session(), meeting, participant_token(), address_key=address_key(), limiter=limiter()
+    )
     response = make_response(jsonify({"token": token}), 201)
     set_participant_cookie(response, token)
     return response, 201

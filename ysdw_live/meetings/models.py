@@ -7,8 +7,8 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, inspect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, inspect, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
 from ysdw_live.errors import Conflict
@@ -80,8 +80,6 @@ class Meeting(Base):
     projector_mode: Mapped[ProjectorMode] = mapped_column(
         Enum(ProjectorMode, native_enum=False, length=20), default=ProjectorMode.join
     )
-    projector_concern_id: Mapped[int | None] = mapped_column(Integer)
-    projector_poll_id: Mapped[int | None] = mapped_column(Integer)
     # Which report-back action (0-based, in report-back order) the projector shows.
     projector_action_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     went_live_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -89,6 +87,21 @@ class Meeting(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     series: Mapped[Series] = relationship()
+
+    @property
+    def projector_concern_id(self) -> int | None:
+        """Return the id of the concern pinned on the projector: the meeting's highlighted one, read now.
+
+        ``Concern.highlighted`` is the one truth of what is pinned. This reads the concern table
+        (by name: concerns' models import this module) each time, so it is never a stale copy.
+        """
+        session = object_session(self)
+        if session is None or self.id is None:
+            return None
+        concern = Base.metadata.tables["concern"]
+        return session.scalar(
+            select(concern.c.id).where(concern.c.meeting_id == self.id, concern.c.highlighted.is_(True)).limit(1)
+        )
 
     def bump_version(self) -> None:
         """Mark a change of this meeting; call in the same transaction as the change.

@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from ysdw_live.auth.models import MEETING_MANAGERS
-from ysdw_live.auth.views import staff_page
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, ValidationError
 from ysdw_live.meetings import services
 from ysdw_live.meetings.models import Meeting, MeetingMode, MeetingStatus, normalise_code
 from ysdw_live.meetings.serializers import join_url
-from ysdw_live.pages import flash_refusal, form_error_list
+from ysdw_live.pages import flash_refusal, form_error_list, staff_page
 from ysdw_live.series.services import get_series
-from ysdw_live.web import actor, address_key, participant_token, set_participant_cookie
+from ysdw_live.web import actor, app_clock
 
 bp = Blueprint("meetings", __name__)
 
 MODE_LABELS = {MeetingMode.in_person: "In person", MeetingMode.online: "Online", MeetingMode.hybrid: "Hybrid"}
 
 
-def local_zone() -> ZoneInfo:
-    """Return the zone meeting times are typed in on staff forms."""
-    return ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))
-
-
 @bp.app_template_filter("local_time")
 def local_time(moment: Any, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """Format a UTC datetime in the venue's time zone."""
+    """Format a UTC datetime in the zone of ``YSDW_TIMEZONE``."""
     if moment is None:
         return "Not set"
-    return moment.astimezone(local_zone()).strftime(fmt)
+    return app_clock().local(moment).strftime(fmt)
 
 
 @bp.app_template_filter("mode_label")
@@ -61,22 +54,8 @@ def join_by_code() -> Any:
         except DomainError as error:
             message = error.message
         else:
-            return redirect(url_for("meetings.join", code=code))
+            return redirect(url_for("live.join", code=code))
     return render_template("public/home.html", errors=[("code", message)], code=typed), 400
-
-
-@bp.get("/j/<code>")
-def join(code: str) -> Any:
-    """Join a meeting from its QR code or link: set the participant cookie, show the meeting."""
-    meeting = services.get_meeting(get_session(), code)
-    if code != meeting.code:
-        return redirect(url_for("meetings.join", code=meeting.code))
-    from ysdw_live.concerns.views import render_attendee_page
-
-    participant, token = services.join(get_session(), meeting, participant_token(), address_key=address_key())
-    response = render_attendee_page(meeting, participant)
-    set_participant_cookie(response, token)
-    return response
 
 
 @bp.get("/dashboard")
@@ -93,7 +72,7 @@ def dashboard() -> Any:
 
 
 def _form_to_payload(form: Any) -> dict[str, Any]:
-    """Turn the meeting form's fields into service input (local start time → UTC)."""
+    """Turn the meeting form's fields into service input (the start is typed in the configured zone)."""
     payload: dict[str, Any] = {
         "title": form.get("title", ""),
         "venue": form.get("venue", ""),
@@ -102,15 +81,13 @@ def _form_to_payload(form: Any) -> dict[str, Any]:
     }
     starts = form.get("starts_at", "").strip()
     if starts:
-        from datetime import datetime
-
         try:
             local = datetime.fromisoformat(starts)
         except ValueError:
             raise ValidationError(
                 "Enter the start as a date and time, like 14/03/2026 18:30.", field="starts_at"
             ) from None
-        payload["starts_at"] = local.replace(tzinfo=local.tzinfo or local_zone()).astimezone(UTC).isoformat()
+        payload["starts_at"] = app_clock().from_local(local)
     else:
         payload["starts_at"] = None
     return payload
@@ -125,7 +102,7 @@ def _meeting_form_values(meeting: Meeting | None) -> dict[str, Any]:
         "venue": meeting.venue,
         "mode": meeting.mode.value,
         "moderation": "on" if meeting.moderation else "",
-        "starts_at": meeting.starts_at.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M") if meeting.starts_at else "",
+        "starts_at": app_clock().local(meeting.starts_at).strftime("%Y-%m-%dT%H:%M") if meeting.starts_at else "",
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from flask import Flask
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from ysdw_live.concerns.models import VISIBLE_STATUSES, Concern
 from ysdw_live.db import session_scope
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.realtime import socketio
+from ysdw_live.realtime.rooms import meeting_room
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ class DirtyStore(Protocol):
 
     def take(self) -> dict[int, set[int]]:
         """Remove and return every mark, by meeting."""
+
+
+@runtime_checkable
+class SharedDirtyStore(DirtyStore, Protocol):
+    """A store several processes flush from: each meeting's flush needs a slot, one per interval."""
 
     def claim(self, meeting_id: int, interval: float) -> bool:
         """Return whether this flusher may emit for ``meeting_id`` now (one per interval)."""
@@ -58,10 +64,6 @@ class MemoryDirtyStore:
         with self._lock:
             marks, self._marks = self._marks, {}
         return marks
-
-    def claim(self, meeting_id: int, interval: float) -> bool:
-        """One process has one flusher, whose own tick already spaces the flushes."""
-        return True
 
 
 class RedisDirtyStore:
@@ -172,7 +174,8 @@ class VoteBatcher:
         marks = self.store.take()
         sent = 0
         for meeting_id, concern_ids in marks.items():
-            if not self.store.claim(meeting_id, self.interval):
+            # One process has one flusher, whose own tick spaces its flushes; several need a shared slot.
+            if isinstance(self.store, SharedDirtyStore) and not self.store.claim(meeting_id, self.interval):
                 # Another process flushed this meeting moments ago; keep the marks for the next tick.
                 self.store.add(meeting_id, concern_ids)
                 with self._lock:
@@ -184,8 +187,6 @@ class VoteBatcher:
 
     def _emit_counts(self, meeting_id: int, concern_ids: set[int]) -> bool:
         """Read the visible counts among ``concern_ids`` and emit them to the meeting; return whether sent."""
-        from ysdw_live.realtime.publisher import publisher
-
         with self.app.app_context(), session_scope(self.app) as db:
             meeting = db.get(Meeting, meeting_id)
             if meeting is None:
@@ -202,7 +203,7 @@ class VoteBatcher:
             db.rollback()
             if not counts:
                 return False
-            publisher().votes_updated(code, counts, version)
+            socketio.emit("votes:updated", {"counts": counts, "version": version}, to=meeting_room(code))
         return True
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ysdw_live.actors import Actor
-from ysdw_live.auth.models import ApiToken, User, hash_token
+from ysdw_live.auth import services as auth
+from ysdw_live.auth.models import User
 from ysdw_live.concerns import services as concerns
 from ysdw_live.concerns.serializers import concern_to_dict
 from ysdw_live.db import get_session
@@ -20,15 +21,8 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
 from ysdw_live.realtime.presence import presence
-from ysdw_live.realtime.publisher import (
-    ATTENDEE,
-    MODERATOR,
-    PROJECTOR,
-    meeting_room,
-    participant_room,
-    publisher,
-    role_room,
-)
+from ysdw_live.realtime.publisher import publisher
+from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
 from ysdw_live.web import PARTICIPANT_COOKIE, staff_user
 
 ROLES = (ATTENDEE, PROJECTOR, MODERATOR)
@@ -120,10 +114,7 @@ def _authorise(db: Session, meeting: Meeting, role: str, token: str | None) -> A
 
 def _staff_from_token(db: Session, token: str) -> User | None:
     """Return the active staff user owning the bearer ``token``."""
-    api_token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if api_token is None or api_token.revoked_at is not None or not api_token.user.active:
-        return None
-    return api_token.user
+    return auth.user_for_token(db, token)
 
 
 def _staff_from_login() -> User | None:

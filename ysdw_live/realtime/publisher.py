@@ -1,4 +1,4 @@
-"""The one publisher: services call it after they commit; only this package emits."""
+"""The one publisher: services call it after they commit; only this package emits (vote counts via batching)."""
 
 from __future__ import annotations
 
@@ -8,30 +8,13 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from ysdw_live.meetings.models import Meeting
-from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
+from ysdw_live.meetings.serializers import meeting_to_dict
 from ysdw_live.realtime import socketio
+from ysdw_live.realtime.batching import vote_batcher
+from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
 
 if TYPE_CHECKING:
     from ysdw_live.concerns.models import Concern
-
-MODERATOR = "moderator"
-ATTENDEE = "attendee"
-PROJECTOR = "projector"
-
-
-def meeting_room(code: str) -> str:
-    """Return the room every connection to meeting ``code`` joins."""
-    return f"meeting:{code}"
-
-
-def role_room(code: str, role: str) -> str:
-    """Return the room for one role (attendee, projector, moderator) in meeting ``code``."""
-    return f"meeting:{code}:{role}"
-
-
-def participant_room(code: str, participant_id: int) -> str:
-    """Return the room of one participant's own connections (their pending concerns go there)."""
-    return f"meeting:{code}:participant:{participant_id}"
 
 
 def concern_rooms(code: str, concern: Concern, state: dict[str, Any] | None) -> set[str]:
@@ -82,17 +65,11 @@ class Publisher:
 
     def votes_changed(self, meeting_id: int, concern_ids: Iterable[int]) -> None:
         """Mark these concerns' vote counts changed; the batcher emits them shortly (never per vote)."""
-        from ysdw_live.realtime.batching import vote_batcher
-
         vote_batcher(current_app._get_current_object()).mark(meeting_id, set(concern_ids))  # type: ignore[attr-defined]
 
-    def votes_updated(self, code: str, counts: dict[str, int], version: int) -> None:
-        """Send a batch of vote counts to everyone in the meeting (called by the batcher only)."""
-        socketio.emit("votes:updated", {"counts": counts, "version": version}, to=meeting_room(code))
-
-    def projector_updated(self, meeting: Meeting) -> None:
-        """Tell everyone in the meeting what the projector shows now."""
-        socketio.emit("projector:updated", projector_to_dict(meeting), to=meeting_room(meeting.code))
+    def projector_updated(self, code: str, projector: dict[str, Any]) -> None:
+        """Tell everyone in meeting ``code`` what the projector shows now (``projector``, built before the commit)."""
+        socketio.emit("projector:updated", projector, to=meeting_room(code))
 
     def presence_updated(self, code: str, *, connected: int, participants: int, version: int) -> None:
         """Tell moderators how many participants are connected now and how many have joined."""

@@ -7,11 +7,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ysdw_live.auth.models import MEETING_MANAGERS
-from ysdw_live.auth.views import staff_page
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.meetings.services import meetings_of_series
-from ysdw_live.pages import form_error_list
+from ysdw_live.pages import form_error_list, staff_page
 from ysdw_live.series import services
 from ysdw_live.web import actor
 

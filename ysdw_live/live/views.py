@@ -1,7 +1,9 @@
-"""Pages of the live meeting: the attendee page, the facilitator console and the projector.
+"""Pages of the live meeting: the attendee page (/j), the facilitator console (/moderate), the projector (/present).
 
-Every write here is a plain form post (works without JavaScript) that calls the same services
-as the JSON API; the ES modules in static/js then take over for live updates.
+They live together, apart from any one domain, because each of them shows a meeting, its concerns
+and its report-back actions at once. Every write here is a plain form post (works without
+JavaScript) that calls the same services as the JSON API; the ES modules in static/js then take
+over for live updates.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from ysdw_live.actions import services as actions
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import MEETING_MANAGERS
-from ysdw_live.auth.views import staff_page
 from ysdw_live.concerns import services
 from ysdw_live.concerns.models import Concern, ConcernStatus
 from ysdw_live.db import get_session
@@ -21,8 +22,8 @@ from ysdw_live.errors import DomainError, NotAuthenticated
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import join_url
-from ysdw_live.pages import flash_refusal, form_error_list
-from ysdw_live.web import actor, address_key, participant_token, set_participant_cookie
+from ysdw_live.pages import flash_refusal, form_error_list, staff_page
+from ysdw_live.web import actor, address_key, limiter, participant_token, set_participant_cookie
 
 bp = Blueprint("live", __name__)
 
@@ -51,7 +52,7 @@ def pin_highlighted(concerns: list[Concern]) -> tuple[Concern | None, list[Conce
     return highlighted, [c for c in concerns if c is not highlighted]
 
 
-def render_attendee_page(
+def _render_attendee_page(
     meeting: Meeting,
     participant: Participant,
     *,
@@ -100,12 +101,25 @@ def _participant_for(meeting: Meeting) -> Participant:
     return participant
 
 
+@bp.get("/j/<code>")
+def join(code: str) -> Any:
+    """Join a meeting from its QR code or link: set the participant cookie, show the meeting."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    if code != meeting.code:
+        return redirect(url_for("live.join", code=meeting.code))
+    participant, token = meetings.join(db, meeting, participant_token(), address_key=address_key(), limiter=limiter())
+    response = _render_attendee_page(meeting, participant)
+    set_participant_cookie(response, token)
+    return response
+
+
 @bp.post("/j/<code>/concerns")
 def submit(code: str) -> Any:
     """Raise a concern from the plain form."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
-    participant, token = meetings.join(db, meeting, participant_token(), address_key=address_key())
+    participant, token = meetings.join(db, meeting, participant_token(), address_key=address_key(), limiter=limiter())
     form = request.form
     try:
         concern = services.submit_concern(
@@ -115,10 +129,11 @@ def submit(code: str) -> Any:
             text=form.get("text", ""),
             topic_id=form.get("topic_id") or None,
             author_name=form.get("author_name") or None,
+            limiter=limiter(),
         )
     except DomainError as error:
         db.rollback()
-        response = render_attendee_page(
+        response = _render_attendee_page(
             meeting, participant, errors=form_error_list(error), form=form.to_dict(), status=error.status
         )
         set_participant_cookie(response, token)
@@ -127,7 +142,7 @@ def submit(code: str) -> Any:
         flash("Thank you. Your concern is waiting for the moderator and will appear once approved.")
     else:
         flash("Thank you. Your concern has been added.")
-    response = redirect(url_for("meetings.join", code=meeting.code, sort="recent") + f"#concern-{concern.id}")
+    response = redirect(url_for("live.join", code=meeting.code, sort="recent") + f"#concern-{concern.id}")
     set_participant_cookie(response, token)
     return response
 
@@ -141,11 +156,11 @@ def vote(code: str, concern_id: int) -> Any:
     caller = Actor(participant=participant)
     with flash_refusal():
         if request.form.get("vote") == "0":
-            services.unvote(db, caller, concern_id)
+            services.unvote(db, caller, concern_id, limiter=limiter())
         else:
-            services.vote(db, caller, concern_id)
+            services.vote(db, caller, concern_id, limiter=limiter())
     sort = request.form.get("sort") if request.form.get("sort") in SORTS else "top"
-    return redirect(url_for("meetings.join", code=meeting.code, sort=sort) + f"#concern-{concern_id}")
+    return redirect(url_for("live.join", code=meeting.code, sort=sort) + f"#concern-{concern_id}")
 
 
 def _console_context(meeting: Meeting) -> dict[str, Any]:
@@ -204,7 +219,13 @@ def enter_concern(code: str) -> Any:
     form = request.form
     try:
         services.submit_concern(
-            db, actor(), meeting, text=form.get("text", ""), topic_id=form.get("topic_id") or None, source="facilitator"
+            db,
+            actor(),
+            meeting,
+            text=form.get("text", ""),
+            topic_id=form.get("topic_id") or None,
+            source="facilitator",
+            limiter=limiter(),
         )
     except DomainError as error:
         db.rollback()
