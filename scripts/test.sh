@@ -4,7 +4,9 @@
 # Chromium fails the run instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTEST=".venv/bin/python -m pytest"
+# One pytest-xdist worker per core; the browser tests share one worker (their xdist_group), so the
+# live server and Chromium start once. A later `-n 0` in the arguments turns xdist off.
+PYTEST=".venv/bin/python -m pytest -n auto --dist loadgroup"
 
 if [ "${CI:-}" = "true" ]; then
   command -v chromium >/dev/null || { echo "FAIL: chromium is not installed (CI=true)"; exit 1; }
