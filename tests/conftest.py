@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -151,9 +152,33 @@ def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestData
         yield TestDatabase(tmp_path_factory.mktemp("schema"), url)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Compiled Jinja templates shared by every test app in this process.
+
+    Each app has its own Jinja environment, which would parse and compile every template it
+    renders again (tens of milliseconds a page). Jinja checks each entry against the template's
+    source, so an edited template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """Fill ``bucket`` with the code compiled earlier, if any."""
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Keep the code just compiled into ``bucket``."""
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def make_test_app(instance: Path, database_url: str, **overrides: Any) -> Flask:
     """Create an app for tests: threading mode, no Redis, fixed public URL and secret, in ``instance``."""
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "INSTANCE_PATH": str(instance),
@@ -165,6 +190,8 @@ def make_test_app(instance: Path, database_url: str, **overrides: Any) -> Flask:
             **overrides,
         }
     )
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
 
 
 @pytest.fixture
