@@ -23,7 +23,8 @@ env -u YSDW_TEST_DATABASE_URL $PYTEST "$@"
 
 if [ -n "${YSDW_TEST_DATABASE_URL:-}" ]; then
   echo "== Database-facing tests on PostgreSQL (${YSDW_TEST_DATABASE_URL}) =="
-  $PYTEST -m "not browser" "$@"
+  # The tests that never touch the test database (Redis, codes, the CLI subprocess…) ran above.
+  $PYTEST -m "database" "$@"
 else
   echo "PostgreSQL run skipped: set YSDW_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/yswd_test to include it."
 fi
