@@ -192,7 +192,7 @@ def share_url_builders() -> None:
     takes, paid again by every test. A builder is made only from the rule's text, its parsed parts,
     its defaults and its converters (the rule itself is passed in when called), so the same key
     gives the same function. Werkzeug has no public switch for this; on a Werkzeug without these
-    internals the patch stands aside and every app compiles its own, as before.
+    internals the patch stands aside and every rule compiles its own, as before.
     """
     original = getattr(Rule, "_compile_builder", None)
     if original is None or getattr(original, "shared", False):
@@ -201,6 +201,8 @@ def share_url_builders() -> None:
 
     def compile_builder(self: Rule, append_unknown: bool = True) -> Any:
         """Return the builder compiled for an identical rule, compiling it the first time."""
+        if not (hasattr(self, "_trace") and hasattr(self, "_converters")):
+            return original(self, append_unknown)
         key = repr(
             (
                 self.rule,
