@@ -58,11 +58,16 @@ PHONE = {"width": 360, "height": 740}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in this folder ``browser`` (so `-m "not browser"` leaves them all out)."""
+    """Mark every test in this folder ``browser`` (so `-m "not browser"` leaves them all out).
+
+    They also share one xdist group: under ``--dist loadgroup`` they all run on one worker, which
+    starts the live server and Chromium once, instead of once on every worker.
+    """
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(hookwrapper=True)
