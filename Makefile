@@ -31,8 +31,8 @@ test: setup
 	bash scripts/test.sh
 
 lint: setup
-	$(BIN)/ruff check ysdw_live tests app.py bench
-	$(BIN)/ruff format --check ysdw_live tests app.py bench
+	$(BIN)/ruff check ysdw_live tests app.py bench tools
+	$(BIN)/ruff format --check ysdw_live tests app.py bench tools
 
 bench: setup
 	$(BIN)/python bench/load.py

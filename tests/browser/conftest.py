@@ -60,14 +60,13 @@ PHONE = {"width": 360, "height": 740}
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test in this folder ``browser`` (so `-m "not browser"` leaves them all out).
 
-    They also share one xdist group: under ``--dist loadgroup`` they all run on one worker, which
-    starts the live server and Chromium once, instead of once on every worker.
+    `scripts/test.sh` runs them in a pass of their own, in one process, so the live server and
+    Chromium start once.
     """
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -182,7 +181,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     database_url = f"sqlite:///{work / 'live.sqlite3'}"
     secret_key = secrets.token_hex(16)
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "live-server.log"
+    # One log per server: the first admin's one-time password is read back from it.
+    log_path = ARTIFACTS / f"live-server-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("YSDW_")}
     env.update(
         {
