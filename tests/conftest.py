@@ -205,7 +205,14 @@ def make_test_app(instance: Path, database_url: str, **overrides: Any) -> Flask:
 @pytest.fixture
 def app(tmp_path: Path, test_database: TestDatabase) -> Iterator[Flask]:
     """A fresh app with an empty database (a copy of the SQLite template, or PostgreSQL emptied)."""
-    flask_app = make_test_app(tmp_path / "instance", test_database.fresh_url(tmp_path), RATELIMIT_ENABLED=True)
+    # No background vote flusher: a test sends the batches itself with flush_votes(app), so what it
+    # sees never depends on how fast the machine is (the browser tests' live server keeps the flusher).
+    flask_app = make_test_app(
+        tmp_path / "instance",
+        test_database.fresh_url(tmp_path),
+        RATELIMIT_ENABLED=True,
+        VOTE_FLUSH_BACKGROUND=False,
+    )
     flask_app.test_client_class = ValidatingClient  # every /api/v1 response is checked against the document
     engine = flask_app.extensions["ysdw_engine"]
     test_database.empty(engine)

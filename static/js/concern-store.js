@@ -26,7 +26,10 @@ export function concernStore({
 }) {
   const concerns = new Map();
   let version = 0;
-  let votesVersion = 0;
+  // Vote counts have their own order: the batch number `seq` of votes:updated, per concern (a batch
+  // carries only the concerns that changed). The snapshot's `vote_seq` is the number before its counts.
+  let voteSeqFloor = 0;
+  const voteSeqs = new Map();
   let live = false;
   let meeting = null;
   let projector = null;
@@ -73,7 +76,8 @@ export function concernStore({
       snapshot(snapshot) {
         live = true;
         version = snapshot.version;
-        votesVersion = snapshot.version;
+        voteSeqFloor = snapshot.vote_seq ?? 0;
+        voteSeqs.clear();
         meeting = snapshot.meeting;
         projector = snapshot.projector;
         concerns.clear();
@@ -101,12 +105,13 @@ export function concernStore({
         render();
       },
       "votes:updated"(payload) {
-        // Counts are read when the batch is flushed, so their version can trail a moderation
-        // event that arrived meanwhile; they only need to be newer than the last counts applied.
-        if (payload.version < votesVersion) return;
-        votesVersion = payload.version;
-        for (const [id, votes] of Object.entries(payload.counts)) {
-          const concern = concerns.get(Number(id));
+        // Batches are numbered in the order their counts were read (not by `version`, which a
+        // vote does not bump); an older batch can arrive late from another server process.
+        for (const [key, votes] of Object.entries(payload.counts)) {
+          const id = Number(key);
+          if (payload.seq <= (voteSeqs.get(id) ?? voteSeqFloor)) continue;
+          voteSeqs.set(id, payload.seq);
+          const concern = concerns.get(id);
           if (concern) concern.votes = votes;
         }
         render();
