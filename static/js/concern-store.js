@@ -43,7 +43,11 @@ export function concernStore({
   }
 
   function keep(concern) {
-    if (keepVoted) concern.voted = Boolean(concerns.get(concern.id)?.voted);
+    const held = concerns.get(concern.id);
+    if (keepVoted) concern.voted = Boolean(held?.voted);
+    // Once a vote batch has set this count, keep it: the event's count may be older, and any vote
+    // the batch missed comes in a later batch, so the batches alone end on the final count.
+    if (held && voteSeqs.has(concern.id)) concern.votes = held.votes;
     concerns.set(concern.id, concern);
   }
 

@@ -309,7 +309,8 @@ def test_store_never_goes_back_to_an_older_version_or_count(live_server, page):
 
     Vote counts are ordered per concern by the batch number ``seq``, not by ``version`` (a vote does
     not bump it): a batch read before the snapshot is dropped, an older batch arriving late is
-    dropped for the concerns a newer batch already set, and still applies to the others.
+    dropped for the concerns a newer batch already set, and still applies to the others; a concern
+    event keeps the count a batch set (later votes come in a later batch).
     """
     code = _meeting(live_server)["code"]
     page.goto(f"/present/{code}")
@@ -335,6 +336,7 @@ def test_store_never_goes_back_to_an_older_version_or_count(live_server, page):
           h["projector:updated"]({ mode: "join", version: 9 });
           h["meeting:updated"]({ meeting: { status: "closed" }, version: 11 });
           h["meeting:updated"]({ meeting: { status: "live" }, version: 10 });
+          h["concern:updated"](concern(12, "edited again", 1));
           h["concern:removed"]({ id: 1, version: 3 });
           const c = store.concerns.get(1);
           return {
@@ -344,7 +346,7 @@ def test_store_never_goes_back_to_an_older_version_or_count(live_server, page):
         }"""
     )
     assert result == {
-        "text": "edited",
+        "text": "edited again",
         "votes": 4,
         "second": 5,
         "seen": ["concerns", "closed"],
