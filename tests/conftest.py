@@ -160,6 +160,24 @@ def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestData
         yield TestDatabase(tmp_path_factory.mktemp("schema"), url)
 
 
+class ManualSeconds:
+    """A clock in seconds since the epoch that moves only when a test says so (for the rate limiter)."""
+
+    # Mid-way through a minute, an hour and a day: no window of a minute or less turns on its own.
+    START = 1_800_000_030.0
+
+    def __init__(self, start: float = START) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        """Return the current time."""
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by ``seconds``."""
+        self.now += seconds
+
+
 class CompiledTemplates(BytecodeCache):
     """Compiled Jinja templates shared by every test app in this process.
 
@@ -205,8 +223,17 @@ def make_test_app(instance: Path, database_url: str, **overrides: Any) -> Flask:
 @pytest.fixture
 def app(tmp_path: Path, test_database: TestDatabase) -> Iterator[Flask]:
     """A fresh app with an empty database (a copy of the SQLite template, or PostgreSQL emptied)."""
-    flask_app = make_test_app(tmp_path / "instance", test_database.fresh_url(tmp_path), RATELIMIT_ENABLED=True)
+    # No background vote flusher: a test sends the batches itself with flush_votes(app), so what it
+    # sees never depends on how fast the machine is (the browser tests' live server keeps the flusher).
+    flask_app = make_test_app(
+        tmp_path / "instance",
+        test_database.fresh_url(tmp_path),
+        RATELIMIT_ENABLED=True,
+        VOTE_FLUSH_BACKGROUND=False,
+    )
     flask_app.test_client_class = ValidatingClient  # every /api/v1 response is checked against the document
+    # Rate-limit windows stand still, so a test that hits a limit never straddles two windows.
+    flask_app.extensions["ysdw_limiter"].store.clock = ManualSeconds()
     engine = flask_app.extensions["ysdw_engine"]
     test_database.empty(engine)
     yield flask_app

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import time
 import uuid
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import bearer, login, token_for
 from ysdw_live.auth.models import Role
 from ysdw_live.realtime import socketio
-from ysdw_live.realtime.batching import MemoryDirtyStore, RedisDirtyStore, flush_votes, stop_vote_batcher
+from ysdw_live.realtime.batching import MemoryDirtyStore, RedisDirtyStore, VoteBatcher, flush_votes
 from ysdw_live.realtime.presence import RedisPresence
 
 API = "/api/v1"
@@ -359,7 +359,6 @@ def test_moderators_hear_who_is_connected(app, factory):
 
 def test_a_vote_is_not_broadcast_by_itself(app, factory):
     """A vote sends nothing until the batcher flushes; the flush sends one votes:updated with DB counts."""
-    app.config["VOTE_FLUSH_INTERVAL"] = 60  # keep the background flusher asleep during this test
     meeting = factory.meeting(status="live", moderation=False)
     author_client, _ = attendee(app, meeting)
     concern = raise_concern(author_client, meeting)
@@ -372,11 +371,15 @@ def test_a_vote_is_not_broadcast_by_itself(app, factory):
     assert flush_votes(app) == 1
     (event,) = events(projector, "votes:updated")
     assert event["counts"] == {str(concern["id"]): 3}
+    assert event["seq"] == 1
     assert flush_votes(app) == 0
 
 
 def test_hundred_votes_make_only_a_handful_of_updates(app, factory):
-    """100 votes over HTTP produce a few votes:updated (at most one per flush interval) with the final counts."""
+    """100 votes over HTTP between two ticks make exactly one votes:updated per meeting, with the final counts.
+
+    The flusher is driven by hand (no background task), so the figures are exact on any machine.
+    """
     meeting = factory.meeting(status="live", moderation=False)
     author_client, _ = attendee(app, meeting)
     concerns = [raise_concern(author_client, meeting, f"Concern {n}")["id"] for n in range(4)]
@@ -385,29 +388,68 @@ def test_hundred_votes_make_only_a_handful_of_updates(app, factory):
     _att_client, att = attendee(app, meeting)
     projector.get_received()
     att.get_received()
-    started = time.monotonic()
     for voter in voters:
         for concern_id in concerns:
             assert voter.put(f"{API}/concerns/{concern_id}/vote").status_code == 200
-    elapsed = time.monotonic() - started
-    # A background flush may have taken the last marks and not yet emitted them (on a busy machine
-    # it can still be reading the counts): let it finish, start no other, then send what is left.
-    stop_vote_batcher(app)
-    flush_votes(app)
-    updates = events(projector, "votes:updated")
-    interval = app.config["VOTE_FLUSH_INTERVAL"]
-    assert 1 <= len(updates) <= elapsed / interval + 3
-    assert len(updates) < 25
-    final: dict[str, int] = {}
-    for update in updates:
-        final.update(update["counts"])
-    assert final == {str(concern_id): 25 for concern_id in concerns}
-    assert len(events(att, "votes:updated")) == len(updates)
+    assert events(projector, "votes:updated") == []
+    assert flush_votes(app) == 1
+    (update,) = events(projector, "votes:updated")
+    assert update["counts"] == {str(concern_id): 25 for concern_id in concerns}
+    assert update["seq"] == 1
+    assert [e["counts"] for e in events(att, "votes:updated")] == [update["counts"]]
+    # Another round, one concern at a time with a tick after each: one update per tick, numbered on.
+    for concern_id in concerns:
+        for voter in voters[:5]:
+            assert voter.delete(f"{API}/concerns/{concern_id}/vote").status_code == 200
+        assert flush_votes(app) == 1
+    assert [(e["seq"], e["counts"]) for e in events(projector, "votes:updated")] == [
+        (seq, {str(concern_id): 20}) for seq, concern_id in enumerate(concerns, start=2)
+    ]
+    assert flush_votes(app) == 0
+
+
+def test_the_flusher_sends_at_most_one_update_per_meeting_each_interval(app, factory):
+    """The background loop sleeps one interval (a quarter second) per tick and sends one update per dirty meeting.
+
+    Its sleep is replaced by a function that plays the next step of the test, so the ticks are
+    counted, not timed: at most 4 votes:updated per second per meeting.
+    """
+    first, second = factory.meeting(status="live", moderation=False), factory.meeting(status="live", moderation=False)
+    author, _ = attendee(app, first)
+    other_author, _ = attendee(app, second)
+    here, there = raise_concern(author, first)["id"], raise_concern(other_author, second)["id"]
+    voters = [attendee(app, first)[0] for _ in range(10)] + [attendee(app, second)[0] for _ in range(2)]
+    projectors = connect(app, first, "projector"), connect(app, second, "projector")
+    for sock in projectors:
+        sock.get_received()
+    sleeps: list[float] = []
+    per_tick: list[tuple[int, int]] = []
+
+    def one_step(seconds: float) -> None:
+        """Stand in for the wait between ticks: note what the last tick sent, then cast the next votes."""
+        sleeps.append(seconds)
+        if len(sleeps) > 1:
+            per_tick.append(tuple(len(events(sock, "votes:updated")) for sock in projectors))
+        if len(sleeps) == 1:
+            for voter in voters[:10]:
+                voter.put(f"{API}/concerns/{here}/vote")
+            for voter in voters[10:]:
+                voter.put(f"{API}/concerns/{there}/vote")
+        elif len(sleeps) == 2:
+            for voter in voters[:3]:
+                voter.delete(f"{API}/concerns/{here}/vote")
+        elif len(sleeps) == 4:
+            batcher.stop()
+
+    batcher = VoteBatcher(app, MemoryDirtyStore(), sleep=one_step)
+    app.extensions["ysdw_vote_batcher"] = batcher
+    batcher.run()
+    assert sleeps == [0.25] * 4
+    assert per_tick == [(1, 1), (1, 0), (0, 0)]
 
 
 def test_votes_of_hidden_concerns_are_not_sent(app, factory):
     """If a concern is dismissed before the flush, its count is left out."""
-    app.config["VOTE_FLUSH_INTERVAL"] = 60
     meeting = factory.meeting(status="live", moderation=False)
     mod_client, _mod = moderator(app, factory, meeting)
     author_client, _ = attendee(app, meeting)
@@ -424,47 +466,289 @@ def test_votes_of_hidden_concerns_are_not_sent(app, factory):
 
 
 def test_memory_dirty_store_takes_everything_once():
-    """Marks accumulate per meeting and are handed out exactly once."""
+    """Marks accumulate per meeting and are handed out exactly once; each meeting numbers its own batches."""
     store = MemoryDirtyStore()
     store.add(1, {10, 11})
     store.add(1, {11, 12})
     store.add(2, {20})
     assert store.take() == {1: {10, 11, 12}, 2: {20}}
     assert store.take() == {}
+    assert store.current_seq(1) == 0
+    assert [store.next_seq(1), store.next_seq(1), store.next_seq(2)] == [1, 2, 1]
+    assert store.current_seq(1) == 2
+
+
+# --- vote batching when something fails (fault 3 of issue 8) -------------------------------------
+
+
+class FailingEmits:
+    """Stands in for the Socket.IO server's emit: fails ``times`` times for the rooms named, sends otherwise."""
+
+    def __init__(self, rooms: set[str], times: int = 1) -> None:
+        self.rooms = rooms
+        self.left = times
+        self.real = socketio.emit
+
+    def __call__(self, event: str, *args: Any, **kwargs: Any) -> None:
+        """Raise for a votes:updated to one of ``rooms`` while failures are left, else emit."""
+        if event == "votes:updated" and kwargs.get("to") in self.rooms and self.left > 0:
+            self.left -= 1
+            raise ConnectionError("message queue unreachable")
+        self.real(event, *args, **kwargs)
+
+
+def two_voted_meetings(app, factory) -> tuple[list[Any], list[int], list[str]]:
+    """Return the projector sockets, concern ids and codes of two live meetings, each with one vote not yet sent."""
+    projectors, concern_ids, codes = [], [], []
+    for _ in range(2):
+        meeting = factory.meeting(status="live", moderation=False)
+        codes.append(meeting.code)
+        client, _ = attendee(app, meeting)
+        concern_id = raise_concern(client, meeting)["id"]
+        projector = connect(app, meeting, "projector")
+        projector.get_received()
+        assert client.put(f"{API}/concerns/{concern_id}/vote").status_code == 200
+        projectors.append(projector)
+        concern_ids.append(concern_id)
+    return projectors, concern_ids, codes
+
+
+def batcher_on(app, store) -> Any:
+    """Give ``app`` a hand-driven vote batcher on ``store`` and return it."""
+    batcher = VoteBatcher(app, store)
+    app.extensions["ysdw_vote_batcher"] = batcher
+    return batcher
+
+
+def check_a_failed_flush_is_retried_and_others_still_sent(app, factory, monkeypatch, store) -> None:
+    """The failing meeting's marks come back for the next tick; the meeting after it is sent in the same tick."""
+    from ysdw_live.realtime import batching
+    from ysdw_live.realtime.rooms import meeting_room
+
+    batcher_on(app, store)
+    projectors, concern_ids, codes = two_voted_meetings(app, factory)
+    failing = FailingEmits({meeting_room(codes[0])})
+    monkeypatch.setattr(batching.socketio, "emit", failing)
+    assert flush_votes(app) == 1
+    assert events(projectors[0], "votes:updated") == []
+    assert [e["counts"] for e in events(projectors[1], "votes:updated")] == [{str(concern_ids[1]): 1}]
+    assert flush_votes(app) == 1
+    assert [e["counts"] for e in events(projectors[0], "votes:updated")] == [{str(concern_ids[0]): 1}]
+    assert flush_votes(app) == 0
+
+
+def test_a_failed_flush_is_retried_and_other_meetings_still_sent(app, factory, monkeypatch):
+    """In one process: a meeting whose send fails keeps its count for the next tick; the next meeting is sent."""
+    check_a_failed_flush_is_retried_and_others_still_sent(app, factory, monkeypatch, MemoryDirtyStore())
+
+
+def test_a_failed_database_read_is_retried(app, factory, monkeypatch):
+    """When reading the counts fails, the marks stay for the next tick instead of being dropped."""
+    from ysdw_live.realtime import batching
+
+    batcher_on(app, MemoryDirtyStore())
+    projectors, concern_ids, _codes = two_voted_meetings(app, factory)
+    real_scope = batching.session_scope
+    calls = []
+
+    def flaky_scope(*args: Any, **kwargs: Any) -> Any:
+        """Fail the first session the flusher opens, as a dropped database connection would."""
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("database went away")
+        return real_scope(*args, **kwargs)
+
+    monkeypatch.setattr(batching, "session_scope", flaky_scope)
+    assert flush_votes(app) == 1
+    assert flush_votes(app) == 1
+    assert flush_votes(app) == 0
+    received = [e["counts"] for sock in projectors for e in events(sock, "votes:updated")]
+    assert received == [{str(concern_ids[0]): 1}, {str(concern_ids[1]): 1}]
+
+
+def test_a_batch_read_while_a_later_one_was_drawn_is_not_sent_but_retried(app, factory):
+    """If another flusher drew a later batch number while these counts were read, they wait for a later read.
+
+    So the batches that are sent were read in the order of their numbers, whichever process sent them.
+    """
+    store = MemoryDirtyStore()
+    batcher_on(app, store)
+    projectors, concern_ids, _codes = two_voted_meetings(app, factory)
+    real_current = store.current_seq
+    raced: list[int] = []
+
+    def racing_current(meeting_id: int) -> int:
+        """Let "another process" draw the next number of the first meeting once, during the first read."""
+        if not raced:
+            raced.append(store.next_seq(meeting_id))
+        return real_current(meeting_id)
+
+    store.current_seq = racing_current  # type: ignore[method-assign]
+    assert flush_votes(app) == 1
+    assert events(projectors[0], "votes:updated") == []
+    assert [e["seq"] for e in events(projectors[1], "votes:updated")] == [1]
+    assert flush_votes(app) == 1
+    ((seq, counts),) = [(e["seq"], e["counts"]) for e in events(projectors[0], "votes:updated")]
+    assert seq == 3 > raced[0] == 2
+    assert counts == {str(concern_ids[0]): 1}
+
+
+def test_votes_do_not_bump_the_version_but_batches_still_order(app, factory):
+    """votes:updated repeats the meeting's current version; its seq grows with every batch of the meeting."""
+    meeting = factory.meeting(status="live", moderation=False)
+    client, _ = attendee(app, meeting)
+    concern_id = raise_concern(client, meeting)["id"]
+    projector = connect(app, meeting, "projector")
+    version = events(projector, "meeting:snapshot")[0]["version"]
+    for _ in range(3):
+        voter, _sock = attendee(app, meeting)
+        voter.put(f"{API}/concerns/{concern_id}/vote")
+        flush_votes(app)
+    updates = events(projector, "votes:updated")
+    assert [(e["version"], e["seq"], e["counts"][str(concern_id)]) for e in updates] == [
+        (version, 1, 1),
+        (version, 2, 2),
+        (version, 3, 3),
+    ]
+    late = connect(app, meeting, "projector")
+    (snapshot,) = events(late, "meeting:snapshot")
+    assert snapshot["version"] == version and snapshot["vote_seq"] == 3
+
+
+# --- Redis ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis's URL, or a skip (a failure under CI=true) when it does not answer."""
+    url = os.environ.get("YSDW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        reason = f"Redis is not reachable at {url}: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: Redis must be there)")
+        pytest.skip(reason)
+    return url
+
+
+def redis_store(url: str) -> RedisDirtyStore:
+    """Return a RedisDirtyStore whose keys no other test run shares."""
+    return RedisDirtyStore(url, f"ysdw:test:{uuid.uuid4().hex}")
 
 
 @pytest.mark.redis
-def test_redis_stores_are_shared_across_processes():
-    """Processes share vote marks (one flush per meeting per interval) and presence counts through Redis."""
-    url = os.environ.get("YSDW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("Redis is not running")
+def test_redis_stores_are_shared_across_processes(redis_url):
+    """Processes share vote marks, batch numbers (one flush per meeting per interval) and presence counts."""
     prefix = f"ysdw:test:{uuid.uuid4().hex}"
-    first, second = RedisDirtyStore(url, prefix), RedisDirtyStore(url, prefix)
+    first, second = RedisDirtyStore(redis_url, prefix), RedisDirtyStore(redis_url, prefix)
     first.add(7, {70, 71})
     second.add(7, {72})
     second.add(8, {80})
     assert second.take() == {7: {70, 71, 72}, 8: {80}}
     assert first.take() == {}
+    assert [first.next_seq(7), second.next_seq(7), second.next_seq(8)] == [1, 2, 1]
+    assert first.current_seq(7) == second.current_seq(7) == 2
     assert first.claim(7, 0.3) is True
     assert second.claim(7, 0.3) is False
     assert second.claim(8, 0.3) is True
-    time.sleep(0.35)
+    slot = f"{prefix}:slot:7"
+    assert 0 < second._redis.pttl(slot) <= 300  # Redis frees the slot after one interval
+    second.release(7)  # only its holder can give a slot back early
+    assert second.claim(7, 0.3) is False
+    first.release(7)
     assert second.claim(7, 0.3) is True
 
     code = f"T{uuid.uuid4().hex[:5]}"
-    here, there = RedisPresence(url, prefix), RedisPresence(url, prefix)
+    here, there = RedisPresence(redis_url, prefix), RedisPresence(redis_url, prefix)
     assert here.join(code, 1) == 1
     assert there.join(code, 1) == 1
     assert there.join(code, 2) == 2
     assert here.leave(code, 1) == 2
     assert there.leave(code, 1) == 1
     assert here.count(code) == 1
+
+
+@pytest.mark.redis
+def test_redis_failed_flush_is_retried_and_other_meetings_still_sent(app, factory, monkeypatch, redis_url):
+    """On Redis too: the failing meeting's marks and slot come back at once; the meeting after it is sent."""
+    check_a_failed_flush_is_retried_and_others_still_sent(app, factory, monkeypatch, redis_store(redis_url))
+
+
+class DroppingRedis:
+    """Wraps a Redis client so that the n-th command from now fails as a dropped connection would."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.fail_at: int | None = None
+
+    def arm(self, nth: int) -> None:
+        """Make the ``nth`` command (or pipeline) from now raise ConnectionError."""
+        self.fail_at = nth
+
+    def _count(self) -> None:
+        """Count one round trip and fail it if it is the armed one."""
+        import redis
+
+        if self.fail_at is not None:
+            self.fail_at -= 1
+            if self.fail_at == 0:
+                self.fail_at = None
+                raise redis.ConnectionError("connection dropped")
+
+    def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        """Send one command, unless it is the one to fail."""
+        self._count()
+        return self.client.execute_command(*args, **kwargs)
+
+    def pipeline(self, *args: Any, **kwargs: Any) -> Any:
+        """Return a pipeline whose execute() counts as one round trip."""
+        pipe = self.client.pipeline(*args, **kwargs)
+        real_execute = pipe.execute
+
+        def execute(*a: Any, **k: Any) -> Any:
+            self._count()
+            return real_execute(*a, **k)
+
+        pipe.execute = execute
+        return pipe
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else goes through execute_command (redis-py's commands call it on self)."""
+        attribute = getattr(type(self.client), name, None)
+        if callable(attribute):
+            return attribute.__get__(self)
+        return getattr(self.client, name)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("nth", [1, 2, 3])
+def test_redis_take_that_fails_part_way_loses_no_mark(redis_url, monkeypatch, nth):
+    """A connection dropped during take() leaves every mark for the next take (the take is one atomic step)."""
+    import redis
+
+    real_from_url = redis.Redis.from_url
+    wrapped: list[DroppingRedis] = []
+
+    def dropping_from_url(*args: Any, **kwargs: Any) -> DroppingRedis:
+        """Hand the store a client whose connection can be dropped on cue."""
+        wrapped.append(DroppingRedis(real_from_url(*args, **kwargs)))
+        return wrapped[-1]
+
+    monkeypatch.setattr(redis.Redis, "from_url", dropping_from_url)
+    store = redis_store(redis_url)
+    store.add(7, {70, 71})
+    store.add(8, {80})
+    wrapped[0].arm(nth)
+    taken: dict[int, set[int]] = {}
+    with contextlib.suppress(redis.ConnectionError):
+        taken.update(store.take())
+    wrapped[0].fail_at = None
+    for meeting_id, concern_ids in store.take().items():
+        taken.setdefault(meeting_id, set()).update(concern_ids)
+    assert taken == {7: {70, 71}, 8: {80}}
 
 
 def test_poll_events_reach_the_right_rooms(app, factory, db):

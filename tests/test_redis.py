@@ -1,19 +1,19 @@
 """Rate limits kept in the real Redis (what several server processes share).
 
 Uses YSDW_TEST_REDIS_URL (default redis://127.0.0.1:6379/15). Skips with a reason when Redis does
-not answer, except under CI=true, where a missing Redis is a failure.
+not answer, except under CI=true, where a missing Redis is a failure. The stores count on a clock
+the tests move by hand, so no test waits for a window to turn.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 import uuid
 
 import pytest
 
-from tests.conftest import make_test_app
+from tests.conftest import ManualSeconds, make_test_app
 from ysdw_live.errors import RateLimited
 from ysdw_live.ratelimit import Limiter, RedisStore
 
@@ -24,7 +24,13 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def store() -> RedisStore:
+def clock() -> ManualSeconds:
+    """The stores' clock, standing still until a test moves it."""
+    return ManualSeconds()
+
+
+@pytest.fixture
+def store(clock: ManualSeconds) -> RedisStore:
     """A RedisStore on the test Redis, or a skip (a failure under CI) when it is not there."""
     import redis
 
@@ -38,7 +44,7 @@ def store() -> RedisStore:
         pytest.skip(reason)
     finally:
         client.close()
-    return RedisStore(REDIS_URL)
+    return RedisStore(REDIS_URL, clock=clock)
 
 
 def unique(scope: str) -> str:
@@ -46,32 +52,24 @@ def unique(scope: str) -> str:
     return f"test-{scope}-{uuid.uuid4().hex}"
 
 
-def window_with_room(seconds: int) -> None:
-    """Wait until the current fixed window has at least a second left, so a test does not straddle two."""
-    while seconds - time.time() % seconds < 1.5:
-        time.sleep(0.1)
-
-
 def test_counts_hits_and_refuses_over_the_limit(store):
     """The limiter allows ``limit`` hits in the window and refuses the next with a Retry-After."""
     limiter = Limiter(store)
     scope = unique("limit")
-    window_with_room(60)
     for _ in range(5):
         limiter.check(scope, "participant-1", 5, 60)
     with pytest.raises(RateLimited) as caught:
         limiter.check(scope, "participant-1", 5, 60)
     assert caught.value.status == 429
-    assert 1 <= caught.value.retry_after <= 60
+    assert caught.value.retry_after == 30  # the clock stands half-way through its minute
     # Another key has its own count.
     limiter.check(scope, "participant-2", 5, 60)
 
 
-def test_two_processes_share_one_count(store):
+def test_two_processes_share_one_count(store, clock):
     """Two stores on the same Redis (as two server processes would be) add up to one count."""
-    other = RedisStore(REDIS_URL)
+    other = RedisStore(REDIS_URL, clock=clock)
     scope = unique("shared")
-    window_with_room(60)
     assert store.hit(f"{scope}:k", 60) == 1
     assert other.hit(f"{scope}:k", 60) == 2
     assert store.hit(f"{scope}:k", 60) == 3
@@ -87,28 +85,30 @@ def test_keys_expire_with_their_window(store):
     assert 0 < ttl <= 31
 
 
-def test_a_new_window_starts_from_zero(store):
-    """After the window passes, the same key may hit again."""
+def test_a_new_window_starts_from_zero(store, clock):
+    """The limit holds to the last second of a window; the same key may hit again once the next one starts."""
     limiter = Limiter(store)
     scope = unique("window")
-    window_with_room(2)
-    limiter.check(scope, "k", 1, 2)
+    clock.advance(29.5)  # the last half second of the minute
+    limiter.check(scope, "k", 1, 60)
+    with pytest.raises(RateLimited) as caught:
+        limiter.check(scope, "k", 1, 60)
+    assert caught.value.retry_after == 1
+    clock.advance(0.5)
+    limiter.check(scope, "k", 1, 60)
     with pytest.raises(RateLimited):
-        limiter.check(scope, "k", 1, 2)
-    time.sleep(2 - time.time() % 2 + 0.05)
-    limiter.check(scope, "k", 1, 2)
+        limiter.check(scope, "k", 1, 60)
 
 
-def test_concurrent_hits_are_counted_exactly(store):
+def test_concurrent_hits_are_counted_exactly(store, clock):
     """Hits from many threads at once are all counted (INCR is atomic), so nobody slips past the limit."""
     scope = unique("race")
-    window_with_room(60)
     counts: list[int] = []
     lock = threading.Lock()
 
     def hammer() -> None:
         """Hit the same key 25 times."""
-        mine = RedisStore(REDIS_URL)
+        mine = RedisStore(REDIS_URL, clock=clock)
         for _ in range(25):
             value = mine.hit(f"{scope}:k", 60)
             with lock:

@@ -64,5 +64,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         # Per-address limits must let a whole room behind one venue Wi-Fi address in.
         "RATELIMIT_ENABLED": env.get("YSDW_RATELIMIT", "1") != "0",
         "VOTE_FLUSH_INTERVAL": 0.25,
+        # False: no background flusher; the holder calls flush_votes() (tests drive it by hand).
+        "VOTE_FLUSH_BACKGROUND": True,
     }
     return settings

@@ -1,16 +1,25 @@
-"""Fixed-window rate limits, kept in memory or in Redis when several processes share the load."""
+"""Fixed-window rate limits, kept in memory or in Redis when several processes share the load.
+
+Windows are counted on the store's ``clock`` (seconds since the epoch, ``time.time`` unless given),
+so tests pin or move time by hand instead of sleeping until a window turns.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from ysdw_live.errors import RateLimited
 
+Seconds = Callable[[], float]
+
 
 class Store(Protocol):
-    """Counts hits per key within a window."""
+    """Counts hits per key within a window of its clock."""
+
+    clock: Seconds
 
     def hit(self, key: str, window: int) -> int:
         """Count one hit for ``key`` in the current window and return the count."""
@@ -19,13 +28,14 @@ class Store(Protocol):
 class MemoryStore:
     """A per-process store; right for one server process."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Seconds = time.time) -> None:
+        self.clock = clock
         self._counts: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str, window: int) -> int:
         """Count one hit for ``key`` in the current window and return the count."""
-        bucket = int(time.time()) // window
+        bucket = int(self.clock()) // window
         with self._lock:
             if len(self._counts) > 100_000:
                 self._counts = {k: v for k, v in self._counts.items() if v[0] == bucket}
@@ -36,16 +46,17 @@ class MemoryStore:
 
 
 class RedisStore:
-    """A store shared by every process through Redis."""
+    """A store shared by every process through Redis (the processes' clocks should agree, as NTP keeps them)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Seconds = time.time) -> None:
         import redis
 
+        self.clock = clock
         self._redis = redis.Redis.from_url(url)
 
     def hit(self, key: str, window: int) -> int:
         """Count one hit for ``key`` in the current window and return the count."""
-        bucket = int(time.time()) // window
+        bucket = int(self.clock()) // window
         name = f"ysdw:rl:{key}:{bucket}"
         pipe = self._redis.pipeline()
         pipe.incr(name)
@@ -68,5 +79,5 @@ class Limiter:
         if self.store.hit(f"{scope}:{key}", window) > limit:
             raise RateLimited(
                 message or "Too many requests. Wait a moment and try again.",
-                retry_after=window - int(time.time()) % window,
+                retry_after=window - int(self.store.clock()) % window,
             )

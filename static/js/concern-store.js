@@ -26,7 +26,10 @@ export function concernStore({
 }) {
   const concerns = new Map();
   let version = 0;
-  let votesVersion = 0;
+  // Vote counts have their own order: the batch number `seq` of votes:updated, per concern (a batch
+  // carries only the concerns that changed). The snapshot's `vote_seq` is the number before its counts.
+  let voteSeqFloor = 0;
+  const voteSeqs = new Map();
   let live = false;
   let meeting = null;
   let projector = null;
@@ -40,7 +43,11 @@ export function concernStore({
   }
 
   function keep(concern) {
-    if (keepVoted) concern.voted = Boolean(concerns.get(concern.id)?.voted);
+    const held = concerns.get(concern.id);
+    if (keepVoted) concern.voted = Boolean(held?.voted);
+    // Once a vote batch has set this count, keep it: the event's count may be older, and any vote
+    // the batch missed comes in a later batch, so the batches alone end on the final count.
+    if (held && voteSeqs.has(concern.id)) concern.votes = held.votes;
     concerns.set(concern.id, concern);
   }
 
@@ -73,7 +80,8 @@ export function concernStore({
       snapshot(snapshot) {
         live = true;
         version = snapshot.version;
-        votesVersion = snapshot.version;
+        voteSeqFloor = snapshot.vote_seq ?? 0;
+        voteSeqs.clear();
         meeting = snapshot.meeting;
         projector = snapshot.projector;
         concerns.clear();
@@ -101,12 +109,13 @@ export function concernStore({
         render();
       },
       "votes:updated"(payload) {
-        // Counts are read when the batch is flushed, so their version can trail a moderation
-        // event that arrived meanwhile; they only need to be newer than the last counts applied.
-        if (payload.version < votesVersion) return;
-        votesVersion = payload.version;
-        for (const [id, votes] of Object.entries(payload.counts)) {
-          const concern = concerns.get(Number(id));
+        // Batches are numbered in the order their counts were read (not by `version`, which a
+        // vote does not bump); an older batch can arrive late from another server process.
+        for (const [key, votes] of Object.entries(payload.counts)) {
+          const id = Number(key);
+          if (payload.seq <= (voteSeqs.get(id) ?? voteSeqFloor)) continue;
+          voteSeqs.set(id, payload.seq);
+          const concern = concerns.get(id);
           if (concern) concern.votes = votes;
         }
         render();

@@ -305,7 +305,13 @@ def test_leaders_stream_follows_the_shared_store(live_server, page):
 
 
 def test_store_never_goes_back_to_an_older_version_or_count(live_server, page):
-    """Fed events out of order, the shared store ignores the older concern state and the older vote counts."""
+    """Fed events out of order, the shared store ignores the older concern state and the older vote counts.
+
+    Vote counts are ordered per concern by the batch number ``seq``, not by ``version`` (a vote does
+    not bump it): a batch read before the snapshot is dropped, an older batch arriving late is
+    dropped for the concerns a newer batch already set, and still applies to the others; a concern
+    event keeps the count a batch set (later votes come in a later batch).
+    """
     code = _meeting(live_server)["code"]
     page.goto(f"/present/{code}")
     result = page.evaluate(
@@ -315,30 +321,34 @@ def test_store_never_goes_back_to_an_older_version_or_count(live_server, page):
           const store = concernStore({
             render() {}, onProjector: (p) => seen.push(p.mode), onMeeting: (m) => seen.push(m.status),
           });
-          const concern = (version, text, votes) =>
-            ({ concern: { id: 1, number: 1, text, votes, status: "approved" }, version });
+          const concern = (version, text, votes, id = 1) =>
+            ({ concern: { id, number: id, text, votes, status: "approved" }, version });
           const h = store.handlers;
-          h.snapshot({ meeting: { status: "live" }, concerns: [], projector: { mode: "join" }, version: 5 });
+          const snapshot = { meeting: { status: "live" }, projector: { mode: "join" }, version: 5, vote_seq: 2 };
+          h.snapshot({ ...snapshot, concerns: [concern(5, "second", 3, 2).concern] });
           h["concern:created"](concern(6, "first", 0));
           h["concern:updated"](concern(8, "edited", 0));
           h["concern:updated"](concern(7, "stale", 0));
-          h["votes:updated"]({ counts: { 1: 4 }, version: 9 });
-          h["votes:updated"]({ counts: { 1: 2 }, version: 8 });
+          h["votes:updated"]({ counts: { 1: 9, 2: 9 }, version: 5, seq: 2 });
+          h["votes:updated"]({ counts: { 1: 4 }, version: 8, seq: 4 });
+          h["votes:updated"]({ counts: { 1: 2, 2: 5 }, version: 8, seq: 3 });
           h["projector:updated"]({ mode: "concerns", version: 10 });
           h["projector:updated"]({ mode: "join", version: 9 });
           h["meeting:updated"]({ meeting: { status: "closed" }, version: 11 });
           h["meeting:updated"]({ meeting: { status: "live" }, version: 10 });
+          h["concern:updated"](concern(12, "edited again", 1));
           h["concern:removed"]({ id: 1, version: 3 });
           const c = store.concerns.get(1);
           return {
-            text: c && c.text, votes: c && c.votes, seen,
+            text: c && c.text, votes: c && c.votes, second: store.concerns.get(2).votes, seen,
             projector: store.projector.mode, meeting: store.meeting.status,
           };
         }"""
     )
     assert result == {
-        "text": "edited",
+        "text": "edited again",
         "votes": 4,
+        "second": 5,
         "seen": ["concerns", "closed"],
         "projector": "concerns",
         "meeting": "closed",

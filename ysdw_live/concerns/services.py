@@ -1,10 +1,16 @@
 """Concern use cases: raise, list, vote, moderate, undo, drive the projector, count.
 
-Every writing service locks the meeting's row first by bumping its version with an atomic
-``UPDATE … SET version = version + 1``. That one statement (a) makes the version grow once per
-change even when requests race, (b) serialises writers of one meeting on PostgreSQL so per-meeting
-concern numbers cannot collide, and (c) gives every transaction the same lock order (meeting,
-then concerns), so concurrent votes and moderation cannot deadlock.
+Every writing service except voting locks the meeting's row first by bumping its version with an
+atomic ``UPDATE … SET version = version + 1``. That one statement (a) makes the version grow once
+per change even when requests race, (b) serialises writers of one meeting on PostgreSQL so
+per-meeting concern numbers cannot collide, and (c) gives every transaction the same lock order
+(meeting, then concerns), so moderation steps cannot deadlock.
+
+Votes never touch the meeting's row: a thousand phones voting at once would all queue on it.
+A vote changes only its vote row and its concern's count (``votes = votes ± 1``, guarded in the
+same statement by "the meeting is live and the concern open for votes"), so it holds one concern
+lock and cannot deadlock with moderation (meeting, then concerns). Counts reach clients as
+absolute numbers in batches ordered by their own sequence number (``realtime/batching.py``).
 """
 
 from __future__ import annotations
@@ -244,37 +250,56 @@ def _votable_concern(db: Session, actor: Actor, concern_id: int, limiter: Limite
     return concern, participant
 
 
+def _count_vote(db: Session, concern: Concern, change: int) -> int:
+    """Add ``change`` (+1 or -1) to the concern's count in the current transaction and return the count.
+
+    The statement itself checks that the meeting is still live and the concern still open for
+    votes, so a vote racing with "close meeting" or a dismissal that committed first is refused
+    (the transaction is rolled back and the reason raised) without locking the meeting's row.
+    """
+    meeting_live = (
+        select(Meeting.id).where(Meeting.id == concern.meeting_id, Meeting.status == MeetingStatus.live).exists()
+    )
+    votes = db.execute(
+        update(Concern)
+        .where(Concern.id == concern.id, Concern.status.in_(VISIBLE_STATUSES), meeting_live)
+        .values(votes=Concern.votes + change)
+        .returning(Concern.votes)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if votes is None:
+        db.rollback()
+        db.refresh(concern)
+        concern.meeting.require_live()
+        concern.require_votable()
+        raise Conflict("This concern is no longer open for votes.", code="concern_closed")
+    attributes.set_committed_value(concern, "votes", votes)
+    return votes
+
+
 def vote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
-    """Add the participant's vote (idempotent: voting twice keeps one vote); ``limiter`` counts per participant."""
+    """Add the participant's vote (idempotent: voting twice keeps one vote); ``limiter`` counts per participant.
+
+    The meeting's row and version are left alone: the count reaches clients in a batch.
+    """
     concern, participant = _votable_concern(db, actor, concern_id, limiter)
-    meeting = concern.meeting
-    _bump_version(db, meeting, require_live=True)
     try:
         with db.begin_nested():
             db.add(Vote(concern_id=concern.id, participant_id=participant.id))
     except IntegrityError:
-        # Already voted (perhaps by a parallel request): nothing changed, so keep no version bump.
+        # Already voted (perhaps by a parallel request): nothing changed.
         db.rollback()
         db.refresh(concern)
         return concern
-    votes = db.execute(
-        update(Concern)
-        .where(Concern.id == concern.id)
-        .values(votes=Concern.votes + 1)
-        .returning(Concern.votes)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    attributes.set_committed_value(concern, "votes", votes)
+    _count_vote(db, concern, +1)
     db.commit()
-    publisher().votes_changed(meeting.id, [concern.id])
+    publisher().votes_changed(concern.meeting_id, [concern.id])
     return concern
 
 
 def unvote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
     """Remove the participant's vote (idempotent: removing a missing vote changes nothing)."""
     concern, participant = _votable_concern(db, actor, concern_id, limiter)
-    meeting = concern.meeting
-    _bump_version(db, meeting, require_live=True)
     removed = db.execute(
         delete(Vote)
         .where(Vote.concern_id == concern.id, Vote.participant_id == participant.id)
@@ -284,16 +309,9 @@ def unvote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> C
         db.rollback()
         db.refresh(concern)
         return concern
-    votes = db.execute(
-        update(Concern)
-        .where(Concern.id == concern.id)
-        .values(votes=Concern.votes - 1)
-        .returning(Concern.votes)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    attributes.set_committed_value(concern, "votes", votes)
+    _count_vote(db, concern, -1)
     db.commit()
-    publisher().votes_changed(meeting.id, [concern.id])
+    publisher().votes_changed(concern.meeting_id, [concern.id])
     return concern
 
 

@@ -1,17 +1,31 @@
 """Batched vote counts: votes mark their meeting dirty; a background task flushes a few times a second.
 
-A vote never broadcasts by itself. The vote service commits, then marks the concern dirty here;
-a background task (started lazily with ``socketio.start_background_task``) wakes every
-``VOTE_FLUSH_INTERVAL`` seconds, reads the current counts from the database and emits one
-``votes:updated`` per dirty meeting. With Redis configured the dirty marks live in Redis and a
-short per-meeting slot key keeps the whole cluster at one flush per interval per meeting, whichever
-process takes the marks.
+A vote never broadcasts by itself and never writes the meeting's row. The vote service commits,
+then marks the concern dirty here; a background task (started lazily with
+``socketio.start_background_task``) wakes every ``VOTE_FLUSH_INTERVAL`` seconds, reads the current
+counts from the database and emits one ``votes:updated`` per dirty meeting. With Redis configured
+the dirty marks live in Redis and a short per-meeting slot key keeps the whole cluster at one
+flush per interval per meeting, whichever process takes the marks.
+
+**Order.** Counts are absolute, so a client only needs to know which of two counts is newer. Each
+flush of a meeting draws the next number of the meeting's batch sequence (``seq``: a counter in
+this process, or Redis ``INCR`` shared by every process) *before* reading the counts, and checks
+after reading that nobody drew a later number meanwhile. Only then does it emit. So the reads of
+the batches that are sent happen in ``seq`` order, whatever process sent them and whatever order
+they arrive in; a flush that loses that check sends nothing and puts its marks back for the next
+tick, where a later read sends them. The snapshot carries the sequence number drawn before it read
+its counts (``vote_seq``), so a client also drops a batch that was read before its snapshot.
+
+**Failure.** A flush that fails (database, message queue) puts its marks back and goes on with
+the next meeting, so the final count is sent on a later tick, not lost until someone votes again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from flask import Flask
@@ -28,15 +42,42 @@ log = logging.getLogger(__name__)
 # The flusher stops after this many empty ticks and restarts on the next vote.
 IDLE_TICKS_BEFORE_EXIT = 240
 
+# Takes every dirty meeting with its concern ids in one atomic step: a mark added meanwhile is
+# either taken with them or left whole (meeting and ids) for the next take, never split.
+_TAKE_SCRIPT = """
+local meetings = redis.call('SMEMBERS', KEYS[1])
+local taken = {}
+for _, meeting in ipairs(meetings) do
+  taken[#taken + 1] = meeting
+  taken[#taken + 1] = redis.call('SMEMBERS', ARGV[1] .. meeting)
+end
+-- Everything is read before anything is deleted: a script that fails part way changes nothing.
+for _, meeting in ipairs(meetings) do redis.call('DEL', ARGV[1] .. meeting) end
+redis.call('DEL', KEYS[1])
+return taken
+"""
+
+# Frees a flush slot only if this process still holds it (it may have expired and passed on).
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
 
 class DirtyStore(Protocol):
-    """Where the changed concerns of each meeting wait for the next flush."""
+    """Where the changed concerns of each meeting wait for the next flush, and each meeting's batch sequence."""
 
     def add(self, meeting_id: int, concern_ids: set[int]) -> None:
         """Mark ``concern_ids`` of ``meeting_id`` as changed."""
 
     def take(self) -> dict[int, set[int]]:
-        """Remove and return every mark, by meeting."""
+        """Remove and return every mark, by meeting, in one atomic step."""
+
+    def next_seq(self, meeting_id: int) -> int:
+        """Draw the meeting's next batch sequence number (strictly greater than every earlier one)."""
+
+    def current_seq(self, meeting_id: int) -> int:
+        """Return the meeting's latest batch sequence number drawn (0 before the first)."""
 
 
 @runtime_checkable
@@ -46,16 +87,22 @@ class SharedDirtyStore(DirtyStore, Protocol):
     def claim(self, meeting_id: int, interval: float) -> bool:
         """Return whether this flusher may emit for ``meeting_id`` now (one per interval)."""
 
+    def release(self, meeting_id: int) -> None:
+        """Give back a slot this flusher claimed but did not use (its flush failed)."""
+
 
 class MemoryDirtyStore:
-    """Marks kept in this process: right for one server process."""
+    """Marks and sequence numbers kept in this process: right for one server process."""
 
     def __init__(self) -> None:
         self._marks: dict[int, set[int]] = {}
+        self._seqs: dict[int, int] = {}
         self._lock = threading.Lock()
 
     def add(self, meeting_id: int, concern_ids: set[int]) -> None:
         """Mark ``concern_ids`` of ``meeting_id`` as changed."""
+        if not concern_ids:
+            return
         with self._lock:
             self._marks.setdefault(meeting_id, set()).update(concern_ids)
 
@@ -65,15 +112,30 @@ class MemoryDirtyStore:
             marks, self._marks = self._marks, {}
         return marks
 
+    def next_seq(self, meeting_id: int) -> int:
+        """Draw the meeting's next batch sequence number."""
+        with self._lock:
+            seq = self._seqs.get(meeting_id, 0) + 1
+            self._seqs[meeting_id] = seq
+            return seq
+
+    def current_seq(self, meeting_id: int) -> int:
+        """Return the meeting's latest batch sequence number drawn (0 before the first)."""
+        with self._lock:
+            return self._seqs.get(meeting_id, 0)
+
 
 class RedisDirtyStore:
-    """Marks shared by every process through Redis."""
+    """Marks and sequence numbers shared by every process through Redis."""
 
     def __init__(self, url: str, prefix: str = "ysdw:votes") -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url)
         self._prefix = prefix
+        self._take = self._redis.register_script(_TAKE_SCRIPT)
+        self._release = self._redis.register_script(_RELEASE_SCRIPT)
+        self._slot_owner = uuid.uuid4().hex
 
     def _meeting_key(self, meeting_id: int | str) -> str:
         """Return the key of one meeting's changed concern ids."""
@@ -84,38 +146,58 @@ class RedisDirtyStore:
         if not concern_ids:
             return
         pipe = self._redis.pipeline(transaction=True)
-        # Concern ids first, then the meeting: a flusher that sees the meeting finds its ids.
         pipe.sadd(self._meeting_key(meeting_id), *sorted(concern_ids))
         pipe.sadd(f"{self._prefix}:dirty", meeting_id)
         pipe.execute()
 
     def take(self) -> dict[int, set[int]]:
-        """Remove and return every mark, by meeting."""
+        """Remove and return every mark, by meeting, in one Lua script (atomic on the Redis server)."""
+        taken = self._take(keys=[f"{self._prefix}:dirty"], args=[f"{self._prefix}:dirty:"])
         marks: dict[int, set[int]] = {}
-        meeting_ids = self._redis.spop(f"{self._prefix}:dirty", 10_000) or []
-        for raw in meeting_ids:
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.smembers(self._meeting_key(raw))
-            pipe.delete(self._meeting_key(raw))
-            members, _deleted = pipe.execute()
+        for raw_meeting, members in zip(taken[::2], taken[1::2], strict=True):
             if members:
-                marks[int(raw)] = {int(member) for member in members}
+                marks[int(raw_meeting)] = {int(member) for member in members}
         return marks
+
+    def next_seq(self, meeting_id: int) -> int:
+        """Draw the meeting's next batch sequence number (``INCR``: one counter for every process)."""
+        return int(self._redis.incr(f"{self._prefix}:seq:{int(meeting_id)}"))
+
+    def current_seq(self, meeting_id: int) -> int:
+        """Return the meeting's latest batch sequence number drawn (0 before the first)."""
+        return int(self._redis.get(f"{self._prefix}:seq:{int(meeting_id)}") or 0)
+
+    def _slot_key(self, meeting_id: int) -> str:
+        """Return the key of the meeting's flush slot."""
+        return f"{self._prefix}:slot:{int(meeting_id)}"
 
     def claim(self, meeting_id: int, interval: float) -> bool:
         """Take the meeting's flush slot for ``interval`` seconds, unless another process holds it."""
-        slot = f"{self._prefix}:slot:{int(meeting_id)}"
-        return bool(self._redis.set(slot, 1, px=max(1, int(interval * 1000)), nx=True))
+        slot = self._slot_key(meeting_id)
+        return bool(self._redis.set(slot, self._slot_owner, px=max(1, int(interval * 1000)), nx=True))
+
+    def release(self, meeting_id: int) -> None:
+        """Give back the meeting's flush slot if this store still holds it."""
+        self._release(keys=[self._slot_key(meeting_id)], args=[self._slot_owner])
 
 
 class VoteBatcher:
-    """Collects vote marks and flushes them as one ``votes:updated`` per meeting per tick."""
+    """Collects vote marks and flushes them as one ``votes:updated`` per meeting per tick.
 
-    def __init__(self, app: Flask, store: DirtyStore | None = None) -> None:
+    ``sleep`` waits between ticks (``socketio.sleep``; tests pass their own to drive the loop).
+    With ``VOTE_FLUSH_BACKGROUND`` false no background task starts: whoever holds the batcher
+    calls :meth:`flush` (tests drive it by hand this way).
+    """
+
+    def __init__(
+        self, app: Flask, store: DirtyStore | None = None, sleep: Callable[[float], Any] | None = None
+    ) -> None:
         self.app = app
         self.interval = float(app.config.get("VOTE_FLUSH_INTERVAL", 0.25))
+        self.background = bool(app.config.get("VOTE_FLUSH_BACKGROUND", True))
         redis_url = app.config.get("REDIS_URL")
         self.store: DirtyStore = store or (RedisDirtyStore(redis_url) if redis_url else MemoryDirtyStore())
+        self._sleep = sleep or socketio.sleep
         self._lock = threading.Lock()
         self._running = False
         self._flushing = False
@@ -127,16 +209,19 @@ class VoteBatcher:
         self.store.add(meeting_id, concern_ids)
         with self._lock:
             self._marked_since_flush = True
-            if self._running or self._stopped:
+            if self._running or self._stopped or not self.background:
                 return
             self._running = True
-        socketio.start_background_task(self._run)
+        socketio.start_background_task(self.run)
 
-    def _run(self) -> None:
-        """Flush every interval until idle for a while (a later vote starts it again) or stopped."""
+    def run(self) -> None:
+        """Flush every interval until idle for a while (a later vote starts it again) or stopped.
+
+        The background task's body; a test may call it with its own ``sleep`` to drive the ticks.
+        """
         idle_ticks = 0
         while True:
-            socketio.sleep(self.interval)
+            self._sleep(self.interval)
             with self._lock:
                 if self._stopped:
                     self._running = False
@@ -145,8 +230,8 @@ class VoteBatcher:
             try:
                 sent = self.flush()
             except Exception:
-                # A database hiccup must not kill live updates for the rest of the meeting.
-                log.exception("flushing vote counts failed")
+                # Taking the marks failed (Redis away): they are still there; try again next tick.
+                log.exception("taking vote marks failed")
                 sent = 0
             idle_ticks = 0 if sent else idle_ticks + 1
             with self._lock:
@@ -168,25 +253,63 @@ class VoteBatcher:
                 busy = self._flushing
 
     def flush(self) -> int:
-        """Emit one ``votes:updated`` per dirty meeting with counts read from the database; return how many."""
+        """Emit one ``votes:updated`` per dirty meeting with counts read from the database; return how many.
+
+        One tick of the flusher. A meeting whose flush fails, or may not run now, gets its marks
+        back for the next tick; the other meetings are flushed all the same.
+        """
         with self._lock:
             self._marked_since_flush = False
         marks = self.store.take()
         sent = 0
+        shared = self.store if isinstance(self.store, SharedDirtyStore) else None
         for meeting_id, concern_ids in marks.items():
-            # One process has one flusher, whose own tick spaces its flushes; several need a shared slot.
-            if isinstance(self.store, SharedDirtyStore) and not self.store.claim(meeting_id, self.interval):
-                # Another process flushed this meeting moments ago; keep the marks for the next tick.
-                self.store.add(meeting_id, concern_ids)
-                with self._lock:
-                    self._marked_since_flush = True
+            claimed = False
+            try:
+                # One process has one flusher, whose own tick spaces its flushes; several need a shared slot.
+                if shared is not None:
+                    claimed = shared.claim(meeting_id, self.interval)
+                    if not claimed:
+                        # Another process flushed this meeting moments ago; keep the marks for the next tick.
+                        self._requeue(meeting_id, concern_ids)
+                        continue
+                outcome = self._emit_counts(meeting_id, concern_ids)
+            except Exception:
+                log.exception("flushing the vote counts of meeting %s failed; retrying next tick", meeting_id)
+                self._requeue(meeting_id, concern_ids)
+                if claimed and shared is not None:
+                    self._release_slot(shared, meeting_id)
                 continue
-            if self._emit_counts(meeting_id, concern_ids):
+            if outcome is None:
+                # A later batch was drawn while these counts were read: let a later read send them.
+                self._requeue(meeting_id, concern_ids)
+            elif outcome:
                 sent += 1
         return sent
 
-    def _emit_counts(self, meeting_id: int, concern_ids: set[int]) -> bool:
-        """Read the visible counts among ``concern_ids`` and emit them to the meeting; return whether sent."""
+    def _release_slot(self, store: SharedDirtyStore, meeting_id: int) -> None:
+        """Free the slot of a flush that sent nothing, so the retry need not wait for it to expire."""
+        try:
+            store.release(meeting_id)
+        except Exception:
+            log.exception("could not free the flush slot of meeting %s", meeting_id)
+
+    def _requeue(self, meeting_id: int, concern_ids: set[int]) -> None:
+        """Put marks back for the next tick (logged, not raised, when even that fails)."""
+        try:
+            self.store.add(meeting_id, concern_ids)
+        except Exception:
+            log.exception("could not keep the vote marks of meeting %s for the next tick", meeting_id)
+        with self._lock:
+            self._marked_since_flush = True
+
+    def _emit_counts(self, meeting_id: int, concern_ids: set[int]) -> bool | None:
+        """Read the visible counts among ``concern_ids`` and emit them with the next ``seq``.
+
+        Return whether an event was sent, or None when another flush drew a later sequence
+        number while these counts were read (their order against that batch is unknown).
+        """
+        seq = self.store.next_seq(meeting_id)
         with self.app.app_context(), session_scope(self.app) as db:
             meeting = db.get(Meeting, meeting_id)
             if meeting is None:
@@ -201,10 +324,17 @@ class VoteBatcher:
             counts = {str(concern_id): votes for concern_id, votes in rows}
             code, version = meeting.code, meeting.version
             db.rollback()
-            if not counts:
-                return False
-            socketio.emit("votes:updated", {"counts": counts, "version": version}, to=meeting_room(code))
+        if not counts:
+            return False
+        if self.store.current_seq(meeting_id) != seq:
+            return None
+        payload = {"counts": counts, "version": version, "seq": seq}
+        socketio.emit("votes:updated", payload, to=meeting_room(code))
         return True
+
+    def current_seq(self, meeting_id: int) -> int:
+        """Return the meeting's latest batch number: a snapshot read after it is at least that new."""
+        return self.store.current_seq(meeting_id)
 
 
 _create_lock = threading.Lock()

@@ -20,6 +20,7 @@ from ysdw_live.errors import DomainError
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
+from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.realtime.presence import presence
 from ysdw_live.realtime.publisher import publisher
 from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
@@ -48,7 +49,12 @@ def register(socketio: SocketIO) -> None:
         join_room(role_room(meeting.code, role))
         if caller.participant is not None:
             join_room(participant_room(meeting.code, caller.participant.id))
-        snapshot = meeting_snapshot(db, meeting, caller, role)
+        # The latest vote batch number first, then the counts in a transaction begun after it: the
+        # batches up to that number took their marks earlier, so they hold no vote the snapshot
+        # lacks and the client may drop them (realtime/batching.py explains the order).
+        vote_seq = vote_batcher(current_app._get_current_object()).current_seq(meeting.id)  # type: ignore[attr-defined]
+        db.rollback()
+        snapshot = {**meeting_snapshot(db, meeting, caller, role), "vote_seq": vote_seq}
         counts = None
         if caller.participant is not None:
             connected = presence(current_app._get_current_object()).connected(  # type: ignore[attr-defined]
