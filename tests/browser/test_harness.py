@@ -33,11 +33,11 @@ def test_axe_reports_a_planted_violation(page, axe):
 def test_inline_script_is_blocked_and_reported(page):
     """The pages' CSP refuses inline scripts, and the refusal shows up in console_errors."""
     page.goto("/")
-    page.evaluate("""() => {
-        const s = document.createElement('script');
-        s.textContent = 'window.inlineRan = true';
-        document.body.append(s);
-    }""")
-    page.wait_for_timeout(200)
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate("""() => {
+            const s = document.createElement('script');
+            s.textContent = 'window.inlineRan = true';
+            document.body.append(s);
+        }""")
     assert page.evaluate("() => window.inlineRan === true") is False
     assert any("Content Security Policy" in error for error in console_errors(page)), console_errors(page)
