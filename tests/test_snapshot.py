@@ -172,3 +172,43 @@ def test_snapshot_cache_is_bounded_and_drops_the_least_recently_used():
         cache.get(key, builder(key))
     assert len(cache) == 2
     assert built == [(1, 1, "room"), (1, 2, "room"), (2, 1, "room"), (1, 2, "room")]
+
+
+def test_snapshot_contents_are_those_of_its_version(app, factory, monkeypatch):
+    """A concern committed while the snapshot is being read is neither in it nor counted in its version.
+
+    On PostgreSQL the read is REPEATABLE READ; without it the concerns read after the version would
+    include the new one. SQLite's write lock keeps writers out of the read altogether, so the
+    concurrent write below could not even start there.
+    """
+    if app.extensions["ysdw_engine"].dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's reading transaction holds the write lock")
+    from ysdw_live.live import services as live
+
+    meeting = factory.meeting(status="live", moderation=False)
+    staff_id = factory.user(Role.facilitator).id
+    list_concerns = live.concerns.list_concerns
+    written: list[int] = []
+
+    def write_then_list(*args: Any, **kwargs: Any) -> Any:
+        """Commit a concern from another session after the version was read, then list."""
+        if not written:
+            with session_scope(app) as other:
+                staff = Actor(user=other.get(User, staff_id))
+                concern = concerns.submit_concern(
+                    other,
+                    staff,
+                    meetings.get_meeting(other, meeting.code),
+                    text="Committed mid-read",
+                    source="facilitator",
+                    limiter=_no_limit(),
+                )
+                written.append(concern.id)
+        return list_concerns(*args, **kwargs)
+
+    monkeypatch.setattr(live.concerns, "list_concerns", write_then_list)
+    received = connect(app, meeting, "projector").get_received()
+    snapshots = [p["args"][0] for p in received if p["name"] == "meeting:snapshot"]
+    assert written and snapshots[0]["concerns"] == []
+    assert [c["id"] for c in snapshots[-1]["concerns"]] == written  # the handler sent a fresh one
+    assert snapshots[-1]["version"] == snapshots[0]["version"] + 1

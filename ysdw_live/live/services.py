@@ -106,6 +106,8 @@ def read_snapshot(
     meeting's connected participants for them. The transaction is ended before returning, so no
     lock or snapshot is held across the emit that follows.
     """
+    # Asked before the read starts: with Redis it is a network call, never made inside a transaction.
+    online = connected() if staff and connected is not None else 0
     begin_consistent_read(db)
     try:
         db.refresh(meeting)  # the version first: nothing read after it can be older
@@ -137,7 +139,7 @@ def read_snapshot(
         if staff:
             snapshot["counters"] = {
                 **concerns.meeting_counters(db, meeting),
-                "connected": connected() if connected is not None else 0,
+                "connected": online,
             }
         return snapshot
     finally:
