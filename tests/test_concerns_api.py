@@ -58,12 +58,27 @@ def test_participant_raises_and_lists_concerns(client, factory):
         "highlighted",
         "source",
         "created_at",
+        "version",  # added by issue 8: the meeting version this state is as of
     }
     assert concern["status"] == "pending" and concern["source"] == "attendee" and concern["number"] == 1
     assert concern["author_name"] == "Sam" and concern["topic_id"] == meeting.series.topics[0].id
     listed = client.get(f"{API}/meetings/{meeting.code.lower()}/concerns").get_json()
     assert [c["id"] for c in listed["concerns"]] == [concern["id"]]
     assert listed["version"] >= 1
+    assert concern["version"] == listed["version"]  # nothing changed since the concern was raised
+
+
+def test_write_replies_say_which_version_their_state_is_as_of(client, factory, staff):
+    """A moderation reply carries the version of its change; a no-op reply one no newer than its state."""
+    meeting = factory.meeting(status="live", moderation=True)
+    join(client, meeting)
+    raised = post_concern(client, meeting).get_json()
+    approved = approve(client, staff, raised["id"]).get_json()
+    assert approved["version"] == raised["version"] + 1 and approved["status"] == "approved"
+    again = approve(client, staff, raised["id"]).get_json()  # nothing changes: no bump
+    assert again["version"] == approved["version"] and again["status"] == "approved"
+    listed = client.get(f"{API}/meetings/{meeting.code}/concerns").get_json()
+    assert listed["version"] == approved["version"]
 
 
 def test_header_token_works_without_cookie_or_origin(anon_client, client, factory):

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import ManualSeconds, make_test_app
 from ysdw_live.errors import RateLimited
 from ysdw_live.ratelimit import Limiter, RedisStore
+from ysdw_live.realtime import socketio
 
 REDIS_URL = os.environ.get("YSDW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI") == "true"
@@ -129,4 +130,7 @@ def test_app_uses_redis_for_limits_when_configured(tmp_path, store):
         assert isinstance(app.extensions["ysdw_limiter"].store, RedisStore)
     finally:
         app.extensions["ysdw_engine"].dispose()
-        # create_app pointed the shared Socket.IO server at Redis; later tests re-initialise it.
+        # create_app pointed the shared Socket.IO server at Redis. Flask-SocketIO keeps that client
+        # manager in its options even when the next init_app passes no queue, and its test client
+        # refuses a queue: drop it, so the next app built in this process gets a plain manager.
+        socketio.server_options.pop("client_manager", None)

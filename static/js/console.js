@@ -132,6 +132,7 @@ function applyCounters(counters) {
 /** Send a change of concern `id`; true when the server took it. */
 async function moderate(form, id, payload, doneMessage) {
   try {
+    // The reply says which version its state is as of: an event that overtook it is kept.
     store.put(await whileSending(form, () => api("PATCH", `/api/v1/concerns/${id}`, payload)));
     announce(doneMessage);
     return true;
@@ -197,7 +198,7 @@ document.addEventListener("submit", async (event) => {
         ? { status: form.querySelector('input[name="status"]').value }
         : { moderation: form.querySelector('input[name="moderation"]').value === "on" };
     try {
-      applyMeeting(await whileSending(form, () => api("PATCH", `/api/v1/meetings/${code}`, payload)));
+      store.putMeeting(await whileSending(form, () => api("PATCH", `/api/v1/meetings/${code}`, payload)));
       render();
     } catch (error) {
       showError(failureMessage(error, OFFLINE));
@@ -224,7 +225,7 @@ async function undo(form = document.getElementById("undo-form")) {
   try {
     const result = await whileSending(form, () => api("POST", `/api/v1/meetings/${code}/moderation/undo`));
     if (result && result.concern) {
-      store.put(result.concern);
+      store.put(result.concern, result.version);
       announce("Undone.");
     } else {
       announce("There is nothing to undo.");
@@ -241,7 +242,7 @@ async function setProjector(mode, index, form) {
   const send = () => api("PATCH", `/api/v1/meetings/${code}/projector`, body);
   try {
     const projector = await (form ? whileSending(form, send) : send());
-    applyProjector(projector);
+    store.putProjector(projector);
     announce(
       index !== undefined && reportBack.length
         ? `Report-back: action ${projector.action_index + 1} of ${reportBack.length}.`

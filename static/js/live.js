@@ -4,8 +4,8 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 
 /**
  * Connect to meeting `code` as `role` and route events to handlers.
- * handlers: { snapshot(s), "concern:created"(p), …, status(state) } where state is
- * "connected" | "reconnecting" | "refused".
+ * handlers: { snapshot(s), "concern:created"(p), …, disconnect(), status(state) } where state is
+ * "connected" | "reconnecting" | "refused"; every key but status is a Socket.IO event.
  */
 export function connectMeeting(code, role, handlers) {
   const socket = io({
@@ -26,8 +26,10 @@ export function connectMeeting(code, role, handlers) {
     if (event === "snapshot") {
       socket.on("meeting:snapshot", (snapshot) => {
         handler(snapshot);
-        // The page is live from here on (tests and styles can tell it from <body data-live>).
+        // The page is live from here on (tests and styles can tell it from <body data-live>);
+        // data-snapshots counts the snapshots applied, so a reconnect's catch-up can be awaited.
         document.body.dataset.live = "true";
+        document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots || 0) + 1);
       });
     } else {
       socket.on(event, handler);

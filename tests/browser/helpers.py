@@ -40,6 +40,14 @@ async ([tags, disabled]) => {
 """
 
 
+def wait_live(page: Any, snapshots: int = 1) -> None:
+    """Wait until the page has applied ``snapshots`` meeting snapshots (live.js counts them in <body data-snapshots>).
+
+    ``<body data-live>`` appears with the first one; the count also tells a reconnect's catch-up apart.
+    """
+    page.wait_for_function("(n) => Number(document.body.dataset.snapshots || 0) >= n", arg=snapshots)
+
+
 def skip_or_fail(reason: str) -> None:
     """Skip the test with ``reason``; under CI=true a missing prerequisite is a failure instead."""
     if IN_CI:

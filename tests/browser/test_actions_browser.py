@@ -7,17 +7,14 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_accessible, console_errors, snap
+from tests.browser.helpers import assert_accessible, console_errors, snap, wait_live
 
 SECRET = "SECRET-briefing-note-0413"
 
 
 def _wait_live(page: Any) -> None:
-    """Wait until the page's Socket.IO connection has delivered its snapshot."""
-    page.wait_for_function(
-        "document.querySelector('#connection-status') && document.querySelector('#connection-status').hidden"
-    )
-    page.wait_for_timeout(300)
+    """Wait until the page's Socket.IO connection has delivered its snapshot and the store applied it."""
+    wait_live(page)
 
 
 def _facilitator_concern(live_server: Any, code: str, text: str, topic_id: int | None = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.helpers import console_errors
+from tests.browser.helpers import console_errors, wait_live
 
 # What a concern item shows, as (mark, hidden, text) for each part the renderer fills, and the
 # tags of the visible parts, leaving out the votes: a vote button for attendees and a plain
@@ -34,8 +34,8 @@ SLIDE_STRUCTURE = """
 
 
 def _wait_live(page: Any) -> None:
-    """Wait until the page's store has loaded its first snapshot (live.js marks <body data-live>)."""
-    page.locator("body[data-live]").wait_for(state="attached")
+    """Wait until the page's store has loaded its first snapshot (live.js counts them on <body>)."""
+    wait_live(page)
 
 
 def _meeting(live_server: Any, *, moderation: bool = False, mode: str = "concerns") -> dict[str, Any]:

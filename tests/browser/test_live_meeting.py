@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_accessible, console_errors
+from tests.browser.helpers import assert_accessible, console_errors, wait_live
 
 
 def _meeting(live_server: Any, *, moderation: bool) -> str:
@@ -19,11 +19,8 @@ def _meeting(live_server: Any, *, moderation: bool) -> str:
 
 
 def _wait_live(page: Any) -> None:
-    """Wait until the page's Socket.IO connection has delivered its snapshot."""
-    page.wait_for_function(
-        "document.querySelector('#connection-status') && document.querySelector('#connection-status').hidden"
-    )
-    page.wait_for_timeout(300)
+    """Wait until the page's Socket.IO connection has delivered its snapshot and the store applied it."""
+    wait_live(page)
 
 
 def test_phone_raises_and_votes_projector_follows_without_reload(live_server, phone_page, page):

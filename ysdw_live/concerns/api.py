@@ -14,13 +14,11 @@ from ysdw_live.api.openapi import PARTICIPANT, PARTICIPANT_OR_STAFF
 from ysdw_live.concerns import services
 from ysdw_live.concerns.models import Concern
 from ysdw_live.concerns.schemas import (
-    Concern as ConcernReply,
-)
-from ysdw_live.concerns.schemas import (
     ConcernInput,
     ConcernList,
     ConcernModeration,
     ConcernQuery,
+    ConcernWritten,
     Counters,
     Undone,
     VoteResult,
@@ -72,7 +70,7 @@ def list_concerns(code: str, query: ConcernQuery) -> Response:
     summary="Raise a concern (participant; pending when moderation is on), or enter one on "
     "someone's behalf with source facilitator (admin, facilitator; approved at once)",
     body=ConcernInput,
-    response=ConcernReply,
+    response=ConcernWritten,
     status=201,
     errors=(401, 403, 404, 409, 429),
     security=PARTICIPANT_OR_STAFF,
@@ -82,7 +80,7 @@ def submit_concern(code: str, body: ConcernInput) -> tuple[Response, int]:
     db = get_session()
     meeting = meetings.get_meeting(db, code)
     concern = services.submit_concern(db, _caller(meeting), meeting, **body.values(), limiter=limiter())
-    return created(concern_to_dict(concern, voted=False))
+    return created(_written(concern))
 
 
 def _voter(concern_id: int) -> Actor:
@@ -124,13 +122,24 @@ def unvote(concern_id: int) -> Response:
     "/concerns/<int:concern_id>",
     summary="Moderate a concern: status, highlight, text, topic (admin, facilitator)",
     body=ConcernModeration,
-    response=ConcernReply,
+    response=ConcernWritten,
     errors=(401, 403, 404, 409),
 )
 def moderate(concern_id: int, body: ConcernModeration) -> Response:
     """Approve, dismiss, answer, archive, edit, re-topic or highlight a concern (admin, facilitator)."""
     concern = services.moderate(get_session(), actor(), concern_id, body.values())
-    return jsonify(concern_to_dict(concern, voted=False))
+    return jsonify(_written(concern))
+
+
+def _written(concern: Concern) -> dict[str, Any]:
+    """Return a concern a write left, with the meeting version its state is as of.
+
+    The service leaves the meeting's version at the write's own version (or, when nothing
+    changed, at a version no newer than the concern's state), so a page can order this reply
+    against the events it receives.
+    """
+    version = concern.meeting.version
+    return {**concern_to_dict(concern, voted=False), "version": version}
 
 
 @endpoint(

@@ -92,6 +92,15 @@ class Concern(Reply):
     created_at: datetime
 
 
+class ConcernWritten(Concern):
+    """A concern as a write left it, with the meeting version that state is as of."""
+
+    version: int = Field(
+        description="The meeting's version this state is as of (at least): a client keeps the newer of "
+        "this reply and a concern event with a higher version"
+    )
+
+
 class ConcernList(Reply):
     """Concerns of a meeting and the meeting's version."""
 

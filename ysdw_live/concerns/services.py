@@ -364,6 +364,9 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
         concern.unhighlight()
     if concern.state() == before:
         db.rollback()  # nothing changed: no version bump, no log entry, no event
+        # The state the caller gets is the one before this bump (or newer, read after the rollback):
+        # leave the meeting's version at that lower bound, so a reply never claims a newer state.
+        attributes.set_committed_value(meeting, "version", version - 1)
         return concern
 
     other = _highlighted_other(db, concern) if concern.highlighted else None

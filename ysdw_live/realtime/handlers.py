@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import SocketIO, join_room
 from sqlalchemy import func, select
@@ -13,13 +13,11 @@ from sqlalchemy.orm import Session
 from ysdw_live.actors import Actor
 from ysdw_live.auth import services as auth
 from ysdw_live.auth.models import User
-from ysdw_live.concerns import services as concerns
-from ysdw_live.concerns.serializers import concern_to_dict
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
+from ysdw_live.live import services as live
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
-from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.realtime.presence import presence
 from ysdw_live.realtime.publisher import publisher
@@ -29,6 +27,8 @@ from ysdw_live.web import PARTICIPANT_COOKIE, staff_user
 ROLES = (ATTENDEE, PROJECTOR, MODERATOR)
 AUTH_KEYS = {"meeting", "role", "token"}
 TOKEN_MAX = 256
+# How many snapshots one connect may send while changes keep overtaking them (see send_snapshot).
+SNAPSHOT_ATTEMPTS = 3
 AUTH_HELP = "Send auth: {meeting: code, role: attendee|projector|moderator, token?: string}."
 
 
@@ -37,7 +37,7 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
-        """Check the handshake, join the rooms, and send the meeting snapshot."""
+        """Check the handshake, join the rooms, and send the meeting snapshot (see ``send_snapshot``)."""
         code, role, token = _parse_auth(auth)
         db = get_session()
         try:
@@ -45,16 +45,9 @@ def register(socketio: SocketIO) -> None:
         except DomainError as error:
             raise Refused(error.message) from None
         caller = _authorise(db, meeting, role, token)
-        join_room(meeting_room(meeting.code))
-        join_room(role_room(meeting.code, role))
+        rooms = [meeting_room(meeting.code), role_room(meeting.code, role)]
         if caller.participant is not None:
-            join_room(participant_room(meeting.code, caller.participant.id))
-        # The latest vote batch number first, then the counts in a transaction begun after it: the
-        # batches up to that number took their marks earlier, so they hold no vote the snapshot
-        # lacks and the client may drop them (realtime/batching.py explains the order).
-        vote_seq = vote_batcher(current_app._get_current_object()).current_seq(meeting.id)  # type: ignore[attr-defined]
-        db.rollback()
-        snapshot = {**meeting_snapshot(db, meeting, caller, role), "vote_seq": vote_seq}
+            rooms.append(participant_room(meeting.code, caller.participant.id))
         counts = None
         if caller.participant is not None:
             connected = presence(current_app._get_current_object()).connected(  # type: ignore[attr-defined]
@@ -64,7 +57,7 @@ def register(socketio: SocketIO) -> None:
         # End the read before any network I/O: under eventlet or gevent an emit may yield, and a
         # transaction held across it would block every other writer (SQLite takes the lock early).
         db.rollback()
-        socketio.emit("meeting:snapshot", snapshot, to=_sid())
+        send_snapshot(socketio, db, meeting, caller, role, rooms)
         if counts is not None:
             publisher().presence_updated(meeting.code, **counts)
 
@@ -131,25 +124,66 @@ def _staff_from_login() -> User | None:
         return None
 
 
-def meeting_snapshot(db: Session, meeting: Meeting, caller: Actor, role: str) -> dict[str, Any]:
+def send_snapshot(
+    socketio: SocketIO, db: Session, meeting: Meeting, caller: Actor, role: str, rooms: list[str]
+) -> None:
+    """Join ``rooms`` and send this connection a snapshot that no newer event can arrive before.
+
+    The order, and what it guarantees:
+
+    1. Join the rooms first, then read the snapshot (one consistent read, version V). Every change
+       committed after that read is published after its commit, so after the join: no event newer
+       than V can miss this connection.
+    2. Emit the snapshot, then read the committed version again. If it is still V, nothing was
+       committed between the read and the emit, so every event newer than V is published after the
+       snapshot was queued for this connection and arrives after it. If it moved, an event newer
+       than V may have overtaken the snapshot (and an older client would let the snapshot wipe it),
+       so read and send a fresh snapshot, up to ``SNAPSHOT_ATTEMPTS`` times.
+
+    With a message queue (Redis) the same holds: an emit is delivered in this process at once and
+    published to the others, and each process's listener delivers in publishing order, so an
+    event committed after the re-read reaches this connection after the snapshot. Not guaranteed:
+    events committed before the read (version <= V) can still arrive after the snapshot, late;
+    clients ignore them by version. Under a steady stream of changes the last attempt may still
+    be overtaken; ``concern-store.js`` therefore buffers events until the snapshot arrives and
+    replays those newer than it. Delivery is at most once: a connection that drops catches up
+    from the snapshot of its reconnect. Vote counts carry no meeting version: they are ordered by
+    the batch number ``seq``, and the snapshot's ``vote_seq`` says which batches it already holds.
+    """
+    for room in rooms:
+        join_room(room)
+    batcher = vote_batcher(current_app._get_current_object())  # type: ignore[attr-defined]
+    for _attempt in range(SNAPSHOT_ATTEMPTS):
+        # The latest vote batch number first, then the counts in a read begun after it (read_snapshot
+        # starts a fresh transaction): the batches up to that number took their marks earlier, so
+        # they hold no vote the snapshot lacks and the client may drop them (see batching.py).
+        vote_seq = batcher.current_seq(meeting.id)
+        snapshot = {**snapshot_for(db, meeting, caller, role), "vote_seq": vote_seq}
+        socketio.emit("meeting:snapshot", snapshot, to=_sid())
+        if live.current_version(db, meeting) == snapshot["version"]:
+            return
+
+
+def snapshot_for(db: Session, meeting: Meeting, caller: Actor, role: str) -> dict[str, Any]:
     """Return the snapshot a connection in ``role`` may see, with ``voted`` right for an attendee."""
-    listed = concerns.list_concerns(db, caller, meeting, sort="top")
-    voted: set[int] = set()
-    if isinstance(caller.participant, Participant):
-        voted = concerns.voted_concern_ids(db, caller.participant, meeting)
-    snapshot: dict[str, Any] = {
-        "meeting": meeting_to_dict(meeting, current_app.config["PUBLIC_URL"]),
-        "concerns": [concern_to_dict(c, voted=c.id in voted) for c in listed],
-        "polls": [],
-        "projector": projector_to_dict(meeting),
-        "version": meeting.version,
-    }
-    if role == MODERATOR:
-        snapshot["counters"] = {
-            **concerns.meeting_counters(db, meeting),
-            "connected": presence(current_app._get_current_object()).count(meeting.code),  # type: ignore[attr-defined]
-        }
-    return snapshot
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return live.read_snapshot(
+        db,
+        meeting,
+        caller,
+        staff=role == MODERATOR,
+        public_url=app.config["PUBLIC_URL"],
+        cache=snapshot_cache(app),
+        connected=lambda: presence(app).count(meeting.code),
+    )
+
+
+def snapshot_cache(app: Flask) -> live.SnapshotCache:
+    """Return this process's snapshot cache for ``app``."""
+    cache = app.extensions.get("ysdw_snapshot_cache")
+    if cache is None:
+        cache = app.extensions.setdefault("ysdw_snapshot_cache", live.SnapshotCache())
+    return cache
 
 
 def _sid() -> str:
