@@ -15,7 +15,7 @@ from ysdw_live.auth import services as auth
 from ysdw_live.auth.models import User
 from ysdw_live.concerns import services as concerns
 from ysdw_live.concerns.serializers import concern_to_dict
-from ysdw_live.db import get_session
+from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
@@ -114,6 +114,7 @@ def _authorise(db: Session, meeting: Meeting, role: str, token: str | None) -> A
 
 def _staff_from_token(db: Session, token: str) -> User | None:
     """Return the active staff user owning the bearer ``token``."""
+    declare_writer()  # using a token notes its use (at most once a minute)
     return auth.user_for_token(db, token)
 
 
