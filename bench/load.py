@@ -564,7 +564,13 @@ def floor_main(args: argparse.Namespace) -> None:
         failed = failed or bool(project["errors"] or floor["errors"])
     out = ROOT / "bench" / "results" / f"floor-{time.strftime('%Y%m%dT%H%M%S')}-{args.phones}.json"
     out.parent.mkdir(exist_ok=True)
-    record = {"machine": described, "phones": args.phones, "concerns": args.concerns, "targets": TARGETS}
+    record = {
+        "machine": described,
+        "phones": args.phones,
+        "concerns": args.concerns,
+        "targets": TARGETS,
+        "project_profiled": bool(os.environ.get("BENCH_PROFILE")),  # cProfile slows the project's server
+    }
     out.write_text(json.dumps({**record, "results": results}, indent=2) + "\n")
     print(f"\nwritten to {out.relative_to(ROOT)}")
     if failed:
