@@ -11,6 +11,9 @@ if __name__ == "__main__" and ASYNC_MODE == "eventlet":
     import warnings
 
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    # psycopg 3 waits for PostgreSQL in C, which would stall every greenlet; its select()-based
+    # wait goes through eventlet's green select instead (checked in refuse_blocking_database).
+    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
     import eventlet
 
     eventlet.monkey_patch()
@@ -25,12 +28,40 @@ from ysdw_live.realtime import socketio  # noqa: E402
 app = create_app()
 
 
+def refuse_blocking_database() -> None:
+    """Stop at start-up if a PostgreSQL query would block every connection under eventlet."""
+    if ASYNC_MODE != "eventlet" or not app.config["DATABASE_URL"].startswith("postgresql"):
+        return
+    from psycopg import waiting
+
+    if waiting.wait is waiting.wait_c:
+        sys.exit(
+            "YSDW_ASYNC_MODE=eventlet with PostgreSQL needs psycopg's cooperative wait, but "
+            f"PSYCOPG_WAIT_FUNC={os.environ.get('PSYCOPG_WAIT_FUNC')} selects the blocking one: "
+            "unset PSYCOPG_WAIT_FUNC, or run YSDW_ASYNC_MODE=gevent."
+        )
+
+
+def server_options() -> dict[str, object]:
+    """Web server options for the async mode: eventlet and gevent serve at most MAX_CONNECTIONS at once."""
+    if ASYNC_MODE == "eventlet":
+        # eventlet.wsgi caps simultaneous connections at 1,024 by default, and each open
+        # websocket holds one slot for as long as the phone is connected.
+        return {"max_size": app.config["MAX_CONNECTIONS"]}
+    if ASYNC_MODE == "gevent":
+        from gevent.pool import Pool
+
+        return {"spawn": Pool(app.config["MAX_CONNECTIONS"])}
+    return {"allow_unsafe_werkzeug": True}  # Werkzeug's development server: one thread per connection
+
+
 def main(argv: list[str]) -> None:
     """Apply pending migrations, create the first admin if there is none, then serve."""
     from ysdw_live import migrations
     from ysdw_live.auth.services import ensure_first_admin
     from ysdw_live.db import session_scope
 
+    refuse_blocking_database()
     migrations.upgrade(app)
     with session_scope(app) as db:
         first_admin = ensure_first_admin(db)
@@ -49,7 +80,7 @@ def main(argv: list[str]) -> None:
         print("  You will be asked to choose a new password when you first log in.\n", flush=True)
     if demo_code:
         print(f"Demo meeting is live: {base}/j/{demo_code}  (projector: {base}/present/{demo_code})\n", flush=True)
-    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=ASYNC_MODE == "threading")
+    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], **server_options())
 
 
 if __name__ == "__main__":

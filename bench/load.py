@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import random
 import shutil
@@ -27,6 +28,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +68,7 @@ def rss_mib(pid: int) -> float:
 class Cluster:
     """One or more app processes on a fresh database (SQLite file, or a new PostgreSQL database)."""
 
-    def __init__(self, mode: str, database: str, processes: int) -> None:
+    def __init__(self, mode: str, database: str, processes: int, ratelimit: bool = True) -> None:
         self.mode, self.database, self.count = mode, database, processes
         self.dir = Path(tempfile.mkdtemp(prefix="ysdw-bench-"))
         self.pg_name = f"yswd_bench_{os.getpid()}"
@@ -77,6 +79,8 @@ class Cluster:
             "YSDW_HOST": "127.0.0.1",
             "YSDW_DATABASE_URL": url,
             "YSDW_SECRET_KEY": "bench",
+            # Joins are limited per address (1,200 a minute); a bigger room from one address turns it off.
+            "YSDW_RATELIMIT": "1" if ratelimit else "0",
         }
         if processes > 1:
             self.env["YSDW_REDIS_URL"] = REDIS
@@ -104,8 +108,10 @@ class Cluster:
         )
         for port, base in zip(self.ports, self.bases, strict=True):
             env = {**self.env, "YSDW_PORT": str(port), "YSDW_PUBLIC_URL": base}
+            # BENCH_PROFILE=<file>: the first process runs under pyinstrument for the vote burst.
+            script = "bench/profiled_app.py" if os.environ.get("BENCH_PROFILE") and not self.processes else "app.py"
             self.processes.append(
-                subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+                subprocess.Popen([PYTHON, script], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
             )
         deadline = time.monotonic() + 30
         for base in self.bases:
@@ -277,6 +283,300 @@ def run(
         }
 
 
+class FloorServer:
+    """The bare python-socketio server (floor_server.py) in one async mode, on 127.0.0.1."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode, self.port = mode, free_port()
+        self.bases = [f"http://127.0.0.1:{self.port}"]
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> FloorServer:
+        script = str(ROOT / "bench" / "floor_server.py")
+        self.processes.append(subprocess.Popen([PYTHON, script, self.mode, str(self.port)], cwd=ROOT))
+        wait_healthy(self.bases, f"floor server ({self.mode})")
+        return self
+
+    def rss(self) -> float:
+        """Return the server's resident memory in MiB."""
+        return rss_mib(self.processes[0].pid)
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_healthy(bases: list[str], what: str) -> None:
+    """Wait (at most 60 s) until every base answers /healthz."""
+    deadline = time.monotonic() + 60
+    for base in bases:
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start")
+            time.sleep(0.2)
+
+
+class Phone:
+    """One attendee's phone: a Socket.IO connection that notes when each event reached it."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.client = socketio.Client(reconnection=False)
+        self.snapshot = threading.Event()
+        self.concern_seen: dict[str, float] = {}
+        self.counts: dict[int, int] = {}
+        self.count_times: list[float] = []
+        self.final_at: float | None = None
+        self.expected: dict[int, int] | None = None
+        self.client.on("meeting:snapshot", self._snapshot)
+        self.client.on("concern:created", self._created)
+        self.client.on("votes:updated", self._votes)
+
+    def _snapshot(self, _payload: Any) -> None:
+        self.snapshot.set()
+
+    def _created(self, payload: dict[str, Any]) -> None:
+        self.concern_seen.setdefault(payload["concern"]["text"], time.perf_counter())
+
+    def _votes(self, payload: dict[str, Any]) -> None:
+        now = time.perf_counter()
+        self.count_times.append(now)
+        for concern_id, votes in payload["counts"].items():
+            self.counts[int(concern_id)] = votes
+        if self.final_at is None and self.expected and all(self.counts.get(i) == n for i, n in self.expected.items()):
+            self.final_at = now
+
+
+def room(target: str, mode: str, phones: int, concerns: int, workers: int) -> dict[str, Any]:
+    """Play the issue's room against the project (``target="project"``) or the floor, and measure it.
+
+    Every phone joins over HTTP and holds a websocket; ``concerns`` new concerns are raised one after
+    another (each must reach every phone); then every phone votes once, all at once, over HTTP.
+    """
+    project = target == "project"
+    server: Cluster | FloorServer
+    server = Cluster(mode, "sqlite", 1, ratelimit=phones <= 1000) if project else FloorServer(mode)
+    with server:
+        base = server.bases[0]
+        api = f"{base}/api/v1"
+        code = "FLOOR"
+        if project:
+            staff = requests.Session()
+            token = staff.post(f"{api}/auth/token", json={"email": ADMIN, "password": PASSWORD}).json()["token"]
+            staff.headers["Authorization"] = f"Bearer {token}"
+            series = staff.post(f"{api}/series", json={"title": "Bench series", "topics": ["A", "B"]}).json()
+            meeting = staff.post(
+                f"{api}/series/{series['id']}/meetings", json={"title": "Bench room", "moderation": False}
+            ).json()
+            code = meeting["code"]
+            staff.patch(f"{api}/meetings/{code}", json={"status": "live"}).raise_for_status()
+        errors: list[str] = []
+        http = requests.Session()
+        # Phones keep no cookies here: a cookie session would make the API ask for a CSRF token.
+        http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        http.mount("http://", requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=workers))
+        pool = ThreadPoolExecutor(workers)
+
+        def join(_: int) -> str:
+            response = http.post(f"{api}/meetings/{code}/participants", timeout=60)
+            if response.status_code != 201:
+                errors.append(f"join {response.status_code}")
+                return ""
+            return response.json()["token"]
+
+        room_phones = [Phone(t) for t in pool.map(join, range(phones)) if t]
+        rss_before = server.rss()
+
+        def connect(phone: Phone) -> None:
+            try:
+                phone.client.connect(
+                    base,
+                    auth={"meeting": code, "role": "attendee", "token": phone.token},
+                    transports=["websocket"],
+                    wait_timeout=60,  # the client's default (1 s) counts a slow handshake as a failure
+                )
+                if not phone.snapshot.wait(60):
+                    errors.append("no snapshot within 60 s")
+            except socketio.exceptions.ConnectionError as error:
+                errors.append(f"connect: {error}")
+
+        start = time.perf_counter()
+        list(pool.map(connect, room_phones))
+        connect_s = time.perf_counter() - start
+        rss_connected = server.rss()
+
+        fanout: list[float] = []
+        concern_ids: list[int] = []
+        for n in range(concerns):
+            text = f"Bench concern {n}: street lighting near the park"
+            sent = time.perf_counter()
+            response = http.post(
+                f"{api}/meetings/{code}/concerns",
+                json={"text": text},
+                headers={"X-Participant-Token": room_phones[n].token},
+                timeout=60,
+            )
+            if response.status_code != 201:
+                errors.append(f"concern {response.status_code}")
+                continue
+            concern_ids.append(response.json()["id"])
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and any(text not in p.concern_seen for p in room_phones):
+                time.sleep(0.01)
+            missed = sum(text not in p.concern_seen for p in room_phones)
+            if missed:
+                errors.append(f"concern:created missed by {missed} phones")
+            fanout += [p.concern_seen[text] - sent for p in room_phones if text in p.concern_seen]
+
+        expected: dict[int, int] = {}
+        plan = [(phone, concern_ids[i % len(concern_ids)]) for i, phone in enumerate(room_phones)]
+        for _phone, concern_id in plan:
+            expected[concern_id] = expected.get(concern_id, 0) + 1
+        for phone in room_phones:
+            phone.expected = expected
+
+        acks: list[float] = []
+
+        def vote(item: tuple[Phone, int]) -> None:
+            phone, concern_id = item
+            response = http.put(
+                f"{api}/concerns/{concern_id}/vote", headers={"X-Participant-Token": phone.token}, timeout=60
+            )
+            acks.append(time.perf_counter())
+            if response.status_code != 200:
+                errors.append(f"vote {response.status_code}")
+
+        votes_start = time.perf_counter()
+        list(pool.map(vote, plan))
+        last_ack = max(acks, default=votes_start)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(p.final_at is None for p in room_phones):
+            time.sleep(0.02)
+        lagging = [p for p in room_phones if p.final_at is None]
+        if lagging:
+            errors.append(f"final counts never reached {len(lagging)} phones")
+        final_lags = [max(0.0, p.final_at - last_ack) for p in room_phones if p.final_at is not None]
+        # The busiest second any phone saw: votes:updated is batched to at most 4 a second.
+        busiest = max(
+            (sum(1 for u in p.count_times if t <= u < t + 1) for p in room_phones for t in p.count_times), default=0
+        )
+        for phone in room_phones:
+            phone.client.disconnect()
+        pool.shutdown()
+        connected = len(room_phones)
+        return {
+            "target": target,
+            "mode": mode,
+            "phones": connected,
+            "connect_all_s": connect_s,
+            "concern_fanout_p50_ms": pct(fanout, 50),
+            "concern_fanout_p95_ms": pct(fanout, 95),
+            "votes": len(acks),
+            "votes_all_acknowledged_s": last_ack - votes_start,
+            "votes_per_s": len(acks) / (last_ack - votes_start) if last_ack > votes_start else float("nan"),
+            "final_count_p95_ms": pct(final_lags, 95),
+            "phones_missing_final_counts": len(lagging),
+            "busiest_second_votes_updated": busiest,
+            "rss_mib": rss_connected,
+            "kb_per_connection": (rss_connected - rss_before) * 1024 / connected if connected else float("nan"),
+            "ratelimit": not project or phones <= 1000,
+            "errors": sorted(set(errors)),
+        }
+
+
+TARGETS = "connect <= 2x floor; concern p95 <= 1.25x floor; votes in <= 2 s; final p95 <= floor + 250 ms; <= 100 KB"
+
+
+def compare(project: dict[str, Any], floor: dict[str, Any]) -> dict[str, Any]:
+    """The project's figures as ratios to the floor, and whether each target of issue 8 is met."""
+    ratios = {
+        "connect_all": project["connect_all_s"] / floor["connect_all_s"],
+        "concern_fanout_p95": project["concern_fanout_p95_ms"] / floor["concern_fanout_p95_ms"],
+        "votes_all_acknowledged": project["votes_all_acknowledged_s"] / floor["votes_all_acknowledged_s"],
+        "final_count_p95_minus_floor_ms": project["final_count_p95_ms"] - floor["final_count_p95_ms"],
+    }
+    met = {
+        "connect_within_2x_floor": ratios["connect_all"] <= 2,
+        "concern_p95_within_1.25x_floor": ratios["concern_fanout_p95"] <= 1.25,
+        "votes_acknowledged_within_2s": project["votes_all_acknowledged_s"] <= 2,
+        "final_count_p95_within_floor_plus_250ms": ratios["final_count_p95_minus_floor_ms"] <= 250,
+        "at_most_4_votes_updated_per_second": project["busiest_second_votes_updated"] <= 4,
+        "at_most_100kb_per_connection": project["kb_per_connection"] <= 100,
+        "nothing_lost": not project["errors"] and not project["phones_missing_final_counts"],
+    }
+    return {"ratios": ratios, "targets_met": met}
+
+
+def machine() -> dict[str, Any]:
+    """Describe the machine the figures were taken on."""
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "unknown")
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    memory = next(line.split()[1] for line in meminfo if line.startswith("MemTotal"))
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory) / 1024 / 1024, 1),
+        "kernel": os.uname().release,
+        "python": sys.version.split()[0],
+        "load_average_at_start": os.getloadavg(),
+        "load_generator": "bench/load.py on the same machine and cores (one thread per socket)",
+    }
+
+
+def floor_main(args: argparse.Namespace) -> None:
+    """Run the room against the floor and the project in each mode; print ratios and write JSON."""
+    described = machine()
+    print(f"machine: {described['cores']} x {described['cpu']}, load {described['load_average_at_start']}")
+    print(f"{args.phones} phones, each holding a websocket; {args.concerns} new concerns; one vote per phone\n")
+    results = []
+    failed = False
+    for mode in (m.strip() for m in args.modes.split(",") if m.strip()):
+        floor = room("floor", mode, args.phones, args.concerns, args.workers)
+        project = room("project", mode, args.phones, args.concerns, args.workers)
+        verdict = compare(project, floor)
+        results.append({"mode": mode, "floor": floor, "project": project, **verdict})
+        print(f"{mode}: project / floor")
+        for key, label, unit in (
+            ("connect_all_s", "all sockets connected", "s"),
+            ("concern_fanout_p95_ms", "new concern on every phone, p95", "ms"),
+            ("votes_all_acknowledged_s", "all votes acknowledged", "s"),
+            ("votes_per_s", "votes per second", ""),
+            ("final_count_p95_ms", "final count on every phone, p95 after the last ack", "ms"),
+            ("busiest_second_votes_updated", "votes:updated in a phone's busiest second", ""),
+            ("kb_per_connection", "server memory per connection", "KB"),
+        ):
+            print(f"  {label:55} {project[key]:9.2f} {unit:2} / {floor[key]:9.2f} {unit}")
+        for name, ok in verdict["targets_met"].items():
+            print(f"  {'met' if ok else 'MISSED':6} {name}")
+        for target in (floor, project):
+            if target["errors"]:
+                print(f"  {target['target']} errors: {', '.join(target['errors'])}")
+        failed = failed or bool(project["errors"] or floor["errors"])
+    out = ROOT / "bench" / "results" / f"floor-{time.strftime('%Y%m%dT%H%M%S')}-{args.phones}.json"
+    out.parent.mkdir(exist_ok=True)
+    record = {
+        "machine": described,
+        "phones": args.phones,
+        "concerns": args.concerns,
+        "targets": TARGETS,
+        "project_profiled": bool(os.environ.get("BENCH_PROFILE")),  # cProfile slows the project's server
+    }
+    out.write_text(json.dumps({**record, "results": results}, indent=2) + "\n")
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+    if failed:
+        sys.exit(1)
+
+
 def main() -> None:
     """Parse arguments, run each mode, print one table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -287,7 +587,13 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=100, help="attendees holding a live connection")
     parser.add_argument("--votes", type=int, default=5, help="votes per participant")
     parser.add_argument("--workers", type=int, default=16, help="client threads")
+    parser.add_argument("--floor", action="store_true", help="the room of issue 8, against the bare server too")
+    parser.add_argument("--phones", type=int, default=1000, help="with --floor: phones holding a websocket")
+    parser.add_argument("--concerns", type=int, default=5, help="with --floor: new concerns raised one by one")
     args = parser.parse_args()
+    if args.floor:
+        floor_main(args)
+        return
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; load generator on the same machine")
     print(
         f"{args.participants} phones join, {args.sockets} hold sockets, 40 concerns, "

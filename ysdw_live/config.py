@@ -39,6 +39,14 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _positive_int(env: Any, name: str, default: int) -> int:
+    """Return the positive whole number in ``env[name]`` (or ``default``); refuse anything else by name."""
+    raw = env.get(name) or str(default)
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
 def from_environment(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the settings mapping from defaults overridden by ``YSDW_*`` variables."""
     env = os.environ if environ is None else environ
@@ -66,5 +74,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "VOTE_FLUSH_INTERVAL": 0.25,
         # False: no background flusher; the holder calls flush_votes() (tests drive it by hand).
         "VOTE_FLUSH_BACKGROUND": True,
+        # Connections served at once (eventlet's own default is 1,024); a phone's socket holds one.
+        "MAX_CONNECTIONS": _positive_int(env, "YSDW_MAX_CONNECTIONS", 10_000),
     }
     return settings

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -37,32 +39,81 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+# How long a writer waits for SQLite's write lock before the request fails.
+SQLITE_LOCK_WAIT = 5.0
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Turn on WAL, foreign keys and a busy timeout on every new SQLite connection."""
+    """Turn on WAL and foreign keys on every new SQLite connection; SQLite itself never waits for a lock."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # SQLite's busy handler sleeps in C: under eventlet or gevent that stalls every connection of
+    # the process while the greenlet holding the lock cannot run. Writers wait in Python instead.
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def declare_writer() -> None:
+    """Mark the current request as one that writes, though its method reads (a GET page that joins)."""
+    g.db_writes = True
+    session = g.get("db_session")
+    if session is not None and session.in_transaction():
+        # Only reads can have happened (the transaction is read-only): the next statement begins
+        # again as a writer, and what was loaded reloads from there.
+        session.rollback()
+
+
+def _writes() -> bool:
+    """Whether the transaction about to begin may write: outside a request (tasks, CLI) it may."""
+    if not has_request_context():
+        return True
+    return request.method not in READING_METHODS or bool(g.get("db_writes"))
+
+
+def _begin_sqlite(conn: Any) -> None:
+    """Begin a reader's transaction deferred and read-only, a writer's with the write lock (waiting cooperatively)."""
+    writes = _writes()
+    driver = conn.connection.driver_connection
+    if conn.info.get("ysdw_query_only") is not (not writes):
+        # A reader cannot write by mistake: a GET that writes must say so (declare_writer).
+        driver.execute(f"PRAGMA query_only={0 if writes else 1}")
+        conn.info["ysdw_query_only"] = not writes
+    if not writes:
+        # In WAL mode a reader never waits for the writer, and the writer never waits for it.
+        driver.execute("BEGIN")
+        return
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT
+    pause = 0.001
+    while True:
+        try:
+            # Take the write lock at once, so a writer never fails later on upgrading a read lock.
+            driver.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                break
+
+        # time.sleep is cooperative once eventlet or gevent has patched it: the holder can finish.
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+    conn.exec_driver_sql("BEGIN IMMEDIATE")  # once more through SQLAlchemy, which raises its usual error
 
 
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url`` with the settings each backend needs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 0})
         event.listen(engine, "connect", _sqlite_pragmas)
 
-        # pysqlite's own transaction handling defers BEGIN; take the write lock early instead
-        # so concurrent writers queue on busy_timeout rather than fail on lock upgrade.
+        # pysqlite's own transaction handling would BEGIN on its own terms; we begin explicitly.
         @event.listens_for(engine, "connect")
         def _no_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
 
-        @event.listens_for(engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

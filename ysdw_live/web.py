@@ -16,7 +16,7 @@ from ysdw_live.actors import Actor
 from ysdw_live.auth.models import User
 from ysdw_live.auth.services import user_for_token
 from ysdw_live.clock import Clock
-from ysdw_live.db import MAX_DATABASE_ID, get_session
+from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session
 from ysdw_live.errors import Forbidden, NotAuthenticated
 from ysdw_live.ratelimit import Limiter
 
@@ -41,6 +41,7 @@ def staff_user() -> User | None:
     db = get_session()
     token = bearer_token(request)
     if token is not None:
+        declare_writer()  # using a token notes its use (at most once a minute)
         user = user_for_token(db, token)
         if user is None:
             raise NotAuthenticated("That API token is not valid.", code="invalid_token")

@@ -17,7 +17,7 @@ from ysdw_live.actors import Actor
 from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.concerns import services
 from ysdw_live.concerns.models import Concern, ConcernStatus
-from ysdw_live.db import get_session
+from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import DomainError, NotAuthenticated
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
@@ -104,6 +104,7 @@ def _participant_for(meeting: Meeting) -> Participant:
 @bp.get("/j/<code>")
 def join(code: str) -> Any:
     """Join a meeting from its QR code or link: set the participant cookie, show the meeting."""
+    declare_writer()  # joining creates the participant
     db = get_session()
     meeting = meetings.get_meeting(db, code)
     if code != meeting.code:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ysdw_live.actors import Actor
 from ysdw_live.auth import services as auth
 from ysdw_live.auth.models import User
-from ysdw_live.db import get_session
+from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.live import services as live
 from ysdw_live.meetings import services as meetings
@@ -113,6 +113,7 @@ def _authorise(db: Session, meeting: Meeting, role: str, token: str | None) -> A
 
 def _staff_from_token(db: Session, token: str) -> User | None:
     """Return the active staff user owning the bearer ``token``."""
+    declare_writer()  # using a token notes its use (at most once a minute)
     return auth.user_for_token(db, token)
 
 
