@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -48,14 +49,21 @@ def test_a_change_committed_between_the_snapshot_read_and_its_emit_is_not_erased
     def write_then_emit(name: str, *args: Any, **kwargs: Any) -> Any:
         """Just before the first snapshot leaves, raise a concern through the service (it commits and publishes)."""
         if name == "meeting:snapshot" and not written:
-            with session_scope(app) as other:
-                staff = Actor(user=other.get(User, staff_id))
-                live = meetings.get_meeting(other, meeting.code)
-                concern = concerns.submit_concern(
-                    other, staff, live, text="Raised while you connected", source="facilitator", limiter=_no_limit()
-                )
-                written.append(concern.id)
+            # Another caller's write: in a thread of its own, outside this connect's (read-only) request.
+            writer = threading.Thread(target=raise_concern)
+            writer.start()
+            writer.join()
         return emit(name, *args, **kwargs)
+
+    def raise_concern() -> None:
+        """Raise a concern through the service, as another request would."""
+        with app.app_context(), session_scope(app) as other:
+            staff = Actor(user=other.get(User, staff_id))
+            live = meetings.get_meeting(other, meeting.code)
+            concern = concerns.submit_concern(
+                other, staff, live, text="Raised while you connected", source="facilitator", limiter=_no_limit()
+            )
+            written.append(concern.id)
 
     monkeypatch.setattr(socketio, "emit", write_then_emit)
     sock = connect(app, meeting, "projector")
