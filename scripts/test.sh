@@ -40,7 +40,7 @@ pass_of env -u YSDW_TEST_DATABASE_URL $PYTEST -m "browser" "$@"
 if [ -n "${YSDW_TEST_DATABASE_URL:-}" ]; then
   echo "== Database-facing tests on PostgreSQL (${YSDW_TEST_DATABASE_URL}) =="
   # The tests that never touch the test database (Redis, codes, the CLI subprocess…) ran above.
-  pass_of $PYTEST $PARALLEL -m "database" "$@"
+  pass_of $PYTEST $PARALLEL -m "database or postgres" "$@"
 else
   echo "PostgreSQL run skipped: set YSDW_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/yswd_test to include it."
 fi
