@@ -47,6 +47,9 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
     if async_mode not in ASYNC_MODES:
         raise ValueError(f"YSDW_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
     timezone = env.get("YSDW_TIMEZONE") or DEFAULT_TIMEZONE
+    trusted_proxies = env.get("YSDW_TRUSTED_PROXIES", "0")
+    if not trusted_proxies.isdigit():
+        raise ValueError(f"YSDW_TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {trusted_proxies!r}")
     zone_named(timezone)  # refuse an unknown zone at start-up, not at the first date someone types
     settings: dict[str, Any] = {
         "HOST": env.get("YSDW_HOST", "0.0.0.0"),
@@ -57,6 +60,8 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "PUBLIC_URL": (env.get("YSDW_PUBLIC_URL") or "").rstrip("/") or None,
         "ASYNC_MODE": async_mode,
         "TIMEZONE": timezone,
+        # How many reverse proxies (nginx…) in front of us may say who the client is in X-Forwarded-For/-Proto.
+        "TRUSTED_PROXIES": int(trusted_proxies),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("YSDW_COOKIE_SECURE", "") == "1",
