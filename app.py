@@ -77,7 +77,8 @@ def _shut_down() -> None:
     from ysdw_live.realtime.shutdown import drain
 
     if ASYNC_MODE == "gevent":
-        socketio.wsgi_server.close()  # closes the listening socket: new connections are refused at once
+        if socketio.wsgi_server is not None:
+            socketio.wsgi_server.close()  # closes the listening socket: new connections are refused at once
     elif ASYNC_MODE == "eventlet":
         import eventlet.hubs
 
