@@ -67,6 +67,10 @@ def _on_sigterm(*_args: Any) -> None:
     """On SIGTERM, shut down in a background task: a signal handler must not block."""
     if not _shutdown:
         _shutdown.append(socketio.start_background_task(_shut_down))
+        if ASYNC_MODE == "threading":
+            # Werkzeug's serve_forever stops on KeyboardInterrupt in the main thread (this one) and
+            # closes the listening socket; its request threads keep serving while the drain runs.
+            raise KeyboardInterrupt
 
 
 def _shut_down() -> None:
@@ -88,12 +92,6 @@ def _shut_down() -> None:
         drain(app)
         eventlet.hubs.get_hub().schedule_call_global(0, _MAIN_GREENLET.throw, SystemExit)
         return
-    else:
-        import _thread
-
-        # Werkzeug's serve_forever stops on KeyboardInterrupt and closes the listening socket; its
-        # request threads (daemons) keep serving the open connections while the drain runs.
-        _thread.interrupt_main()
     drain(app)
 
 

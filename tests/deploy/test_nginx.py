@@ -349,6 +349,8 @@ def test_two_processes_behind_nginx_deliver_every_event_exactly(
             wait_until(
                 lambda p=projector: p.highest_count(concern_id) == total, f"{total} votes on {projector.transport}"
             )
+            # Each message is handled in a thread of its own by the client: wait, then count exactly.
+            wait_until(lambda p=projector: p.named("concern:created"), f"the concern on {projector.transport}")
             assert [c["concern"]["id"] for c in projector.named("concern:created")] == [concern_id]
             counts = [u["counts"][str(concern_id)] for u in projector.named("votes:updated")]
             assert max(counts) == total, counts

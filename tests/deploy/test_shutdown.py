@@ -78,10 +78,12 @@ def test_sigterm_sends_pending_counts_closes_clients_and_exits_0(tmp_path: Path,
         assert returncode == 0, server.log()
 
         final = {"counts": {str(concern_id): VOTERS}}
-        # The WebSocket projector: the final count, then the connection ends.
-        updates = [data for event, data in websocket if event == "votes:updated"]
-        assert [{"counts": u["counts"]} for u in updates] == [final], websocket
+        # The WebSocket projector got the final count before its connection ended. (Its client
+        # hands each message to a thread of its own, so the count may be recorded just after.)
         wait_until(lambda: not projector.connected, "the WebSocket projector to see the connection end")
+        wait_until(lambda: [e for e, _ in websocket if e == "votes:updated"], "the count on the WebSocket projector")
+        updates = [data for event, data in websocket if event == "votes:updated"]
+        assert [{"counts": u["counts"]} for u in updates] == [final], (websocket, server.log())
         # The polling projector: the final count, then an Engine.IO close ("1"), the packet on which
         # a browser reconnects; never a Socket.IO disconnect ("41"), after which it would not.
         wait_until(polling.ended.is_set, "the polling projector's last poll to return")
