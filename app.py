@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from typing import Any
 
 ASYNC_MODE = os.environ.get("YSDW_ASYNC_MODE", "eventlet")
 
@@ -26,6 +28,7 @@ from ysdw_live import create_app  # noqa: E402
 from ysdw_live.realtime import socketio  # noqa: E402
 
 app = create_app()
+_shutdown: list[Any] = []  # the task draining after SIGTERM, once it started
 
 
 def refuse_blocking_database() -> None:
@@ -80,8 +83,52 @@ def main(argv: list[str]) -> None:
         print("  You will be asked to choose a new password when you first log in.\n", flush=True)
     if demo_code:
         print(f"Demo meeting is live: {base}/j/{demo_code}  (projector: {base}/present/{demo_code})\n", flush=True)
+    if ASYNC_MODE == "gevent":
+        import gevent
+
+        gevent.signal_handler(signal.SIGTERM, _on_sigterm)
+    else:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], **server_options())
+    for task in _shutdown:
+        task.join()
+
+
+def _on_sigterm(*_args: Any) -> None:
+    """On SIGTERM, shut down in a background task: a signal handler must not block."""
+    if not _shutdown:
+        _shutdown.append(socketio.start_background_task(_shut_down))
+        if ASYNC_MODE == "threading":
+            # Werkzeug's serve_forever stops on KeyboardInterrupt in the main thread (this one) and
+            # closes the listening socket; its request threads keep serving while the drain runs.
+            raise KeyboardInterrupt
+
+
+def _shut_down() -> None:
+    """Stop taking connections, send pending counts and close every client (see realtime/shutdown.py).
+
+    socketio.run then returns and the process exits with 0.
+    """
+    from ysdw_live.realtime.shutdown import drain
+
+    if ASYNC_MODE == "gevent":
+        if socketio.wsgi_server is not None:
+            socketio.wsgi_server.close()  # closes the listening socket: new connections are refused at once
+    elif ASYNC_MODE == "eventlet":
+        import eventlet.hubs
+
+        # eventlet.wsgi.server leaves its accept loop on SystemExit in the main greenlet and then cuts
+        # every WebSocket it counts as idle, so drain first (it keeps accepting meanwhile; whoever
+        # connects then is cut at the end and reconnects elsewhere), then stop.
+        drain(app)
+        eventlet.hubs.get_hub().schedule_call_global(0, _MAIN_GREENLET.throw, SystemExit)
+        return
+    drain(app)
 
 
 if __name__ == "__main__":
+    if ASYNC_MODE == "eventlet":
+        import greenlet
+
+        _MAIN_GREENLET = greenlet.getcurrent()
     main(sys.argv[1:])

@@ -58,9 +58,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engineio_logger=False,
     )
 
+    _trust_proxies(app)
     _register(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto from ``TRUSTED_PROXIES`` proxies, so limits key on the real client.
+
+    ProxyFix wraps the Socket.IO middleware too (it comes after ``socketio.init_app``), so Engine.IO
+    sees the client's scheme; the Host header is passed through by the proxy, not rewritten here.
+    With 0 (the default) nothing is believed: a client could otherwise pick its own address.
+    """
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _register(app: Flask) -> None:

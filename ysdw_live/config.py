@@ -55,6 +55,16 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
     if async_mode not in ASYNC_MODES:
         raise ValueError(f"YSDW_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
     timezone = env.get("YSDW_TIMEZONE") or DEFAULT_TIMEZONE
+    flush_interval = env.get("YSDW_VOTE_FLUSH_INTERVAL", "0.25")
+    try:
+        flush_seconds = float(flush_interval)
+    except ValueError:
+        flush_seconds = 0.0
+    if not 0 < flush_seconds <= 86400:
+        raise ValueError(f"YSDW_VOTE_FLUSH_INTERVAL must be a number of seconds above 0, not {flush_interval!r}")
+    trusted_proxies = env.get("YSDW_TRUSTED_PROXIES", "0")
+    if not trusted_proxies.isdigit():
+        raise ValueError(f"YSDW_TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {trusted_proxies!r}")
     zone_named(timezone)  # refuse an unknown zone at start-up, not at the first date someone types
     settings: dict[str, Any] = {
         "HOST": env.get("YSDW_HOST", "0.0.0.0"),
@@ -65,13 +75,16 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "PUBLIC_URL": (env.get("YSDW_PUBLIC_URL") or "").rstrip("/") or None,
         "ASYNC_MODE": async_mode,
         "TIMEZONE": timezone,
+        # How many reverse proxies (nginx…) in front of us may say who the client is in X-Forwarded-For/-Proto.
+        "TRUSTED_PROXIES": int(trusted_proxies),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("YSDW_COOKIE_SECURE", "") == "1",
         "MAX_CONTENT_LENGTH": 256 * 1024,
         # Per-address limits must let a whole room behind one venue Wi-Fi address in.
         "RATELIMIT_ENABLED": env.get("YSDW_RATELIMIT", "1") != "0",
-        "VOTE_FLUSH_INTERVAL": 0.25,
+        # How often pending vote counts go out (seconds); every process of a cluster uses the same.
+        "VOTE_FLUSH_INTERVAL": flush_seconds,
         # False: no background flusher; the holder calls flush_votes() (tests drive it by hand).
         "VOTE_FLUSH_BACKGROUND": True,
         # Connections served at once (eventlet's own default is 1,024); a phone's socket holds one.
