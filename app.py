@@ -29,6 +29,7 @@ from ysdw_live.realtime import socketio  # noqa: E402
 
 app = create_app()
 _shutdown: list[Any] = []  # the task draining after SIGTERM, once it started
+_wakeup: list[Any] = []  # eventlet: the socket pair that wakes the hub when a signal arrives
 
 
 def refuse_blocking_database() -> None:
@@ -89,6 +90,8 @@ def main(argv: list[str]) -> None:
         gevent.signal_handler(signal.SIGTERM, _on_sigterm)
     else:
         signal.signal(signal.SIGTERM, _on_sigterm)
+        if ASYNC_MODE == "eventlet":
+            _wake_hub_on_signals()
     socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], **server_options())
     for task in _shutdown:
         task.join()
@@ -124,6 +127,26 @@ def _shut_down() -> None:
         eventlet.hubs.get_hub().schedule_call_global(0, _MAIN_GREENLET.throw, SystemExit)
         return
     drain(app)
+
+
+def _wake_hub_on_signals() -> None:
+    """Under eventlet, let a signal wake the hub at once.
+
+    Python runs a signal handler between bytecodes; eventlet's hub may be asleep in epoll for up to
+    a minute, and the handler's task would wait that long. A wakeup fd the hub watches ends the sleep.
+    """
+    from eventlet.green import socket as green_socket
+
+    reader, writer = green_socket.socketpair()
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    _wakeup.extend((reader, writer))  # kept open for the life of the process
+
+    def discard_wakeups() -> None:
+        while reader.recv(64):
+            pass
+
+    socketio.start_background_task(discard_wakeups)
 
 
 if __name__ == "__main__":
