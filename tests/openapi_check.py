@@ -19,6 +19,12 @@ API_PREFIX = "/api/v1"
 _document: dict[str, Any] | None = None
 
 
+ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
+# Validators by the id of a schema object that lives for the whole run (the cached document's, or
+# ERROR_SCHEMA): building one per response was a good part of each API test's time.
+_validators: dict[int, OAS31Validator] = {}
+
+
 class OpenAPIMismatch(AssertionError):
     """A response the OpenAPI document does not describe."""
 
@@ -34,9 +40,12 @@ def _operation(document: dict[str, Any], method: str, path: str) -> tuple[str | 
 
 def _validate(document: dict[str, Any], schema: dict[str, Any], body: Any, where: str) -> None:
     """Check ``body`` against ``schema``, resolving references into the document's components."""
-    validator = OAS31Validator(
-        {**schema, "components": document["components"]}, format_checker=OAS31Validator.FORMAT_CHECKER
-    )
+    validator = _validators.get(id(schema))
+    if validator is None:
+        validator = OAS31Validator(
+            {**schema, "components": document["components"]}, format_checker=OAS31Validator.FORMAT_CHECKER
+        )
+        _validators[id(schema)] = validator
     problems = sorted(validator.iter_errors(body), key=lambda error: list(error.absolute_path))
     if problems:
         details = "; ".join(f"{list(p.absolute_path)}: {p.message}" for p in problems[:5])
@@ -48,12 +57,11 @@ def check_response(document: dict[str, Any], method: str, path: str, response: T
     where = f"{method} {path} → {response.status_code}"
     relative = path[len(API_PREFIX) :]
     template, operation = _operation(document, method, relative)
-    error_schema = {"$ref": "#/components/schemas/Error"}
     if operation is None:
         # No such route (404) or method (405): still the API's JSON error object.
         if response.status_code not in (404, 405):
             raise OpenAPIMismatch(f"{where}: {method} {template or relative} is not in the document")
-        _validate(document, error_schema, response.get_json(silent=True), where)
+        _validate(document, ERROR_SCHEMA, response.get_json(silent=True), where)
         return
     documented = operation["responses"].get(str(response.status_code))
     if documented is None:
