@@ -113,17 +113,7 @@ class Cluster:
             self.processes.append(
                 subprocess.Popen([PYTHON, script], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
             )
-        deadline = time.monotonic() + 30
-        for base in self.bases:
-            while True:
-                try:
-                    if requests.get(f"{base}/healthz", timeout=1).ok:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server in {self.mode} mode did not start; see {self.dir}/server.log")
-                time.sleep(0.2)
+        wait_healthy(self.bases, f"server in {self.mode} mode (see {self.dir}/server.log)")
         return self
 
     def _psql(self, sql: str) -> None:

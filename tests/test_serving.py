@@ -17,6 +17,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from tests.deploy.servers import wait_until
 from tests.test_migrations import fresh_postgres_url  # noqa: F401  (a fixture used below)
 from ysdw_live.config import from_environment
 
@@ -55,18 +56,16 @@ def running_server(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
     with log_path.open("w") as log:
         process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90  # a start-up bound, not a speed assertion
-        while True:
+
+        def answers() -> bool:
             if process.poll() is not None:
                 pytest.fail(f"app.py exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
             try:
-                if requests.get(f"{base}/healthz", timeout=2).ok:
-                    break
+                return requests.get(f"{base}/healthz", timeout=2).ok
             except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not answer:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+                return False
+
+        wait_until(answers, f"app.py to answer on {base}", timeout=90)  # a start-up bound, not a speed test
         yield base
     finally:
         process.terminate()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response, current_app, jsonify, make_response
 
 from ysdw_live.api import created, endpoint
@@ -106,10 +109,7 @@ def create_participant(code: str) -> tuple[Response, int]:
 )
 def meeting_qr_svg(code: str) -> Response:
     """Return the meeting's join QR code as SVG."""
-    meeting = services.get_meeting(get_session(), code)
-    response = Response(qr.svg(join_url(meeting, public_url())), mimetype="image/svg+xml")
-    response.cache_control.max_age = 300
-    return response
+    return _qr_response(code, qr.svg, "image/svg+xml")
 
 
 @endpoint(
@@ -122,7 +122,12 @@ def meeting_qr_svg(code: str) -> Response:
 )
 def meeting_qr_png(code: str) -> Response:
     """Return the meeting's join QR code as PNG."""
+    return _qr_response(code, qr.png, "image/png")
+
+
+def _qr_response(code: str, render: Callable[[str], Any], mimetype: str) -> Response:
+    """Return the meeting's join QR code drawn by ``render``, cacheable for five minutes."""
     meeting = services.get_meeting(get_session(), code)
-    response = Response(qr.png(join_url(meeting, public_url())), mimetype="image/png")
+    response = Response(render(join_url(meeting, public_url())), mimetype=mimetype)
     response.cache_control.max_age = 300
     return response
