@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -92,6 +93,9 @@ def main(argv: list[str]) -> None:
         signal.signal(signal.SIGTERM, _on_sigterm)
         if ASYNC_MODE == "eventlet":
             _wake_hub_on_signals()
+    # Everything loaded so far (Flask, SQLAlchemy, the app) lives as long as the process: keep it out
+    # of the garbage collector's full passes, which would otherwise walk it during every busy moment.
+    gc.freeze()
     socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], **server_options())
     for task in _shutdown:
         task.join()

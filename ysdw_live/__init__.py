@@ -12,7 +12,7 @@ from ysdw_live import config as config_module
 from ysdw_live import db
 from ysdw_live.clock import Clock
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
-from ysdw_live.realtime import socketio
+from ysdw_live.realtime import socketio, yield_to_other_connections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,6 +101,7 @@ def _register(app: Flask) -> None:
     for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp):
         app.register_blueprint(blueprint)
 
+    app.before_request(yield_to_other_connections)
     app.before_request(pages.choose_language)
     app.before_request(pages.check_page_csrf)
     app.teardown_request(pages.forget_caller)

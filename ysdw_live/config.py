@@ -55,7 +55,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
     if async_mode not in ASYNC_MODES:
         raise ValueError(f"YSDW_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
     timezone = env.get("YSDW_TIMEZONE") or DEFAULT_TIMEZONE
-    flush_interval = env.get("YSDW_VOTE_FLUSH_INTERVAL", "0.25")
+    flush_interval = env.get("YSDW_VOTE_FLUSH_INTERVAL", "0.3")
     try:
         flush_seconds = float(flush_interval)
     except ValueError:
@@ -87,6 +87,9 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "VOTE_FLUSH_INTERVAL": flush_seconds,
         # False: no background flusher; the holder calls flush_votes() (tests drive it by hand).
         "VOTE_FLUSH_BACKGROUND": True,
+        # How often moderators hear who is connected (seconds); False: no background task (tests).
+        "PRESENCE_INTERVAL": 1.0,
+        "PRESENCE_BACKGROUND": True,
         # Connections served at once (eventlet's own default is 1,024); a phone's socket holds one.
         "MAX_CONNECTIONS": _positive_int(env, "YSDW_MAX_CONNECTIONS", 10_000),
     }

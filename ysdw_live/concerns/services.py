@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, attributes, contains_eager
 
 from ysdw_live import validation
 from ysdw_live.actions.services import report_back
@@ -36,8 +36,9 @@ from ysdw_live.concerns.models import (
     ModerationEntry,
     Vote,
 )
+from ysdw_live.db import utcnow
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
-from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode
+from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode, hash_device_token
 from ysdw_live.meetings.serializers import projector_to_dict
 from ysdw_live.ratelimit import Limiter
 from ysdw_live.realtime.publisher import publisher
@@ -107,6 +108,50 @@ def require_participant(actor: Actor, meeting: Meeting) -> Participant:
             code="not_joined",
         )
     return participant
+
+
+# The vote path's statements are built once (building one costs more than SQLite takes to run it) and
+# its writes run as Core statements on the session's connection, past the ORM's bookkeeping.
+_CONCERN_AND_VOTER = (
+    select(Concern, Participant)
+    .join(Concern.meeting)
+    .outerjoin(
+        Participant,
+        and_(Participant.meeting_id == Concern.meeting_id, Participant.device_hash == bindparam("device")),
+    )
+    .options(contains_eager(Concern.meeting))
+    .where(Concern.id == bindparam("concern_id"))
+)
+_COUNT_VOTE = (
+    update(Concern)
+    .where(
+        Concern.id == bindparam("concern_id"),
+        Concern.status.in_(VISIBLE_STATUSES),
+        select(Meeting.id).where(Meeting.id == bindparam("of_meeting"), Meeting.status == MeetingStatus.live).exists(),
+    )
+    .values(votes=Concern.votes + bindparam("change"), updated_at=bindparam("now"))
+    .returning(Concern.votes)
+)
+_REMOVE_VOTE = delete(Vote).where(
+    Vote.concern_id == bindparam("concern_id"), Vote.participant_id == bindparam("participant_id")
+)
+
+
+def concern_and_voter(db: Session, concern_id: int, device_token: str | None) -> tuple[Concern, Participant | None]:
+    """Return the concern (with its meeting) and this device's participant in its meeting, in one query.
+
+    The vote path's only read: a thousand phones voting at once should not cost three queries each.
+    Raise NotFound for an unknown concern; the participant is None for a device that has not joined.
+    """
+    device = hash_device_token(device_token) if device_token and len(device_token) <= 128 else ""
+    row = (
+        db.execute(_CONCERN_AND_VOTER, {"device": device, "concern_id": concern_id}).first()
+        if isinstance(concern_id, int)
+        else None
+    )
+    if row is None:
+        raise NotFound("There is no concern with that number.", code="concern_not_found")
+    return row[0], row[1]
 
 
 def get_concern(db: Session, concern_id: int) -> Concern:
@@ -257,16 +302,14 @@ def _count_vote(db: Session, concern: Concern, change: int) -> int:
     votes, so a vote racing with "close meeting" or a dismissal that committed first is refused
     (the transaction is rolled back and the reason raised) without locking the meeting's row.
     """
-    meeting_live = (
-        select(Meeting.id).where(Meeting.id == concern.meeting_id, Meeting.status == MeetingStatus.live).exists()
+    votes = (
+        db.connection()
+        .execute(
+            _COUNT_VOTE,
+            {"concern_id": concern.id, "of_meeting": concern.meeting_id, "change": change, "now": utcnow()},
+        )
+        .scalar_one_or_none()
     )
-    votes = db.execute(
-        update(Concern)
-        .where(Concern.id == concern.id, Concern.status.in_(VISIBLE_STATUSES), meeting_live)
-        .values(votes=Concern.votes + change)
-        .returning(Concern.votes)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
     if votes is None:
         db.rollback()
         db.refresh(concern)
@@ -277,16 +320,26 @@ def _count_vote(db: Session, concern: Concern, change: int) -> int:
     return votes
 
 
+# Adds a vote and returns its id, or adds nothing and returns no row (no error) when the participant's
+# vote is already there; by "is PostgreSQL".
+_ADD_VOTE = {
+    postgres: dialect.insert(Vote)
+    .values({name: bindparam(name) for name in ("concern_id", "participant_id", "created_at")})
+    .on_conflict_do_nothing()
+    .returning(Vote.id)
+    for postgres, dialect in ((False, sqlite), (True, postgresql))
+}
+
+
 def vote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
     """Add the participant's vote (idempotent: voting twice keeps one vote); ``limiter`` counts per participant.
 
     The meeting's row and version are left alone: the count reaches clients in a batch.
     """
     concern, participant = _votable_concern(db, actor, concern_id, limiter)
-    try:
-        with db.begin_nested():
-            db.add(Vote(concern_id=concern.id, participant_id=participant.id))
-    except IntegrityError:
+    new_vote = {"concern_id": concern.id, "participant_id": participant.id, "created_at": utcnow()}
+    added = db.connection().execute(_ADD_VOTE[db.get_bind().dialect.name == "postgresql"], new_vote)
+    if added.first() is None:
         # Already voted (perhaps by a parallel request): nothing changed.
         db.rollback()
         db.refresh(concern)
@@ -300,11 +353,8 @@ def vote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Con
 def unvote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
     """Remove the participant's vote (idempotent: removing a missing vote changes nothing)."""
     concern, participant = _votable_concern(db, actor, concern_id, limiter)
-    removed = db.execute(
-        delete(Vote)
-        .where(Vote.concern_id == concern.id, Vote.participant_id == participant.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    vote = {"concern_id": concern.id, "participant_id": participant.id}
+    removed = db.connection().execute(_REMOVE_VOTE, vote).rowcount
     if not removed:
         db.rollback()
         db.refresh(concern)
