@@ -173,7 +173,11 @@ def main() -> None:
 
         pywsgi.WSGIServer(("127.0.0.1", PORT), app, handler_class=WebSocketHandler, log=None).serve_forever()
     else:
+        import logging
+
         from werkzeug.serving import run_simple
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request, as in the project
 
         run_simple("127.0.0.1", PORT, app, threaded=True)
 

@@ -29,8 +29,8 @@ import socketio
 class Phone:
     """One attendee's phone: a Socket.IO connection that notes when each event reached it."""
 
-    def __init__(self, token: str, session: aiohttp.ClientSession) -> None:
-        self.token = token
+    def __init__(self, token: str, session: aiohttp.ClientSession, base: str) -> None:
+        self.token, self.base = token, base
         self.client = socketio.AsyncClient(reconnection=False, http_session=session, handle_sigint=False)
         self.snapshot = asyncio.Event()
         self.concern_seen: dict[str, float] = {}
@@ -78,9 +78,14 @@ async def wait_until(predicate: Callable[[], bool], seconds: float, step: float 
     return True
 
 
-async def play(base: str, code: str, phones: int, concerns: int, concurrency: int, rss: Callable[[], float]) -> dict:
-    """Join ``phones`` phones, connect each, raise ``concerns`` concerns, vote once each; return the figures."""
-    api = f"{base}/api/v1"
+async def play(
+    bases: list[str], code: str, phones: int, concerns: int, concurrency: int, rss: Callable[[], float]
+) -> dict:
+    """Join ``phones`` phones, connect each, raise ``concerns`` concerns, vote once each; return the figures.
+
+    With several server processes (``bases``) each phone talks to one of them, round-robin, as
+    a load balancer with sticky sessions would place it; its events then reach it through Redis.
+    """
     errors: list[str] = []
     timeout = aiohttp.ClientTimeout(total=120)
     # Phones keep no cookies: a cookie session would make the API ask for a CSRF token.
@@ -91,21 +96,22 @@ async def play(base: str, code: str, phones: int, concerns: int, concurrency: in
     sockets = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
     try:
 
-        async def join(_: int) -> str:
-            async with http.post(f"{api}/meetings/{code}/participants") as response:
+        async def join(i: int) -> str:
+            async with http.post(f"{bases[i % len(bases)]}/api/v1/meetings/{code}/participants") as response:
                 if response.status != 201:
                     errors.append(f"join {response.status}")
                     return ""
                 return (await response.json())["token"]
 
         tokens = [t for t in await bounded(concurrency, list(range(phones + 1)), join) if t]
-        observer_token, room = tokens[0], [Phone(t, sockets) for t in tokens[1:]]
+        observer_token = tokens[0]
+        room = [Phone(t, sockets, bases[i % len(bases)]) for i, t in enumerate(tokens[1:])]
         rss_before = rss()
 
         async def connect(phone: Phone) -> None:
             try:
                 await phone.client.connect(
-                    base,
+                    phone.base,
                     auth={"meeting": code, "role": "attendee", "token": phone.token},
                     transports=["websocket"],
                     wait_timeout=60,
@@ -125,8 +131,11 @@ async def play(base: str, code: str, phones: int, concerns: int, concurrency: in
         for n in range(concerns):
             text = f"Bench concern {n}: street lighting near the park"
             sent = time.perf_counter()
+            author = room[n % len(room)]
             async with http.post(
-                f"{api}/meetings/{code}/concerns", json={"text": text}, headers={"X-Participant-Token": room[n].token}
+                f"{author.base}/api/v1/meetings/{code}/concerns",
+                json={"text": text},
+                headers={"X-Participant-Token": author.token},
             ) as response:
                 if response.status != 201:
                     errors.append(f"concern {response.status}")
@@ -146,12 +155,12 @@ async def play(base: str, code: str, phones: int, concerns: int, concurrency: in
         for phone in room:
             phone.expected = expected
         acks: list[float] = []
-        observer = await asyncio.to_thread(start_observer, base, code, observer_token)
+        observer = await asyncio.to_thread(start_observer, bases[0], code, observer_token)
 
         async def vote(item: tuple[Phone, int]) -> None:
             phone, concern_id = item
             async with http.put(
-                f"{api}/concerns/{concern_id}/vote", headers={"X-Participant-Token": phone.token}
+                f"{phone.base}/api/v1/concerns/{concern_id}/vote", headers={"X-Participant-Token": phone.token}
             ) as response:
                 await response.read()
                 acks.append(time.perf_counter())
@@ -220,6 +229,6 @@ def busiest_second(times: list[float]) -> int:
     return most
 
 
-def run(base: str, code: str, phones: int, concerns: int, concurrency: int, rss: Callable[[], float]) -> dict:
+def run(bases: list[str], code: str, phones: int, concerns: int, concurrency: int, rss: Callable[[], float]) -> dict:
     """Play the room on a fresh event loop."""
-    return asyncio.run(play(base, code, phones, concerns, concurrency, rss))
+    return asyncio.run(play(bases, code, phones, concerns, concurrency, rss))
