@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from ysdw_live import config as config_module
-from ysdw_live import db
+from ysdw_live import db, validation
 from ysdw_live.clock import Clock
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
 from ysdw_live.realtime import socketio
@@ -36,8 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = config_module.load_secret_key(instance_path)
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{config_module.lan_address()}:{app.config['PORT']}"
+    from ysdw_live.web import DatabaseIdConverter, JSONProvider
+
+    app.json = JSONProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    from ysdw_live.web import DatabaseIdConverter
 
     # Before any blueprint adds its rules: every <int:…> id then fits the database's INTEGER.
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -56,6 +58,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # host, which refuses cross-site WebSocket hijacking.
         logger=False,
         engineio_logger=False,
+        # Packets are read with the same depth limit as request bodies.
+        json=validation.DepthLimitedJSON,
     )
 
     _trust_proxies(app)

@@ -14,7 +14,7 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from ysdw_live import clock
+from ysdw_live import clock, validation
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,7 +25,7 @@ NAMING_CONVENTION = {
 }
 
 # The largest id an INTEGER primary key holds (PostgreSQL's int4); bigger ids are refused early.
-MAX_DATABASE_ID = 2**31 - 1
+MAX_DATABASE_ID = validation.INTEGER_MAX
 
 
 class Base(DeclarativeBase):
