@@ -29,13 +29,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config and config.get("INSTANCE_PATH"):
         instance_path = Path(config["INSTANCE_PATH"])
         app.instance_path = str(instance_path)
-    instance_path.mkdir(parents=True, exist_ok=True)
+    config_module.make_private_folder(instance_path)
     app.config.update(config_module.from_environment(instance_path))
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_secret_key(instance_path)
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{config_module.lan_address()}:{app.config['PORT']}"
+    if str(app.config["PUBLIC_URL"]).startswith("https://"):
+        # People reach the app over HTTPS (TLS may end at a proxy): cookies must never travel in clear.
+        app.config["SESSION_COOKIE_SECURE"] = True
     from ysdw_live.web import DatabaseIdConverter, JSONProvider
 
     app.json = JSONProvider(app)
