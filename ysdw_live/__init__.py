@@ -112,6 +112,8 @@ def _register(app: Flask) -> None:
     app.before_request(pages.check_page_csrf)
     app.teardown_request(pages.forget_caller)
     app.context_processor(pages.template_globals)
+    app.add_template_filter(pages.bdi, "bdi")
+    app.add_template_filter(pages.isolate, "isolate")
     app.after_request(pages.security_headers)
     app.register_error_handler(DomainError, pages.domain_error_page)
     app.register_error_handler(HTTPException, pages.http_error_page)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from ysdw_live.api import http_error_response
@@ -95,6 +96,29 @@ def template_globals() -> dict[str, Any]:
         "lang": lang,
         "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
     }
+
+
+def bdi(text: Any) -> Markup:
+    """Return ``text`` escaped inside ``<bdi>`` (a template filter for user text in a line of other words).
+
+    Bidi isolation: a right-to-left override, an embedding or a direction mark in what someone
+    typed stays inside it, and cannot reorder the words, numbers or labels around it. The
+    element takes its own direction from its first strong character, so Arabic or Urdu reads
+    right to left inside an English sentence. Empty text gives nothing, not an empty element.
+    """
+    if text is None or text == "":
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+def isolate(text: Any) -> str:
+    """Return ``text`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (a template filter).
+
+    The plain-text form of :func:`bdi`, for where no element can go: the page ``<title>``.
+    """
+    if text is None or text == "":
+        return ""
+    return f"\u2068{text}\u2069"
 
 
 def security_headers(response: Response) -> Response:
