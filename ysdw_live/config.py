@@ -11,6 +11,8 @@ from typing import Any
 from ysdw_live.clock import DEFAULT_TIMEZONE, zone_named
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
+# Every interface, on purpose: the phones on the venue's Wi-Fi must reach this laptop (YSDW_HOST narrows it).
+DEFAULT_HOST = "0.0.0.0"  # nosec B104
 
 
 def lan_address() -> str:
@@ -80,7 +82,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         raise ValueError(f"YSDW_TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {trusted_proxies!r}")
     zone_named(timezone)  # refuse an unknown zone at start-up, not at the first date someone types
     settings: dict[str, Any] = {
-        "HOST": env.get("YSDW_HOST", "0.0.0.0"),
+        "HOST": env.get("YSDW_HOST", DEFAULT_HOST),
         "PORT": port,
         "DATABASE_URL": env.get("YSDW_DATABASE_URL") or f"sqlite:///{instance_path / 'yswd_live.sqlite3'}",
         "REDIS_URL": env.get("YSDW_REDIS_URL") or None,

@@ -138,7 +138,8 @@ def endpoint(
                 path_values["query"] = parse(query, request.args.to_dict())
             return view(**path_values)
 
-        api_blueprint.add_url_rule(rule, view.__name__, handle, methods=[method])
+        # No merging of "//": a path with an empty segment is a documented 404, not a redirect elsewhere.
+        api_blueprint.add_url_rule(rule, view.__name__, handle, methods=[method], merge_slashes=False)
         OPERATIONS.append(
             Operation(
                 method=method,
