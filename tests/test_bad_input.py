@@ -221,3 +221,10 @@ def test_form_ids_past_the_database_range_are_refused_not_500(console, value):
     ]
     for response in answers:
         assert response.status_code in (302, 400), (response.request.path, response.status_code)
+
+
+def test_an_empty_path_segment_is_a_json_404_not_a_redirect(client, factory):
+    """/api/v1/meetings//concerns is the documented 404, not a 308 to a path nobody asked for."""
+    response = client.get(f"{API}/meetings//concerns")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
