@@ -63,6 +63,10 @@ def test_the_apps_json_reader_refuses_deep_nesting_everywhere(app):
     with pytest.raises(ValueError):
         validation.json_loads("[" * 100 + "]" * 100)
     assert validation.json_loads('{"a": [[1]]}') == {"a": [[1]]}
+    # Socket.IO reads its packets with the same limit.
+    from socketio.packet import Packet
+
+    assert Packet.json is validation.DepthLimitedJSON
 
 
 @pytest.mark.parametrize("field", ["email", "password"])
