@@ -38,4 +38,4 @@ bench: setup
 	$(BIN)/python bench/load.py --phones 1000 --modes $(or $(MODES),eventlet)
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .hypothesis

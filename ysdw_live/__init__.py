@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from ysdw_live import config as config_module
-from ysdw_live import db
+from ysdw_live import db, validation
 from ysdw_live.clock import Clock
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
 from ysdw_live.realtime import socketio, yield_to_other_connections
@@ -29,15 +29,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config and config.get("INSTANCE_PATH"):
         instance_path = Path(config["INSTANCE_PATH"])
         app.instance_path = str(instance_path)
-    instance_path.mkdir(parents=True, exist_ok=True)
+    config_module.make_private_folder(instance_path)
     app.config.update(config_module.from_environment(instance_path))
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_secret_key(instance_path)
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{config_module.lan_address()}:{app.config['PORT']}"
+    if str(app.config["PUBLIC_URL"]).startswith("https://"):
+        # People reach the app over HTTPS (TLS may end at a proxy): cookies must never travel in clear.
+        app.config["SESSION_COOKIE_SECURE"] = True
+    from ysdw_live.web import DatabaseIdConverter, JSONProvider
+
+    app.json = JSONProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    from ysdw_live.web import DatabaseIdConverter
 
     # Before any blueprint adds its rules: every <int:…> id then fits the database's INTEGER.
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -56,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # host, which refuses cross-site WebSocket hijacking.
         logger=False,
         engineio_logger=False,
+        # Packets are read with the same depth limit as request bodies.
+        json=validation.DepthLimitedJSON,
     )
 
     _trust_proxies(app)
@@ -106,6 +113,8 @@ def _register(app: Flask) -> None:
     app.before_request(pages.check_page_csrf)
     app.teardown_request(pages.forget_caller)
     app.context_processor(pages.template_globals)
+    app.add_template_filter(pages.bdi, "bdi")
+    app.add_template_filter(pages.isolate, "isolate")
     app.after_request(pages.security_headers)
     app.register_error_handler(DomainError, pages.domain_error_page)
     app.register_error_handler(HTTPException, pages.http_error_page)

@@ -103,7 +103,7 @@ def _parse_concern_ids(value: Any) -> list[int]:
         raise ValidationError("Concern ids must be a list of numbers.", field="concern_ids")
     ids: list[int] = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= validation.INTEGER_MAX:
             raise ValidationError("Concern ids must be a list of whole numbers.", field="concern_ids")
         if item not in ids:
             ids.append(item)

@@ -93,7 +93,8 @@ def _parse_auth(auth: Any) -> tuple[str, str, str | None]:
     code, role, token = auth.get("meeting"), auth.get("role"), auth.get("token")
     if not isinstance(code, str) or role not in ROLES:
         raise Refused(AUTH_HELP)
-    if token is not None and (not isinstance(token, str) or not token or len(token) > TOKEN_MAX):
+    # Every token the server mints is ASCII; anything else (a lone surrogate cannot even be hashed) is refused.
+    if token is not None and (not isinstance(token, str) or not token or len(token) > TOKEN_MAX or not token.isascii()):
         raise Refused(AUTH_HELP)
     return code, role, token
 

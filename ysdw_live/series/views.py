@@ -10,7 +10,7 @@ from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.meetings.services import meetings_of_series
-from ysdw_live.pages import form_error_list, staff_page
+from ysdw_live.pages import form_error_list, isolate, staff_page
 from ysdw_live.series import services
 from ysdw_live.web import actor
 
@@ -44,7 +44,7 @@ def new() -> Any:
             get_session().rollback()
             errors = form_error_list(error)
         else:
-            flash(f"Series “{series.title}” created.")
+            flash(f"Series “{isolate(series.title)}” created.")
             return redirect(url_for("series.show", series_id=series.id))
     return render_template("staff/series_form.html", errors=errors, form=form, series=None), 400 if errors else 200
 
