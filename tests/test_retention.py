@@ -488,3 +488,14 @@ def test_series_form_sets_the_retention_period(client, db, factory):
     )
     assert refused.status_code == 400
     assert "Retention period must be 1 or more." in refused.get_data(as_text=True)
+
+
+def test_the_staff_meeting_page_says_the_data_is_gone_and_offers_no_reopen(app, db, world, client, factory):
+    """After the purge the meeting page explains what was deleted and has no "Reopen" button."""
+    login(client, factory.user(Role.facilitator).email)
+    before = client.get(f"/staff/meetings/{world['old'].code}").get_data(as_text=True)
+    assert "Reopen the meeting" in before and "were deleted on" not in before
+    purge_now(app, db)
+    after = client.get(f"/staff/meetings/{world['old'].code}").get_data(as_text=True)
+    assert "were deleted on 16 Jan 2026, after the series’ retention period" in after
+    assert "Reopen the meeting" not in after

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
@@ -128,7 +128,10 @@ def backup_postgres(
     run: Callable[..., Any] = subprocess.run,
     which: Callable[[str], Any] | None = None,
 ) -> Backup:
-    """Dump the PostgreSQL database to ``target`` with ``pg_dump``; without it, say what to run."""
+    """Dump the PostgreSQL database to ``target`` with ``pg_dump``; without it, say what to run.
+
+    ``pg_dump`` runs with a fixed argument list, never through a shell.
+    """
     args, env = pg_dump_command(database_url, target)
     finder = which or shutil.which
     if finder("pg_dump") is None:

@@ -36,7 +36,8 @@ def notice_page() -> Any:
     periods = services.retention_periods(get_session())
     context = {"retention_periods": periods, "default_retention_months": DEFAULT_RETENTION_MONTHS}
     try:
-        text: Markup | None = Markup(_compiled_notice().render(**context))  # nosec B704: an autoescaped template
+        # Markup: the notice is the operator's own template, and autoescaped like every page.
+        text: Markup | None = Markup(_compiled_notice().render(**context))  # nosec B704
     except (OSError, UnicodeDecodeError, TemplateError):
         # The organisation's edit broke the template: say so plainly; the log says where.
         log.exception("the privacy notice in %s cannot be shown", notice.notice_path(current_app.instance_path))
