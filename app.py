@@ -85,6 +85,9 @@ def main(argv: list[str]) -> None:
         print("  You will be asked to choose a new password when you first log in.\n", flush=True)
     if demo_code:
         print(f"Demo meeting is live: {base}/j/{demo_code}  (projector: {base}/present/{demo_code})\n", flush=True)
+    from ysdw_live.privacy.jobs import start_daily_purge
+
+    start_daily_purge(app)  # deletes attendee data past its retention period, once a day
     if ASYNC_MODE == "gevent":
         import gevent
 

@@ -11,6 +11,7 @@ from flask import Flask
 from ysdw_live import config as config_module
 from ysdw_live import db, validation
 from ysdw_live.clock import Clock
+from ysdw_live.privacy.notice import ensure_notice
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
 from ysdw_live.realtime import socketio, yield_to_other_connections
 
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path = Path(config["INSTANCE_PATH"])
         app.instance_path = str(instance_path)
     config_module.make_private_folder(instance_path)
+    ensure_notice(instance_path)  # first run: the privacy notice to fill in, from the shipped default
     app.config.update(config_module.from_environment(instance_path))
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
@@ -97,15 +99,17 @@ def _register(app: Flask) -> None:
     import ysdw_live.series.api  # noqa: F401
     from ysdw_live import api, cli, pages
     from ysdw_live.actions.views import bp as actions_bp
+    from ysdw_live.audit.views import bp as audit_bp
     from ysdw_live.auth.views import bp as auth_bp
     from ysdw_live.errors import DomainError
     from ysdw_live.live.views import bp as live_bp
     from ysdw_live.meetings.views import bp as meetings_bp
+    from ysdw_live.privacy.views import bp as privacy_bp
     from ysdw_live.realtime import handlers
     from ysdw_live.series.views import bp as series_bp
 
     api.init_app(app)
-    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp):
+    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp, audit_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
     app.before_request(yield_to_other_connections)

@@ -107,5 +107,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "PRESENCE_BACKGROUND": True,
         # Connections served at once (eventlet's own default is 1,024); a phone's socket holds one.
         "MAX_CONNECTIONS": _positive_int(env, "YSDW_MAX_CONNECTIONS", 10_000),
+        # The retention purge once a day while app.py serves; off ("0") when cron runs `flask purge` instead.
+        "DAILY_PURGE": env.get("YSDW_DAILY_PURGE", "1") != "0",
     }
     return settings

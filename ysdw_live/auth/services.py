@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ysdw_live import validation
 from ysdw_live.actors import Actor
+from ysdw_live.audit.services import COMMAND_LINE, SYSTEM, record
 from ysdw_live.auth.models import ApiToken, Role, User, hash_token, verify_dummy_password
 from ysdw_live.db import utcnow
 from ysdw_live.errors import Conflict, NotAuthenticated, RateLimited, ValidationError
@@ -47,10 +48,10 @@ def create_user(
     *,
     display_name: object = "",
     must_change_password: bool = False,
+    by: str = COMMAND_LINE,
 ) -> User:
-    """Create a staff user; ``actor`` None means the trusted command line."""
-    if actor is not None:
-        actor.require_admin()
+    """Create a staff user; ``actor`` None means the trusted command line (or ``by``: the system itself)."""
+    creator = actor.require_admin() if actor is not None else by
     user = User(
         email=normalise_email(email),
         role=validation.choice(role, "role", Role),
@@ -62,6 +63,8 @@ def create_user(
         raise Conflict("A user with that e-mail address already exists.", code="duplicate_email", field="email")
     db.add(user)
     try:
+        db.flush()
+        record(db, creator, "user.create", object_type="user", object_id=user.id, detail=f"role {user.role.value}")
         db.commit()
     except IntegrityError:
         db.rollback()
@@ -92,6 +95,7 @@ def authenticate(db: Session, email: object, password: object) -> User:
         db.commit()
         raise NotAuthenticated("The e-mail address or password is not right.", code="bad_credentials")
     user.record_successful_login()
+    record(db, user, "auth.login", object_type="user", object_id=user.id)
     db.commit()
     return user
 
@@ -105,13 +109,17 @@ def change_password(db: Session, user: User, current: object, new: object) -> No
         raise ValidationError("Choose a password different from the current one.", field="password")
     user.set_password(new_password)
     user.must_change_password = False
+    record(db, user, "auth.password_change", object_type="user", object_id=user.id)
     db.commit()
 
 
 def issue_token(db: Session, user: User, label: str = "") -> str:
     """Create an API token for ``user`` and return its secret (shown once, stored hashed)."""
     secret = ApiToken.new_secret()
-    db.add(ApiToken(user=user, token_hash=hash_token(secret), label=label[:120]))
+    token = ApiToken(user=user, token_hash=hash_token(secret), label=label[:120])
+    db.add(token)
+    db.flush()
+    record(db, user, "auth.token_create", object_type="token", object_id=token.id)
     db.commit()
     return secret
 
@@ -135,8 +143,17 @@ def revoke_token(db: Session, user: User, secret: str) -> bool:
     if token is None:
         return False
     token.revoke()
+    record(db, user, "auth.token_revoke", object_type="token", object_id=token.id)
     db.commit()
     return True
+
+
+def log_out(db: Session, user: User | None) -> None:
+    """Note in the audit trail that ``user`` logged out (the adapter ends the session itself)."""
+    if user is None:
+        return
+    record(db, user, "auth.logout", object_type="user", object_id=user.id)
+    db.commit()
 
 
 def ensure_first_admin(db: Session) -> tuple[str, str] | None:
@@ -145,6 +162,13 @@ def ensure_first_admin(db: Session) -> tuple[str, str] | None:
         return None
     password = secrets.token_urlsafe(12)
     create_user(
-        db, None, FIRST_ADMIN_EMAIL, Role.admin, password, display_name="Administrator", must_change_password=True
+        db,
+        None,
+        FIRST_ADMIN_EMAIL,
+        Role.admin,
+        password,
+        display_name="Administrator",
+        must_change_password=True,
+        by=SYSTEM,
     )
     return FIRST_ADMIN_EMAIL, password

@@ -11,7 +11,7 @@ from ysdw_live.auth import services
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.pages import form_error_list, staff_page
-from ysdw_live.web import log_in, log_out
+from ysdw_live.web import log_in, log_out, staff_user
 
 bp = Blueprint("auth", __name__)
 
@@ -55,7 +55,12 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    """End the staff session."""
+    """End the staff session (noted in the audit trail)."""
+    try:
+        user = staff_user()
+    except DomainError:
+        user = None  # a bad bearer token logs nobody out
+    services.log_out(get_session(), user)
     log_out()
     flash("You have logged out.")
     return redirect(url_for("auth.login"))

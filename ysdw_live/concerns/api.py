@@ -24,6 +24,7 @@ from ysdw_live.concerns.schemas import (
     VoteResult,
 )
 from ysdw_live.concerns.serializers import concern_to_dict, vote_to_dict
+from ysdw_live.csv_export import csv_cell
 from ysdw_live.db import get_session
 from ysdw_live.errors import Conflict
 from ysdw_live.meetings import services as meetings
@@ -31,9 +32,6 @@ from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.schemas import Projector, ProjectorInput
 from ysdw_live.meetings.serializers import projector_to_dict
 from ysdw_live.web import actor, limiter, participant_token
-
-# Spreadsheets run cells that start like a formula; a leading quote makes them plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _caller(meeting: Meeting) -> Actor:
@@ -195,12 +193,6 @@ def counters(code: str) -> Response:
     meeting = meetings.get_meeting(db, code)
     actor().require_staff()
     return jsonify({**services.meeting_counters(db, meeting), "version": meeting.version})
-
-
-def csv_cell(value: Any) -> str:
-    """Return ``value`` as a CSV cell that a spreadsheet will not run as a formula."""
-    cell = "" if value is None else str(value)
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 @endpoint(

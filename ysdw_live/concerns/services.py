@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, attributes, contains_eager
 from ysdw_live import validation
 from ysdw_live.actions.services import report_back
 from ysdw_live.actors import Actor
+from ysdw_live.audit.services import describe_changes, record
 from ysdw_live.concerns.models import (
     AUTHOR_NAME_MAX,
     SORTS,
@@ -184,6 +185,7 @@ def submit_concern(
     clean_topic = _clean_topic(meeting, topic_id)
     clean_name = _clean_author_name(author_name)
     participant: Participant | None = None
+    user = None
     if kind is ConcernSource.facilitator:
         user = actor.require_meeting_manager()
         limiter.check("concern-staff", user.id, *FACILITATOR_SUBMIT_LIMIT)
@@ -215,6 +217,10 @@ def submit_concern(
         votes=0,
     )
     db.add(concern)
+    if user is not None:
+        db.flush()
+        # Never the text: it is someone's words, deleted after the retention period; the trail is not.
+        record(db, user, "concern.enter", object_type="concern", object_id=concern.id, detail=_where(meeting, concern))
     db.commit()
     publisher().concern_created(concern, code=meeting.code, version=version)
     return concern
@@ -435,9 +441,31 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
         )
     )
     projector = _projector_if_changed(meeting, projector_before)
+    record(
+        db,
+        user,
+        "concern.moderate",
+        object_type="concern",
+        object_id=concern.id,
+        detail=f"{_where(meeting, concern)}: {_moderation_detail(before, concern.state())}",
+    )
     db.commit()
     _publish_moderation(meeting, concern, before, other, other_before, projector, version)
     return concern
+
+
+def _where(meeting: Meeting, concern: Concern) -> str:
+    """Return "meeting K7P2QX, number 12": where a concern is, for the audit trail."""
+    return f"meeting {meeting.code}, number {concern.number}"
+
+
+def _moderation_detail(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Return what a moderation step changed, in the trail's words: statuses and switches, never the text."""
+    changes = [(name, before[name], after[name]) for name in ("status", "highlighted", "topic_id", "text")]
+    return describe_changes(
+        [(name, old, new) for name, old, new in changes if old != new],
+        with_values={"status", "highlighted", "topic_id"},
+    )
 
 
 def _publish_moderation(
@@ -477,7 +505,7 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
 
     Undoing again steps further back, one moderation step at a time.
     """
-    actor.require_meeting_manager()
+    user = actor.require_meeting_manager()
     # Under the meeting's lock, so two quick undos cannot both take the same step.
     version = _bump_version(db, meeting)
     entry = db.scalar(
@@ -519,6 +547,7 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
         pinned.highlight()
     entry.undone = True
     projector = _projector_if_changed(meeting, projector_before)
+    record(db, user, "concern.undo", object_type="concern", object_id=concern.id, detail=_where(meeting, concern))
     db.commit()
 
     events = publisher()
@@ -584,6 +613,14 @@ def set_projector(
         db.refresh(concern)
         changed = _pin(db, meeting, concern, user_id=user.id)
     projector = projector_to_dict(meeting)
+    record(
+        db,
+        user,
+        "meeting.projector",
+        object_type="meeting",
+        object_id=meeting.code,
+        detail=f"mode {clean_mode.value}" + (f", pinned number {concern.number}" if concern is not None else ""),
+    )
     db.commit()
     events = publisher()
     for pinned_or_unpinned, before in changed:
@@ -618,6 +655,7 @@ def _pin(db: Session, meeting: Meeting, concern: Concern, *, user_id: int) -> li
 def meeting_counters(db: Session, meeting: Meeting) -> dict[str, int]:
     """Return the console's live counters: participants joined, concerns raised, votes cast, pending."""
     participants = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
+    participants += meeting.purged_participants or 0  # those the retention period deleted still came
     concerns, votes, pending = db.execute(
         select(
             func.count(Concern.id),
@@ -626,3 +664,33 @@ def meeting_counters(db: Session, meeting: Meeting) -> dict[str, int]:
         ).where(Concern.meeting_id == meeting.id)
     ).one()
     return {"participants": int(participants), "concerns": int(concerns), "votes": int(votes), "pending": int(pending)}
+
+
+def purge_meeting_data(db: Session, meeting_ids: list[int], *, dry_run: bool = False) -> dict[str, int]:
+    """Delete what attendees said and who voted in these meetings; return how much (or would be, with ``dry_run``).
+
+    Past the retention period a concern keeps its row (number, topic, status, source, date and its
+    vote count), so counts per meeting and topic and the links from actions survive; its text and
+    the name given with it go, as do the votes (which participant voted for what), the link to the
+    participant who raised it, and the moderation history (it holds earlier texts, for undo).
+    The caller commits.
+    """
+    in_meetings = Concern.meeting_id.in_(meeting_ids)
+    concern_ids = select(Concern.id).where(in_meetings)
+    counts = {
+        "concern texts": db.scalar(select(func.count(Concern.id)).where(in_meetings, Concern.text != "")) or 0,
+        "names given with concerns": db.scalar(
+            select(func.count(Concern.id)).where(in_meetings, Concern.author_name.is_not(None))
+        )
+        or 0,
+        "votes": db.scalar(select(func.count(Vote.id)).where(Vote.concern_id.in_(concern_ids))) or 0,
+        "moderation history entries": db.scalar(
+            select(func.count(ModerationEntry.id)).where(ModerationEntry.meeting_id.in_(meeting_ids))
+        )
+        or 0,
+    }
+    if not dry_run:
+        db.execute(delete(ModerationEntry).where(ModerationEntry.meeting_id.in_(meeting_ids)))
+        db.execute(delete(Vote).where(Vote.concern_id.in_(concern_ids)))
+        db.execute(update(Concern).where(in_meetings).values(text="", author_name=None, participant_id=None))
+    return counts
