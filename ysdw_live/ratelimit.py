@@ -164,7 +164,9 @@ class Limiter:
         if waiting:
             raise _refusal(message, waiting)
 
-    def refusal(self, scope: str, key: object, limit: int, window: int, message: str | None = None) -> RateLimited | None:
+    def refusal(
+        self, scope: str, key: object, limit: int, window: int, message: str | None = None
+    ) -> RateLimited | None:
         """Return the RateLimited a hit would get now, or None when it would pass; counts nothing."""
         if not self.enabled:
             return None
@@ -174,7 +176,7 @@ class Limiter:
 
 
 def _refusal(message: str | None, waiting: float) -> RateLimited:
-    """Return the 429 for a hit that may be tried again in ``waiting`` seconds (Retry-After: whole seconds, at least 1)."""
+    """Return the 429 for a hit that may try again in ``waiting`` seconds (Retry-After: whole seconds, at least 1)."""
     return RateLimited(
         message or "Too many requests. Wait a moment and try again.",
         retry_after=max(1, math.ceil(waiting)),
