@@ -22,7 +22,7 @@ from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.realtime.presence import presence
 from ysdw_live.realtime.publisher import publisher
 from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
-from ysdw_live.web import PARTICIPANT_COOKIE, staff_user
+from ysdw_live.web import PARTICIPANT_COOKIE, check_code_lookup, count_code_miss, staff_user
 
 ROLES = (ATTENDEE, PROJECTOR, MODERATOR)
 AUTH_KEYS = {"meeting", "role", "token"}
@@ -41,9 +41,10 @@ def register(socketio: SocketIO) -> None:
         code, role, token = _parse_auth(auth)
         db = get_session()
         try:
+            check_code_lookup(code)
             meeting = meetings.get_meeting(db, code)
         except DomainError as error:
-            raise Refused(error.message) from None
+            raise Refused(count_code_miss(error).message) from None
         caller = _authorise(db, meeting, role, token)
         rooms = [meeting_room(meeting.code), role_room(meeting.code, role)]
         if caller.participant is not None:
