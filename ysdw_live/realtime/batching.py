@@ -401,7 +401,11 @@ class VoteBatcher:
             return None
         payload = {"counts": counts, "version": version, "seq": seq}
         socketio.emit("votes:updated", payload, to=meeting_room(code))
-        self._report_surges(meeting_id, code, counts)
+        try:
+            self._report_surges(meeting_id, code, counts)
+        except Exception:
+            # The counts went out; a failed surge check must not send them again (it is tried next flush).
+            log.exception("checking meeting %s for a vote surge failed", meeting_id)
         return True
 
     def _report_surges(self, meeting_id: int, code: str, counts: dict[str, int]) -> None:
