@@ -192,13 +192,13 @@ def test_public_shape_matches_the_contract(client, world):
         "progress",
         "due_date",
         "concern_ids",
-        "raised_at_meeting",
+        "raised_at",
         "updates",
         "created_at",
         "updated_at",
     }
     assert action["concern_ids"] == [world.concern_ids[0]]
-    assert action["raised_at_meeting"] == world.meeting.code
+    assert action["raised_at"]["title"] == world.meeting.title  # by title and date: never a join code
     assert action["progress"] == 30
     assert action["updates"][0]["text"] == "First checks done."
     assert set(action["updates"][0]) == {"id", "text", "status", "progress", "created_at"}
@@ -455,7 +455,7 @@ def test_openapi_describes_every_action_endpoint(app, client):
         "progress",
         "due_date",
         "concern_ids",
-        "raised_at_meeting",
+        "raised_at",
         "updates",
         "created_at",
         "updated_at",

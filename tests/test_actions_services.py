@@ -68,9 +68,11 @@ def test_every_staff_role_creates_an_action_answering_concerns(db, factory, role
     assert action.created_by is not None
     public = action_to_dict(action)
     assert public["concern_ids"] == [first.id, second.id]
-    assert public["raised_at_meeting"] == meeting.code
-    assert "private_notes" not in public
-    assert action_to_dict(action, include_private=True)["private_notes"].startswith("Ask the council")
+    assert public["raised_at"] == {"title": meeting.title, "starts_at": None}
+    assert "private_notes" not in public and "raised_at_meeting" not in public  # a code is for staff only
+    staff = action_to_dict(action, include_private=True)
+    assert staff["private_notes"].startswith("Ask the council")
+    assert staff["raised_at_meeting"] == meeting.code
 
 
 def test_action_shape_is_exactly_the_documented_one(db, factory, leader):
@@ -90,14 +92,17 @@ def test_action_shape_is_exactly_the_documented_one(db, factory, leader):
         "progress",
         "due_date",
         "concern_ids",
-        "raised_at_meeting",
+        "raised_at",
         "updates",
         "created_at",
         "updated_at",
     ]
     assert [u["text"] for u in shape["updates"]] == ["Second", "First"]
     assert list(shape["updates"][0]) == ["id", "text", "status", "progress", "created_at"]
-    assert shape["raised_at_meeting"] is None and shape["due_date"] is None
+    assert shape["raised_at"] is None and shape["due_date"] is None
+    staff = action_to_dict(services.get_action(db, action.id), include_private=True)
+    assert list(staff) == [*shape, "raised_at_meeting", "private_notes"]
+    assert staff["raised_at_meeting"] is None
 
 
 def test_unknown_and_foreign_concern_ids_are_named_and_nothing_is_created(db, factory, leader):

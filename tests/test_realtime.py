@@ -710,6 +710,22 @@ def test_redis_stores_are_shared_across_processes(redis_url):
 
 
 @pytest.mark.redis
+def test_redis_tap_tallies_are_shared_and_expire(redis_url):
+    """Taps counted by two processes add up per concern over the last whole seconds, and their keys expire."""
+    prefix = f"ysdw:test:{uuid.uuid4().hex}"
+    first, second = RedisDirtyStore(redis_url, prefix), RedisDirtyStore(redis_url, prefix)
+    start = 1_800_000_030.0
+    first.add(7, {70, 71}, tapped_at=start)
+    second.add(7, {70}, tapped_at=start + 0.5)
+    second.add(7, {70}, tapped_at=start + 3)
+    first.add(7, {71})  # marks put back after a failed flush are not taps
+    assert first.taps([70, 71, 72], start + 4, 5) == {70: 3, 71: 1, 72: 0}
+    assert second.taps([70], start + 5, 5) == {70: 1}
+    assert second.taps([], start, 5) == {}
+    assert 0 < first._redis.ttl(f"{prefix}:taps:70:{int(start)}") <= 62
+
+
+@pytest.mark.redis
 def test_redis_failed_flush_is_retried_and_other_meetings_still_sent(app, factory, monkeypatch, redis_url):
     """On Redis too: the failing meeting's marks and slot come back at once; the meeting after it is sent."""
     check_a_failed_flush_is_retried_and_others_still_sent(app, factory, monkeypatch, redis_store(redis_url))

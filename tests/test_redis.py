@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from tests.conftest import ManualSeconds, make_test_app
+from tests.test_ratelimit import CHECKS
 from ysdw_live.errors import RateLimited
 from ysdw_live.ratelimit import Limiter, RedisStore
 from ysdw_live.realtime import socketio
@@ -53,74 +54,60 @@ def unique(scope: str) -> str:
     return f"test-{scope}-{uuid.uuid4().hex}"
 
 
-def test_counts_hits_and_refuses_over_the_limit(store):
-    """The limiter allows ``limit`` hits in the window and refuses the next with a Retry-After."""
-    limiter = Limiter(store)
-    scope = unique("limit")
-    for _ in range(5):
-        limiter.check(scope, "participant-1", 5, 60)
-    with pytest.raises(RateLimited) as caught:
-        limiter.check(scope, "participant-1", 5, 60)
-    assert caught.value.status == 429
-    assert caught.value.retry_after == 30  # the clock stands half-way through its minute
-    # Another key has its own count.
-    limiter.check(scope, "participant-2", 5, 60)
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__.removeprefix("check_"))
+def test_redis_store(store, check):
+    """Each moving-window behaviour of tests/test_ratelimit.py holds for the Redis store too."""
+    check(store, unique("moving"))
 
 
 def test_two_processes_share_one_count(store, clock):
-    """Two stores on the same Redis (as two server processes would be) add up to one count."""
-    other = RedisStore(REDIS_URL, clock=clock)
+    """Two stores on the same Redis (as two server processes would be) share one budget."""
+    limiter, other = Limiter(store), Limiter(RedisStore(REDIS_URL, clock=clock))
     scope = unique("shared")
-    assert store.hit(f"{scope}:k", 60) == 1
-    assert other.hit(f"{scope}:k", 60) == 2
-    assert store.hit(f"{scope}:k", 60) == 3
+    limiter.check(scope, "k", 3, 60)
+    other.check(scope, "k", 3, 60)
+    limiter.check(scope, "k", 3, 60)
+    with pytest.raises(RateLimited):
+        other.check(scope, "k", 3, 60)
 
 
 def test_keys_expire_with_their_window(store):
-    """Counts are stored with an expiry, so Redis does not fill up with old windows."""
+    """A key's hit log is stored with an expiry and at most ``limit`` entries, so Redis does not fill up."""
     scope = unique("expiry")
-    store.hit(f"{scope}:k", 30)
-    keys = store._redis.keys(f"ysdw:rl:{scope}:k:*")
-    assert len(keys) == 1
-    ttl = store._redis.ttl(keys[0])
-    assert 0 < ttl <= 31
-
-
-def test_a_new_window_starts_from_zero(store, clock):
-    """The limit holds to the last second of a window; the same key may hit again once the next one starts."""
     limiter = Limiter(store)
-    scope = unique("window")
-    clock.advance(29.5)  # the last half second of the minute
-    limiter.check(scope, "k", 1, 60)
-    with pytest.raises(RateLimited) as caught:
-        limiter.check(scope, "k", 1, 60)
-    assert caught.value.retry_after == 1
-    clock.advance(0.5)
-    limiter.check(scope, "k", 1, 60)
+    for _ in range(3):
+        limiter.check(scope, "k", 3, 30)
     with pytest.raises(RateLimited):
-        limiter.check(scope, "k", 1, 60)
+        limiter.check(scope, "k", 3, 30)  # refused, and not kept
+    key = f"ysdw:rl:{scope}:k"
+    assert store._redis.llen(key) == 3
+    assert 0 < store._redis.ttl(key) <= 31
 
 
 def test_concurrent_hits_are_counted_exactly(store, clock):
-    """Hits from many threads at once are all counted (INCR is atomic), so nobody slips past the limit."""
+    """Hits from many threads at once are decided one at a time (one Lua script): exactly ``limit`` get through."""
     scope = unique("race")
-    counts: list[int] = []
+    passed: list[bool] = []
     lock = threading.Lock()
 
     def hammer() -> None:
-        """Hit the same key 25 times."""
-        mine = RedisStore(REDIS_URL, clock=clock)
+        """Try the same key 25 times."""
+        mine = Limiter(RedisStore(REDIS_URL, clock=clock))
         for _ in range(25):
-            value = mine.hit(f"{scope}:k", 60)
+            try:
+                mine.check(scope, "k", 150, 60)
+                outcome = True
+            except RateLimited:
+                outcome = False
             with lock:
-                counts.append(value)
+                passed.append(outcome)
 
     threads = [threading.Thread(target=hammer) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(counts) == list(range(1, 201))
+    assert len(passed) == 200 and passed.count(True) == 150
 
 
 def test_app_uses_redis_for_limits_when_configured(tmp_path, store):

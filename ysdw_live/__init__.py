@@ -52,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     redis_url = app.config.get("REDIS_URL")
     store = RedisStore(redis_url) if redis_url else MemoryStore()
-    app.extensions["ysdw_limiter"] = Limiter(store, enabled=app.config["RATELIMIT_ENABLED"])
+    app.extensions["ysdw_limiter"] = Limiter(store, enabled=app.config["RATELIMIT_ENABLED"], overrides=_limits(app))
     app.extensions["ysdw_clock"] = Clock.named(app.config["TIMEZONE"])
 
     socketio.init_app(
@@ -71,6 +71,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
+
+
+def _limits(app: Flask) -> dict[str, tuple[int, float]]:
+    """Return the rate limits configured in place of the built-in ones, by scope (joins per minute)."""
+    configured = {
+        "join-address": app.config.get("JOIN_LIMIT_PER_ADDRESS"),
+        "join-meeting": app.config.get("JOIN_LIMIT_PER_MEETING"),
+    }
+    return {scope: (int(per_minute), 60) for scope, per_minute in configured.items() if per_minute}
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -97,7 +106,7 @@ def _register(app: Flask) -> None:
     import ysdw_live.concerns.api
     import ysdw_live.meetings.api
     import ysdw_live.series.api  # noqa: F401
-    from ysdw_live import api, cli, pages
+    from ysdw_live import api, cli, pages, web
     from ysdw_live.actions.views import bp as actions_bp
     from ysdw_live.audit.views import bp as audit_bp
     from ysdw_live.auth.views import bp as auth_bp
@@ -113,6 +122,8 @@ def _register(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     app.before_request(yield_to_other_connections)
+    # Before any view looks a meeting up by its code: an address over its budget of wrong codes waits.
+    app.url_value_preprocessor(web.guard_code_lookup)
     app.before_request(pages.choose_language)
     app.before_request(pages.check_page_csrf)
     app.teardown_request(pages.forget_caller)

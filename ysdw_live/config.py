@@ -62,6 +62,21 @@ def _positive_int(env: Any, name: str, default: int) -> int:
     return int(raw)
 
 
+def _optional_positive_int(env: Any, name: str) -> int | None:
+    """Return the positive whole number in ``env[name]``, or None when it is not set; refuse anything else."""
+    raw = env.get(name) or ""
+    return _positive_int(env, name, 1) if raw.strip() else None
+
+
+def _vote_surge(env: Any) -> tuple[int, int]:
+    """Return (taps, seconds) from ``YSDW_VOTE_SURGE`` ("50/5": 50 taps on one concern within 5 seconds)."""
+    raw = env.get("YSDW_VOTE_SURGE") or "50/5"
+    taps, _, seconds = raw.partition("/")
+    if not (taps.strip().isdigit() and seconds.strip().isdigit()) or int(taps) < 1 or not 1 <= int(seconds) <= 60:
+        raise ValueError(f"YSDW_VOTE_SURGE must be votes/seconds, like 50/5 (at most 60 seconds), not {raw!r}")
+    return int(taps), int(seconds)
+
+
 def from_environment(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the settings mapping from defaults overridden by ``YSDW_*`` variables."""
     env = os.environ if environ is None else environ
@@ -98,6 +113,11 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "MAX_CONTENT_LENGTH": 256 * 1024,
         # Per-address limits must let a whole room behind one venue Wi-Fi address in.
         "RATELIMIT_ENABLED": env.get("YSDW_RATELIMIT", "1") != "0",
+        # New participants in any minute, per address and per meeting (None: the built-in budgets).
+        "JOIN_LIMIT_PER_ADDRESS": _optional_positive_int(env, "YSDW_JOIN_LIMIT_PER_ADDRESS"),
+        "JOIN_LIMIT_PER_MEETING": _optional_positive_int(env, "YSDW_JOIN_LIMIT_PER_MEETING"),
+        # Moderators are told when one concern gets this many votes within this many seconds.
+        "VOTE_SURGE": _vote_surge(env),
         # How often pending vote counts go out (seconds); every process of a cluster uses the same.
         "VOTE_FLUSH_INTERVAL": flush_seconds,
         # False: no background flusher; the holder calls flush_votes() (tests drive it by hand).

@@ -19,8 +19,8 @@ from werkzeug.exceptions import HTTPException
 from ysdw_live.api import http_error_response
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
-from ysdw_live.errors import DomainError
-from ysdw_live.web import STATE_CHANGING, actor, check_form_csrf, csrf_token, staff_user
+from ysdw_live.errors import DomainError, RateLimited
+from ysdw_live.web import STATE_CHANGING, actor, check_form_csrf, count_code_miss, csrf_token, staff_user
 
 # A host as a Host header or URL may carry it: a name or an IPv4/IPv6 address, and a port.
 _HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -167,10 +167,13 @@ def socket_sources() -> list[str]:
     return list(dict.fromkeys(sources))
 
 
-def domain_error_page(error: DomainError) -> tuple[str, int]:
-    """A domain error outside a form's own handling: a plain error page, nothing kept."""
+def domain_error_page(error: DomainError) -> Any:
+    """A domain error outside a form's own handling: a plain error page, nothing kept (a wrong code is counted)."""
     get_session().rollback()
-    return render_template("error.html", title=_error_title(error.status), message=error.message), error.status
+    error = count_code_miss(error)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else {}
+    page = render_template("error.html", title=_error_title(error.status), message=error.message)
+    return page, error.status, headers
 
 
 def http_error_page(error: HTTPException) -> Any:

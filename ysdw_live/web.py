@@ -19,11 +19,16 @@ from ysdw_live.auth.models import User
 from ysdw_live.auth.services import user_for_token
 from ysdw_live.clock import Clock
 from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session
-from ysdw_live.errors import Forbidden, NotAuthenticated
+from ysdw_live.errors import DomainError, Forbidden, NotAuthenticated, RateLimited
+from ysdw_live.meetings import services as meetings
 from ysdw_live.ratelimit import Limiter
 
 PARTICIPANT_COOKIE = "ysdw_participant"
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Wrong meeting codes one network address may try in any minute. A code is 30 random bits: at this
+# rate one address needs centuries to find a given meeting, while a room of typos stays well under it.
+CODE_MISS_LIMIT = (60, 60)
+CODE_MISS_MESSAGE = "Too many wrong meeting codes were tried from your network. Wait a minute and try again."
 
 
 def bearer_token(req: Request) -> str | None:
@@ -88,6 +93,11 @@ def participant_token() -> str | None:
     return request.cookies.get(PARTICIPANT_COOKIE) or None
 
 
+def participant_token_in_header() -> bool:
+    """Return whether the participant token comes from ``X-Participant-Token`` (else the cookie, if any)."""
+    return bool(request.headers.get("X-Participant-Token", "").strip())
+
+
 def actor(*, participant: Any = None) -> Actor:
     """Return the Actor for this request (staff part only unless a participant is passed)."""
     return Actor(user=staff_user(), participant=participant)
@@ -132,19 +142,27 @@ def _origin_of(url: str) -> str:
 
 
 def relies_on_cookie(req: Request) -> bool:
-    """Return whether the request could be acting on a cookie rather than on a header token.
+    """Return whether any identity of the request could come from a cookie rather than a header.
 
-    A browser on another site cannot add ``Authorization`` or ``X-Participant-Token`` (that
-    needs a CORS preflight we never grant), and a request without cookies acts for nobody.
+    The staff identity comes from the login cookie unless ``Authorization: Bearer`` is sent;
+    the participant identity from the participant cookie unless ``X-Participant-Token`` is sent.
+    Each header stands in only for its own identity: a participant header says nothing about
+    whose login cookie came along (a browser on another site cannot add either header without
+    a CORS preflight we never grant, but a request that has one must still not carry the other
+    identity in a cookie past the check). A request without cookies acts for nobody.
     """
-    if bearer_token(req) is not None or req.headers.get("X-Participant-Token", "").strip():
-        return False
-    return bool(req.cookies)
+    has_bearer = bearer_token(req) is not None
+    has_participant_header = bool(req.headers.get("X-Participant-Token", "").strip())
+    if not (has_bearer or has_participant_header):
+        return bool(req.cookies)
+    staff_by_cookie = not has_bearer and session.get("user_id") is not None
+    participant_by_cookie = not has_participant_header and bool(req.cookies.get(PARTICIPANT_COOKIE))
+    return staff_by_cookie or participant_by_cookie
 
 
 def check_api_csrf() -> None:
-    """Refuse a cookie-authenticated state-changing API call from another site."""
-    if request.method not in STATE_CHANGING or g.get("auth_by_header") or not relies_on_cookie(request):
+    """Refuse a state-changing API call from another site whenever an identity may come from a cookie."""
+    if request.method not in STATE_CHANGING or not relies_on_cookie(request):
         return
     if same_origin(request):
         return
@@ -201,3 +219,48 @@ def address_key() -> str:
     """Return a keyed hash of the caller's network address, for rate limits (never stored raw)."""
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def guard_code_lookup(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Before any route with a ``<code>``: refuse the lookup while this address is over its budget of wrong codes."""
+    code = (values or {}).get("code")
+    if isinstance(code, str):
+        check_code_lookup(code)
+
+
+def check_code_lookup(code: str) -> None:
+    """Refuse (429) looking up ``code`` while this address has tried too many wrong codes lately.
+
+    While refused, right codes are refused too (or the answer would still tell which codes
+    exist), except for callers who already belong to that meeting: its staff, and devices
+    that joined it, go on working when someone on the same venue Wi-Fi guesses codes.
+    """
+    refusal = limiter().refusal("code-miss", address_key(), *CODE_MISS_LIMIT, message=CODE_MISS_MESSAGE)
+    if refusal is not None and not _belongs_to(code):
+        raise refusal
+
+
+def _belongs_to(code: str) -> bool:
+    """Return whether the caller is staff, or a device that joined the meeting with ``code`` (no miss counted)."""
+    db = get_session()
+    try:
+        meeting = meetings.get_meeting(db, code)
+        if staff_user() is not None:
+            return True
+    except DomainError:
+        return False
+    return meetings.find_participant(db, meeting, participant_token()) is not None
+
+
+def count_code_miss(error: DomainError) -> DomainError:
+    """Count a lookup of a meeting code that does not exist against this address's budget.
+
+    Return the error to answer with: ``error`` itself, or the 429 once the address is over budget.
+    """
+    if error.code != "meeting_not_found":
+        return error
+    try:
+        limiter().check("code-miss", address_key(), *CODE_MISS_LIMIT, message=CODE_MISS_MESSAGE)
+    except RateLimited as refused:
+        return refused
+    return error

@@ -127,7 +127,27 @@ connectMeeting(code, "moderator", {
   status: connectionIndicator(document.getElementById("connection-status")),
   ...store.handlers,
   "presence:updated": applyCounters,
+  "votes:surge": applySurges,
 });
+
+/** Show concerns whose votes arrive faster than people tap (a script may be voting): newest first, one line each. */
+function applySurges({ surges }) {
+  const list = document.getElementById("surge-list");
+  for (const surge of surges || []) {
+    const concern = concerns.get(surge.concern_id);
+    const label = concern ? `#${concern.number}` : "A concern";
+    let item = list.querySelector(`li[data-concern-id="${Number(surge.concern_id)}"]`);
+    if (!item) {
+      item = document.createElement("li");
+      item.dataset.concernId = String(surge.concern_id);
+    }
+    const link = Object.assign(document.createElement("a"), { href: `#concern-${surge.concern_id}`, textContent: label });
+    item.replaceChildren(link, `: ${surge.taps} votes in ${surge.seconds} seconds (${surge.votes} in all)`);
+    list.prepend(item);
+    announce(`Votes for ${label} are arriving faster than people tap: ${surge.taps} in ${surge.seconds} seconds.`);
+  }
+  document.getElementById("surge-section").hidden = list.children.length === 0;
+}
 
 function applyCounters(counters) {
   if (counters.connected !== undefined) document.getElementById("count-connected").textContent = String(counters.connected);

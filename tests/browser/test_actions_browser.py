@@ -85,7 +85,7 @@ def test_leader_pushes_two_concerns_into_one_action_and_the_public_page_shows_it
     targets = {links.nth(i).get_attribute("href") for i in range(2)}
     assert len(targets) == 1, targets
     action_id = int(next(iter(targets)).rsplit("/", 1)[1])
-    action = live_server.api("GET", f"/actions/{action_id}").json()
+    action = live_server.api("GET", f"/actions/{action_id}?include=private").json()
     assert sorted(action["concern_ids"]) == sorted([first["id"], second["id"]])
     assert action["raised_at_meeting"] == code
 

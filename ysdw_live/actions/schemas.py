@@ -120,6 +120,13 @@ class ActionUpdate(Reply):
     created_at: datetime
 
 
+class RaisedAtMeeting(Reply):
+    """Where an action was raised, as anyone may see it: the meeting's title and start, never its code."""
+
+    title: str
+    starts_at: datetime | None
+
+
 class Action(Reply):
     """An action of the You Said, We Did list."""
 
@@ -132,10 +139,14 @@ class Action(Reply):
     progress: int = Field(ge=0, le=100)
     due_date: date | None
     concern_ids: list[int]
-    raised_at_meeting: str | None = Field(description="Join code of the meeting")
+    raised_at: RaisedAtMeeting | None = Field(description="The meeting it was raised at, if set")
     updates: list[ActionUpdate] = Field(description="Newest first")
     created_at: datetime
     updated_at: datetime
+    raised_at_meeting: str | None = optional(
+        "Join code of the meeting it was raised at; only for staff, with ?include=private or in answers "
+        "to staff writes (a code is the key to a meeting, so public answers never carry one)"
+    )
     private_notes: str = optional("Only for staff, with ?include=private or in answers to staff writes")
 
 

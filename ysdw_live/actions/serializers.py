@@ -20,7 +20,12 @@ def update_to_dict(update: ActionUpdate) -> dict[str, Any]:
 
 
 def action_to_dict(action: Action, *, include_private: bool = False) -> dict[str, Any]:
-    """Return the public shape of ``action``; ``private_notes`` only when ``include_private``."""
+    """Return the public shape of ``action``; ``private_notes`` and the meeting's code only when ``include_private``.
+
+    A join code is the key to a meeting, so the public shape says where an action was raised by
+    the meeting's title and date (``raised_at``), never by its code (``raised_at_meeting``, staff only).
+    """
+    meeting = action.raised_at_meeting
     payload: dict[str, Any] = {
         "id": action.id,
         "series_id": action.series_id,
@@ -31,12 +36,13 @@ def action_to_dict(action: Action, *, include_private: bool = False) -> dict[str
         "progress": action.progress,
         "due_date": iso(action.due_date),
         "concern_ids": sorted(concern.id for concern in action.concerns),
-        "raised_at_meeting": action.raised_at_meeting.code if action.raised_at_meeting is not None else None,
+        "raised_at": {"title": meeting.title, "starts_at": iso(meeting.starts_at)} if meeting is not None else None,
         "updates": [update_to_dict(update) for update in action.updates],
         "created_at": iso(action.created_at),
         "updated_at": iso(action.updated_at),
     }
     if include_private:
+        payload["raised_at_meeting"] = meeting.code if meeting is not None else None
         payload["private_notes"] = action.private_notes
     return payload
 

@@ -19,7 +19,7 @@ from ysdw_live.api.openapi import OPERATIONS, Operation, Security, openapi_docum
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited, ValidationError
 from ysdw_live.schema import parse
-from ysdw_live.web import STATE_CHANGING, check_api_csrf
+from ysdw_live.web import STATE_CHANGING, check_api_csrf, count_code_miss
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -55,8 +55,8 @@ def error_response(error: DomainError) -> tuple[Response, int]:
 
 @api_blueprint.errorhandler(DomainError)
 def _domain_error(error: DomainError) -> tuple[Response, int]:
-    """Turn a domain error into the API's JSON error object."""
-    return error_response(error)
+    """Turn a domain error into the API's JSON error object (a wrong meeting code counts against the address)."""
+    return error_response(count_code_miss(error))
 
 
 def http_error_response(error: HTTPException) -> tuple[Response, int]:
@@ -120,7 +120,8 @@ def endpoint(
 
     The view receives the path values, plus ``body`` (a validated ``body`` model) and ``query``
     (a validated ``query`` model) when those are declared. A body also documents 400 and 413; a
-    state-changing method documents 403 (a cookie-authenticated call from another site).
+    state-changing method documents 403 (a cookie-authenticated call from another site); a rule
+    with a meeting ``<code>`` documents 429 (too many wrong codes from the caller's address).
     """
     if method in STATE_CHANGING:
         errors = (*errors, 403)
@@ -128,6 +129,8 @@ def endpoint(
         errors = (*errors, 400, 413)
     if query is not None:
         errors = (*errors, 400)
+    if "<code>" in rule:
+        errors = (*errors, 429)  # too many wrong meeting codes from this address (web.check_code_lookup)
 
     def register(view: View) -> View:
         @functools.wraps(view)

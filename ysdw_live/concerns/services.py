@@ -101,11 +101,17 @@ def _own_participant(actor: Actor, meeting: Meeting) -> Participant | None:
 
 
 def require_participant(actor: Actor, meeting: Meeting) -> Participant:
-    """Return the actor's participant in ``meeting`` or raise 401 explaining how to join."""
+    """Return the actor's participant in ``meeting`` or raise 401 explaining how to join.
+
+    The message never names the meeting's code: the caller may be outside the meeting (a vote
+    on any concern id must not hand out the code that joins it).
+    """
     participant = _own_participant(actor, meeting)
     if participant is None:
         raise NotAuthenticated(
-            f"Join this meeting first (open its join link, or POST /api/v1/meetings/{meeting.code}/participants).",
+            "Join this meeting first: open its join link, or POST /api/v1/meetings/{code}/participants "
+            "with the meeting's code. A participant token from another meeting, or one this server "
+            "never issued, does not count.",
             code="not_joined",
         )
     return participant

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 
 from ysdw_live.actions import services as actions
 from ysdw_live.actors import Actor
@@ -23,6 +24,7 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
+from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.web import actor, address_key, limiter, participant_token, set_participant_cookie
 
 bp = Blueprint("live", __name__)
@@ -101,6 +103,13 @@ def _participant_for(meeting: Meeting) -> Participant:
     return participant
 
 
+def _join(db: Session, meeting: Meeting) -> tuple[Participant, str]:
+    """Join ``meeting`` as this browser; a cookie this server never issued is replaced, not adopted."""
+    return meetings.join(
+        db, meeting, participant_token(), address_key=address_key(), limiter=limiter(), replace_unknown=True
+    )
+
+
 @bp.get("/j/<code>")
 def join(code: str) -> Any:
     """Join a meeting from its QR code or link: set the participant cookie, show the meeting."""
@@ -109,7 +118,7 @@ def join(code: str) -> Any:
     meeting = meetings.get_meeting(db, code)
     if code != meeting.code:
         return redirect(url_for("live.join", code=meeting.code))
-    participant, token = meetings.join(db, meeting, participant_token(), address_key=address_key(), limiter=limiter())
+    participant, token = _join(db, meeting)
     response = _render_attendee_page(meeting, participant)
     set_participant_cookie(response, token)
     return response
@@ -120,7 +129,7 @@ def submit(code: str) -> Any:
     """Raise a concern from the plain form."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
-    participant, token = meetings.join(db, meeting, participant_token(), address_key=address_key(), limiter=limiter())
+    participant, token = _join(db, meeting)
     form = request.form
     try:
         concern = services.submit_concern(
@@ -179,7 +188,15 @@ def _console_context(meeting: Meeting) -> dict[str, Any]:
         "counters": services.meeting_counters(db, meeting),
         "join_url": join_url(meeting, current_app.config["PUBLIC_URL"]),
         "report_back_actions": actions.report_back(db, meeting),
+        "vote_surges": _vote_surges(meeting, every),
     }
+
+
+def _vote_surges(meeting: Meeting, concerns: list[Concern]) -> list[dict[str, Any]]:
+    """Return the vote surges this process saw lately in ``meeting``, each with its concern's number."""
+    numbers = {concern.id: concern.number for concern in concerns}
+    surges = vote_batcher(current_app._get_current_object()).surges(meeting.id)  # type: ignore[attr-defined]
+    return [{**surge, "number": numbers.get(surge["concern_id"])} for surge in surges]
 
 
 @bp.get("/moderate/<code>")

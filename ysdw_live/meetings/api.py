@@ -14,7 +14,14 @@ from ysdw_live.meetings import qr, services
 from ysdw_live.meetings.schemas import Meeting, MeetingInput, MeetingList, MeetingPatch, ParticipantToken
 from ysdw_live.meetings.serializers import join_url, meeting_to_dict
 from ysdw_live.series.services import get_series
-from ysdw_live.web import actor, address_key, limiter, participant_token, set_participant_cookie
+from ysdw_live.web import (
+    actor,
+    address_key,
+    limiter,
+    participant_token,
+    participant_token_in_header,
+    set_participant_cookie,
+)
 
 
 def public_url() -> str:
@@ -85,14 +92,23 @@ def update_meeting(code: str, body: MeetingPatch) -> Response:
     summary="Join anonymously; sets the participant cookie",
     response=ParticipantToken,
     status=201,
-    errors=(404, 429),
+    errors=(401, 404, 429),
     security=PUBLIC,
+    description="Send no token to get a new one. A token this server issued (from this or another "
+    "meeting) joins as the same device; a token it never issued is a 401 `unknown_participant` "
+    "in `X-Participant-Token`, and replaced by a new one in the cookie. Joins are limited per "
+    "network address and per meeting (429).",
 )
 def create_participant(code: str) -> tuple[Response, int]:
     """Join a meeting anonymously; returns the participant token and sets the cookie."""
     meeting = services.get_meeting(get_session(), code)
     _participant, token = services.join(
-        get_session(), meeting, participant_token(), address_key=address_key(), limiter=limiter()
+        get_session(),
+        meeting,
+        participant_token(),
+        address_key=address_key(),
+        limiter=limiter(),
+        replace_unknown=not participant_token_in_header(),
     )
     response = make_response(jsonify({"token": token}), 201)
     set_participant_cookie(response, token)

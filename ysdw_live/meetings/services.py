@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from ysdw_live import validation
 from ysdw_live.actors import Actor
 from ysdw_live.audit.services import describe_changes, record
-from ysdw_live.errors import DomainError, NotFound
+from ysdw_live.errors import DomainError, NotAuthenticated, NotFound
 from ysdw_live.meetings.models import (
     TITLE_MAX,
     VENUE_MAX,
@@ -202,8 +202,13 @@ def meetings_of_series(db: Session, series_id: int) -> list[Meeting]:
     )
 
 
-# A whole room shares one venue Wi-Fi address: 1,000 phones must get in within a minute.
+# A whole room shares one venue Wi-Fi address: 1,000 phones must get in within any minute. Both
+# budgets are moving windows (ratelimit.py): a burst across a minute's boundary gets no more.
 JOIN_LIMIT_PER_ADDRESS = (1200, 60)
+# Every address together, per meeting: room for the largest real room (and a few hundred online)
+# within any minute, above one address's budget so that one address alone cannot lock a meeting.
+JOIN_LIMIT_PER_MEETING = (2000, 60)
+TOKEN_MAX = 128
 
 
 def join(
@@ -213,27 +218,45 @@ def join(
     *,
     address_key: str | None = None,
     limiter: Limiter | None = None,
+    replace_unknown: bool = False,
 ) -> tuple[Participant, str]:
     """Return the participant for this device in ``meeting``, creating it; and the device token.
 
-    The same token (cookie or header) across meetings keeps one anonymous device identity.
-    New participants are limited per (hashed) network address, generously, to stop scripts: an
-    adapter passes the caller's ``address_key`` with the app's ``limiter`` (the CLI and tests pass neither).
+    Only the server mints tokens. A token it issued (to this device, in any meeting) keeps one
+    anonymous device identity across meetings. A token it never issued is never adopted: it is
+    a 401, or, with ``replace_unknown`` (a browser's cookie, which its page cannot clear), the
+    device gets a freshly minted token instead. New participants are limited per (hashed) network
+    address and per meeting, generously, to stop scripts: an adapter passes the caller's
+    ``address_key`` with the app's ``limiter`` (the CLI and tests pass neither).
     """
     if address_key is not None and limiter is None:
         raise TypeError("join() counts an address_key against a limiter: pass both")
-    if not token or len(token) > 128:
-        token = new_device_token()
+    if token:
+        existing = find_participant(db, meeting, token)
+        if existing is not None:
+            return existing, token
+        if not _issued(db, token):
+            if not replace_unknown:
+                raise NotAuthenticated(
+                    "That participant token was not issued by this server, or has expired. "
+                    "Join without one to get a new token.",
+                    code="unknown_participant",
+                )
+            token = None
+    token = token or new_device_token()
     device_hash = hash_device_token(token)
-    existing = find_participant(db, meeting, token)
-    if existing is not None:
-        return existing, token
     if address_key is not None and limiter is not None:
         limiter.check(
             "join-address",
             address_key,
             *JOIN_LIMIT_PER_ADDRESS,
             message="Too many people joined from this network just now. Wait a minute and try again.",
+        )
+        limiter.check(
+            "join-meeting",
+            meeting.id,
+            *JOIN_LIMIT_PER_MEETING,
+            message="Too many people are joining this meeting just now. Wait a minute and try again.",
         )
     participant = Participant(meeting=meeting, device_hash=device_hash)
     db.add(participant)
@@ -248,6 +271,14 @@ def join(
         if participant is None:  # not an assert: `python -O` would drop it and return None
             raise RuntimeError("the participant whose insert won the race is gone") from None
     return participant, token
+
+
+def _issued(db: Session, token: str) -> bool:
+    """Return whether the server issued ``token``: some meeting has a participant with its hash."""
+    if len(token) > TOKEN_MAX:
+        return False
+    issued = select(Participant.id).where(Participant.device_hash == hash_device_token(token)).limit(1)
+    return db.scalar(issued) is not None
 
 
 def find_participant(db: Session, meeting: Meeting, token: str | None) -> Participant | None:

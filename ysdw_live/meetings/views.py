@@ -9,14 +9,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ysdw_live.auth.models import MEETING_MANAGERS, Role
 from ysdw_live.db import get_session
-from ysdw_live.errors import DomainError, ValidationError
+from ysdw_live.errors import DomainError, RateLimited, ValidationError
 from ysdw_live.meetings import services
 from ysdw_live.meetings.models import Meeting, MeetingMode, MeetingStatus, normalise_code
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
 from ysdw_live.privacy import notice
 from ysdw_live.series.services import get_series
-from ysdw_live.web import actor, app_clock
+from ysdw_live.web import actor, app_clock, check_code_lookup, count_code_miss
 
 bp = Blueprint("meetings", __name__)
 
@@ -49,14 +49,18 @@ def join_by_code() -> Any:
     typed = request.form.get("code", "")
     code = normalise_code(typed)
     message = "Enter the 6-character code shown on the screen, like K7P2QX."
+    status = 400
     if code is not None:
         try:
+            check_code_lookup(code)
             services.get_meeting(get_session(), code)
         except DomainError as error:
-            message = error.message
+            refusal = count_code_miss(error)
+            message = refusal.message
+            status = 429 if isinstance(refusal, RateLimited) else 400
         else:
             return redirect(url_for("live.join", code=code))
-    return render_template("public/home.html", errors=[("code", message)], code=typed), 400
+    return render_template("public/home.html", errors=[("code", message)], code=typed), status
 
 
 @bp.get("/dashboard")

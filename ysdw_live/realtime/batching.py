@@ -18,14 +18,21 @@ its counts (``vote_seq``), so a client also drops a batch that was read before i
 
 **Failure.** A flush that fails (database, message queue) puts its marks back and goes on with
 the next meeting, so the final count is sent on a later tick, not lost until someone votes again.
+
+**Vote surges.** Each mark of a vote (or of its withdrawal: a tap) also counts one tap of its concern
+in a per-second tally, in the same step as the mark (the same lock, or the same Redis round trip),
+so the vote's request pays no SQL for it. When a flush sends a concern whose taps in the last
+``VOTE_SURGE`` seconds reach its threshold, the moderators get ``votes:surge``: votes are arriving
+faster than people in a room tap, which is what a script minting participants looks like.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from flask import Flask
@@ -35,12 +42,18 @@ from ysdw_live.concerns.models import VISIBLE_STATUSES, Concern
 from ysdw_live.db import session_scope
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.realtime import socketio
-from ysdw_live.realtime.rooms import meeting_room
+from ysdw_live.realtime.rooms import MODERATOR, meeting_room, role_room
 
 log = logging.getLogger(__name__)
 
 # The flusher stops after this many empty ticks and restarts on the next vote.
 IDLE_TICKS_BEFORE_EXIT = 240
+# How long tap tallies are kept (seconds): the longest VOTE_SURGE window config.py accepts, and a little.
+TAP_SECONDS_KEPT = 62
+# How long the console page still lists a surge after it was seen (seconds).
+SURGE_SHOWN_FOR = 600
+# At least this many taps (votes and their withdrawals) on one concern within this many seconds.
+DEFAULT_VOTE_SURGE = (50, 5)
 
 # Takes every dirty meeting with its concern ids in one atomic step: a mark added meanwhile is
 # either taken with them or left whole (meeting and ids) for the next take, never split.
@@ -67,11 +80,14 @@ return 0
 class DirtyStore(Protocol):
     """Where the changed concerns of each meeting wait for the next flush, and each meeting's batch sequence."""
 
-    def add(self, meeting_id: int, concern_ids: set[int]) -> None:
-        """Mark ``concern_ids`` of ``meeting_id`` as changed."""
+    def add(self, meeting_id: int, concern_ids: set[int], tapped_at: float | None = None) -> None:
+        """Mark ``concern_ids`` of ``meeting_id`` as changed; with ``tapped_at``, also count one tap of each then."""
 
     def take(self) -> dict[int, set[int]]:
         """Remove and return every mark, by meeting, in one atomic step."""
+
+    def taps(self, concern_ids: Iterable[int], now: float, seconds: int) -> dict[int, int]:
+        """Return the taps of each concern in the ``seconds`` whole seconds up to ``now`` (the current one included)."""
 
     def next_seq(self, meeting_id: int) -> int:
         """Draw the meeting's next batch sequence number (strictly greater than every earlier one)."""
@@ -97,14 +113,38 @@ class MemoryDirtyStore:
     def __init__(self) -> None:
         self._marks: dict[int, set[int]] = {}
         self._seqs: dict[int, int] = {}
+        self._taps: dict[int, dict[int, int]] = {}
         self._lock = threading.Lock()
 
-    def add(self, meeting_id: int, concern_ids: set[int]) -> None:
-        """Mark ``concern_ids`` of ``meeting_id`` as changed."""
+    def add(self, meeting_id: int, concern_ids: set[int], tapped_at: float | None = None) -> None:
+        """Mark ``concern_ids`` of ``meeting_id`` as changed; with ``tapped_at``, also count one tap of each then."""
         if not concern_ids:
             return
         with self._lock:
             self._marks.setdefault(meeting_id, set()).update(concern_ids)
+            if tapped_at is not None:
+                second = int(tapped_at)
+                for concern_id in concern_ids:
+                    tally = self._taps.setdefault(concern_id, {})
+                    tally[second] = tally.get(second, 0) + 1
+
+    def taps(self, concern_ids: Iterable[int], now: float, seconds: int) -> dict[int, int]:
+        """Return the taps of each concern in the ``seconds`` whole seconds up to ``now``; forget older tallies."""
+        first, oldest_kept = int(now) - seconds + 1, int(now) - TAP_SECONDS_KEPT
+        found: dict[int, int] = {}
+        with self._lock:
+            for concern_id in concern_ids:
+                tally = self._taps.get(concern_id)
+                if not tally:
+                    continue
+                for second in [second for second in tally if second < oldest_kept]:
+                    del tally[second]
+                found[concern_id] = sum(n for second, n in tally.items() if second >= first)
+            if len(self._taps) > 10_000:
+                self._taps = {
+                    concern_id: tally for concern_id, tally in self._taps.items() if tally and max(tally) >= oldest_kept
+                }
+        return found
 
     def take(self) -> dict[int, set[int]]:
         """Remove and return every mark, by meeting."""
@@ -141,14 +181,36 @@ class RedisDirtyStore:
         """Return the key of one meeting's changed concern ids."""
         return f"{self._prefix}:dirty:{int(meeting_id)}"
 
-    def add(self, meeting_id: int, concern_ids: set[int]) -> None:
-        """Mark ``concern_ids`` of ``meeting_id`` as changed."""
+    def add(self, meeting_id: int, concern_ids: set[int], tapped_at: float | None = None) -> None:
+        """Mark ``concern_ids`` of ``meeting_id`` as changed; count ``tapped_at``'s taps in the same round trip."""
         if not concern_ids:
             return
         pipe = self._redis.pipeline(transaction=True)
         pipe.sadd(self._meeting_key(meeting_id), *sorted(concern_ids))
         pipe.sadd(f"{self._prefix}:dirty", meeting_id)
+        if tapped_at is not None:
+            for concern_id in concern_ids:
+                tally = self._tap_key(concern_id, int(tapped_at))
+                pipe.incr(tally)
+                pipe.expire(tally, TAP_SECONDS_KEPT)
         pipe.execute()
+
+    def _tap_key(self, concern_id: int, second: int) -> str:
+        """Return the key of one concern's taps in one second (it expires by itself)."""
+        return f"{self._prefix}:taps:{int(concern_id)}:{second}"
+
+    def taps(self, concern_ids: Iterable[int], now: float, seconds: int) -> dict[int, int]:
+        """Return the taps of each concern in the ``seconds`` whole seconds up to ``now`` (one MGET)."""
+        wanted = list(concern_ids)
+        span = range(int(now) - seconds + 1, int(now) + 1)
+        if not wanted:
+            return {}
+        values = self._redis.mget([self._tap_key(concern_id, second) for concern_id in wanted for second in span])
+        found: dict[int, int] = {}
+        for index, concern_id in enumerate(wanted):
+            window = values[index * len(span) : (index + 1) * len(span)]
+            found[concern_id] = sum(int(value) for value in window if value is not None)
+        return found
 
     def take(self) -> dict[int, set[int]]:
         """Remove and return every mark, by meeting, in one Lua script (atomic on the Redis server)."""
@@ -190,10 +252,19 @@ class VoteBatcher:
     """
 
     def __init__(
-        self, app: Flask, store: DirtyStore | None = None, sleep: Callable[[float], Any] | None = None
+        self,
+        app: Flask,
+        store: DirtyStore | None = None,
+        sleep: Callable[[float], Any] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
         self.interval = float(app.config.get("VOTE_FLUSH_INTERVAL", 0.3))
+        # A surge: at least this many taps on one concern within this many seconds (YSDW_VOTE_SURGE).
+        self.surge_taps, self.surge_seconds = app.config.get("VOTE_SURGE", DEFAULT_VOTE_SURGE)
+        self.clock = clock
+        self._surges: dict[int, dict[int, dict[str, Any]]] = {}
+        self._surge_lock = threading.Lock()
         self.background = bool(app.config.get("VOTE_FLUSH_BACKGROUND", True))
         redis_url = app.config.get("REDIS_URL")
         self.store: DirtyStore = store or (RedisDirtyStore(redis_url) if redis_url else MemoryDirtyStore())
@@ -205,8 +276,8 @@ class VoteBatcher:
         self._marked_since_flush = False
 
     def mark(self, meeting_id: int, concern_ids: set[int]) -> None:
-        """Note that these concerns' counts changed; the next tick sends them."""
-        self.store.add(meeting_id, concern_ids)
+        """Note that these concerns' counts changed (one tap each); the next tick sends them."""
+        self.store.add(meeting_id, concern_ids, tapped_at=self.clock())
         with self._lock:
             self._marked_since_flush = True
             if self._running or self._stopped or not self.background:
@@ -330,7 +401,48 @@ class VoteBatcher:
             return None
         payload = {"counts": counts, "version": version, "seq": seq}
         socketio.emit("votes:updated", payload, to=meeting_room(code))
+        try:
+            self._report_surges(meeting_id, code, counts)
+        except Exception:
+            # The counts went out; a failed surge check must not send them again (it is tried next flush).
+            log.exception("checking meeting %s for a vote surge failed", meeting_id)
         return True
+
+    def _report_surges(self, meeting_id: int, code: str, counts: dict[str, int]) -> None:
+        """Tell the meeting's moderators about concerns whose votes arrive faster than people tap.
+
+        A surge is ``surge_taps`` taps or more on one concern within ``surge_seconds``; it is told
+        once per ``surge_seconds`` while it lasts, with the latest figures.
+        """
+        now = self.clock()
+        taps = self.store.taps([int(concern_id) for concern_id in counts], now, self.surge_seconds)
+        surges = []
+        with self._surge_lock:
+            seen = self._surges.setdefault(meeting_id, {})
+            for concern_id, tapped in sorted(taps.items()):
+                earlier = seen.get(concern_id)
+                if tapped < self.surge_taps or (earlier is not None and now - earlier["at"] < self.surge_seconds):
+                    continue
+                surge = {
+                    "concern_id": concern_id,
+                    "taps": tapped,
+                    "seconds": self.surge_seconds,
+                    "votes": counts[str(concern_id)],
+                }
+                seen[concern_id] = {**surge, "at": now}
+                surges.append(surge)
+        if surges:
+            log.warning("vote surge in meeting %s: %s", meeting_id, surges)
+            socketio.emit("votes:surge", {"surges": surges}, to=role_room(code, MODERATOR))
+
+    def surges(self, meeting_id: int) -> list[dict[str, Any]]:
+        """Return the vote surges this process saw in the meeting lately, newest first (``at``: epoch seconds)."""
+        recent = self.clock() - SURGE_SHOWN_FOR
+        with self._surge_lock:
+            seen = self._surges.get(meeting_id, {})
+            for concern_id in [concern_id for concern_id, surge in seen.items() if surge["at"] < recent]:
+                del seen[concern_id]
+            return sorted(seen.values(), key=lambda surge: surge["at"], reverse=True)
 
     def current_seq(self, meeting_id: int) -> int:
         """Return the meeting's latest batch number: a snapshot read after it is at least that new."""

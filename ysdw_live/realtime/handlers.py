@@ -17,11 +17,10 @@ from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.live import services as live
 from ysdw_live.meetings import services as meetings
-from ysdw_live.meetings.models import Meeting
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.realtime.presence import presence, presence_announcer
 from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
-from ysdw_live.web import PARTICIPANT_COOKIE, staff_user
+from ysdw_live.web import PARTICIPANT_COOKIE, check_code_lookup, count_code_miss, staff_user
 
 ROLES = (ATTENDEE, PROJECTOR, MODERATOR)
 AUTH_KEYS = {"meeting", "role", "token"}
@@ -45,6 +44,7 @@ def register(socketio: SocketIO) -> None:
         db = get_session()
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         try:
+            check_code_lookup(code)
             if role == ATTENDEE:
                 device = token or request.cookies.get(PARTICIPANT_COOKIE)
                 meeting, participant = meetings.meeting_and_participant(db, code, device)
@@ -53,9 +53,9 @@ def register(socketio: SocketIO) -> None:
                 caller = Actor(participant=participant)
             else:
                 meeting = meetings.get_meeting(db, code)
-                caller = _authorise(db, meeting, role, token)
+                caller = _authorise(db, role, token)
         except DomainError as error:
-            raise Refused(error.message) from None
+            raise Refused(count_code_miss(error).message) from None
         # Plain values from here on: the reads below end their transactions, which expires objects.
         room = LiveRoom(meeting.id, meeting.code, caller.participant.id if caller.participant is not None else None)
         rooms = [meeting_room(room.code), role_room(room.code, role)]
@@ -99,18 +99,16 @@ def _parse_auth(auth: Any) -> tuple[str, str, str | None]:
     return code, role, token
 
 
-def _authorise(db: Session, meeting: Meeting, role: str, token: str | None) -> Actor:
-    """Return who is connecting in ``role``, or refuse when they may not take it."""
+def _authorise(db: Session, role: str, token: str | None) -> Actor:
+    """Return who is connecting as a moderator or projector, or refuse a moderator who is not staff.
+
+    (An attendee is found with its meeting, in one query, by the connect handler.)
+    """
     if role == MODERATOR:
         user = _staff_from_token(db, token) if token is not None else _staff_from_login()
         if user is None:
             raise Refused("Log in as staff to open the facilitator view.")
         return Actor(user=user)
-    if role == ATTENDEE:
-        participant = meetings.find_participant(db, meeting, token or request.cookies.get(PARTICIPANT_COOKIE))
-        if participant is None:
-            raise Refused("Join this meeting first: open its join link.")
-        return Actor(participant=participant)
     return Actor()
 
 
