@@ -166,7 +166,7 @@ def test_first_admin_must_choose_a_password_before_any_staff_page(client, db):
     ("current", "new", "confirm", "field", "message"),
     [
         ("wrong current pw", NEW_PASSWORD, NEW_PASSWORD, "current_password", "Your current password is not right."),
-        (PASSWORD, "short", "short", "password", "at least 10 characters"),
+        (PASSWORD, "short", "short", "password", "at least 12 characters"),
         (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "confirm_password", "do not match"),
         (PASSWORD, PASSWORD, PASSWORD, "password", "different from the current one"),
     ],

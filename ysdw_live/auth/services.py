@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from ysdw_live import validation
 from ysdw_live.actors import Actor
@@ -16,8 +17,13 @@ from ysdw_live.db import utcnow
 from ysdw_live.errors import Conflict, NotAuthenticated, RateLimited, ValidationError
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
-PASSWORD_MIN = 10
+PASSWORD_MIN = 12  # ASVS 2.1.1
 PASSWORD_MAX = 200
+# zxcvbn's score from 0 to 4; 3 is "safely unguessable" (about 10^8 guesses or more), ASVS 2.1.7.
+PASSWORD_MIN_SCORE = 3
+# zxcvbn refuses longer input (its matching grows with the square of the length); a longer
+# password is judged on its first 72 characters, which is already far more than any common one.
+ZXCVBN_MAX_LENGTH = 72
 FIRST_ADMIN_EMAIL = "admin@yswd.local"
 
 
@@ -29,13 +35,46 @@ def normalise_email(value: object) -> str:
     return email
 
 
-def check_password_strength(password: object) -> str:
-    """Return ``password`` when it is long enough, else raise ValidationError."""
+def check_password_strength(password: object, *, account: tuple[str, ...] = ()) -> str:
+    """Return ``password`` when it is long enough and hard to guess, else raise ValidationError.
+
+    Hard to guess means zxcvbn rates it ``PASSWORD_MIN_SCORE`` or better: it knows lists of common
+    and breached passwords, names, English words, keyboard patterns, dates, repeats and sequences.
+    ``account`` holds the account's own details (e-mail address, name), which count as guessable.
+    """
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise ValidationError(f"The password must be at least {PASSWORD_MIN} characters long.", field="password")
     if len(password) > PASSWORD_MAX:
         raise ValidationError(f"The password must be {PASSWORD_MAX} characters or fewer.", field="password")
+    verdict = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[*_guessable_words(account), "yswd", "live"])
+    if verdict["score"] < PASSWORD_MIN_SCORE:
+        raise ValidationError(_too_guessable(verdict["feedback"]), field="password")
     return password
+
+
+def _guessable_words(account: tuple[str, ...]) -> list[str]:
+    """Return the account's details as zxcvbn should know them: whole, as the e-mail's local part, in words."""
+    words: list[str] = []
+    for detail in account:
+        lowered = detail.lower().strip()
+        for text in {lowered, lowered.partition("@")[0]}:
+            words += [text, re.sub(r"[^a-z0-9]", "", text)]
+            words += [part for part in re.split(r"[^a-z0-9]+", text) if len(part) > 2]
+    return [word for word in dict.fromkeys(words) if word]
+
+
+def _too_guessable(feedback: dict[str, object]) -> str:
+    """Return the message for a guessable password: zxcvbn's reason and what would help."""
+    parts = ["This password is too easy to guess."]
+    warning = feedback.get("warning")
+    if isinstance(warning, str) and warning:
+        parts.append(warning)
+    suggestions = feedback.get("suggestions")
+    if isinstance(suggestions, list) and suggestions:
+        parts.extend(str(s) for s in suggestions[:1])
+    else:
+        parts.append("Add another word or two. Uncommon words are better.")
+    return " ".join(part if part.endswith((".", "!", "?")) else part + "." for part in parts)
 
 
 def create_user(
@@ -57,7 +96,7 @@ def create_user(
         display_name=validation.text(display_name, "display_name", max_length=120, required=False, label="Name"),
         must_change_password=must_change_password,
     )
-    user.set_password(check_password_strength(password))
+    user.set_password(check_password_strength(password, account=(user.email, user.display_name)))
     if db.scalar(select(User.id).where(User.email == user.email)) is not None:
         raise Conflict("A user with that e-mail address already exists.", code="duplicate_email", field="email")
     db.add(user)
@@ -100,7 +139,7 @@ def change_password(db: Session, user: User, current: object, new: object) -> No
     """Replace ``user``'s password after checking the current one."""
     if not isinstance(current, str) or not user.check_password(current):
         raise ValidationError("Your current password is not right.", field="current_password")
-    new_password = check_password_strength(new)
+    new_password = check_password_strength(new, account=(user.email, user.display_name))
     if new_password == current:
         raise ValidationError("Choose a password different from the current one.", field="password")
     user.set_password(new_password)

@@ -82,4 +82,5 @@ def change_password() -> Any:
                 log_in(user)
                 flash("Your password has been changed.")
                 return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/password.html", errors=errors, forced=user.must_change_password)
+    page = render_template("auth/password.html", errors=errors, forced=user.must_change_password)
+    return page, 400 if errors else 200
