@@ -102,7 +102,12 @@ def _authorise(db: Session, meeting: Meeting, role: str, token: str | None) -> A
         user = _staff_from_token(db, token) if token is not None else _staff_from_login()
         if user is None:
             raise Refused("Log in as staff to open the facilitator view.")
-        return Actor(user=user)
+        caller = Actor(user=user)
+        try:
+            caller.require_staff()
+        except DomainError as error:
+            raise Refused(error.message) from None
+        return caller
     if role == ATTENDEE:
         participant = meetings.find_participant(db, meeting, token or request.cookies.get(PARTICIPANT_COOKIE))
         if participant is None:
