@@ -9,18 +9,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Request, current_app, g, request, session
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import User
-from ysdw_live.auth.services import user_for_token
+from ysdw_live.auth.services import KnownBrowser, user_for_token
 from ysdw_live.clock import Clock
 from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session
 from ysdw_live.errors import Forbidden, NotAuthenticated
 from ysdw_live.ratelimit import Limiter
 
 PARTICIPANT_COOKIE = "ysdw_participant"
+# Says "this browser has logged in to account N before", so strangers' wrong passwords never lock it out.
+KNOWN_BROWSER_COOKIE = "ysdw_known_browser"
+KNOWN_BROWSER_DAYS = 365
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -191,3 +195,36 @@ def address_key() -> str:
     """Return a keyed hash of the caller's network address, for rate limits (never stored raw)."""
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _known_browser_signer() -> URLSafeSerializer:
+    """Return the signer of known-browser cookies (the app's secret, a salt of their own)."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ysdw-known-browser")
+
+
+def known_browser() -> KnownBrowser | None:
+    """Return what this browser's signed known-browser cookie says, or None (missing, forged, malformed)."""
+    raw = request.cookies.get(KNOWN_BROWSER_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _known_browser_signer().loads(raw)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("k"), str):
+        return None
+    return KnownBrowser(user_id=data["u"], key=data["k"])
+
+
+def remember_browser(response: Any, user: User) -> None:
+    """Mark this browser as one that has logged in to ``user`` (kept for a year, HttpOnly)."""
+    current = known_browser()
+    key = current.key if current is not None and current.user_id == user.id else secrets.token_urlsafe(16)
+    response.set_cookie(
+        KNOWN_BROWSER_COOKIE,
+        _known_browser_signer().dumps({"u": user.id, "k": key}),
+        max_age=KNOWN_BROWSER_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )

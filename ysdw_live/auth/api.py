@@ -25,8 +25,7 @@ from ysdw_live.web import actor, address_key, bearer_token, limiter
 )
 def create_token(body: TokenRequest) -> tuple[Response, int]:
     """Exchange an e-mail and password for a bearer token."""
-    limiter().check("token-address", address_key(), 60, 60)
-    user = auth.authenticate(get_session(), body.email, body.password)
+    user = auth.authenticate(get_session(), body.email, body.password, limiter=limiter(), address=address_key())
     if user.must_change_password:
         raise Forbidden(
             "Log in on the website and choose a new password before asking for a token.",

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
@@ -19,8 +19,6 @@ _hasher = PasswordHasher()
 # A hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
-LOCKOUT_FREE_ATTEMPTS = 5
-LOCKOUT_MAX_SECONDS = 15 * 60
 # last_used_at is written at most this often per token, so a busy script does not write on every call.
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
@@ -49,8 +47,6 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -68,25 +64,6 @@ class User(Base):
         if _hasher.check_needs_rehash(self.password_hash):
             self.set_password(password)
         return True
-
-    def seconds_locked(self, now: datetime) -> int:
-        """Return how many seconds remain before another login attempt is allowed."""
-        if self.locked_until is None:
-            return 0
-        return max(0, int((self.locked_until - now).total_seconds() + 0.999))
-
-    def record_failed_login(self, now: datetime) -> None:
-        """Count a wrong password; after a few, each one doubles the wait before the next."""
-        self.failed_logins += 1
-        extra = self.failed_logins - LOCKOUT_FREE_ATTEMPTS
-        if extra >= 0:
-            wait = min(LOCKOUT_MAX_SECONDS, 2 ** min(extra + 1, 20))
-            self.locked_until = now + timedelta(seconds=wait)
-
-    def record_successful_login(self) -> None:
-        """Forget earlier wrong passwords."""
-        self.failed_logins = 0
-        self.locked_until = None
 
     def has_role(self, roles: frozenset[Role]) -> bool:
         """Return whether this active user holds one of ``roles``."""

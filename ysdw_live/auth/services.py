@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +17,7 @@ from ysdw_live.actors import Actor
 from ysdw_live.auth.models import ApiToken, Role, User, hash_token, verify_dummy_password
 from ysdw_live.db import utcnow
 from ysdw_live.errors import Conflict, NotAuthenticated, RateLimited, ValidationError
+from ysdw_live.ratelimit import Limiter
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 PASSWORD_MIN = 12  # ASVS 2.1.1
@@ -110,29 +113,85 @@ def create_user(
     return user
 
 
-def authenticate(db: Session, email: object, password: object) -> User:
-    """Return the user for a correct e-mail and password; slow down repeated failures."""
+@dataclass(frozen=True)
+class KnownBrowser:
+    """A browser that has logged in to account ``user_id`` before (its signed device cookie says so).
+
+    ``key`` is the cookie's own random key: the browser's wrong passwords are counted under it.
+    """
+
+    user_id: int
+    key: str
+
+
+# Login attempts allowed as (count, seconds), longest window first: each time a wider window's limit
+# is reached the wait is longer (a minute, then a quarter of an hour, an hour, a day). Attempts are
+# counted before the password is checked, so a throttled guess costs no hash and tells nothing.
+ADDRESS_LOGIN_LIMITS = ((100, 3600), (20, 60))
+ACCOUNT_LOGIN_LIMITS = ((30, 86400), (11, 3600), (8, 900), (5, 60))
+# A browser that has logged in to the account before is never held back by the address's or the
+# account's count (so nobody can lock its owner out); its own wrong passwords have their own count.
+KNOWN_BROWSER_LOGIN_LIMITS = ((30, 86400), (10, 900))
+
+
+def authenticate(
+    db: Session,
+    email: object,
+    password: object,
+    *,
+    limiter: Limiter,
+    address: str,
+    browser: KnownBrowser | None = None,
+) -> User:
+    """Return the user for a correct e-mail and password; throttle guessing without ever locking anyone out.
+
+    ``address`` is a keyed hash of the caller's network address. Known and unknown e-mail addresses
+    get the same answers: the same throttling (counted by e-mail address, whether or not it has an
+    account) and, for an unknown one, a password check against a dummy hash that takes as long.
+    """
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ValidationError("Enter your e-mail address and password.", field="email")
-    user = db.scalar(select(User).where(User.email == email.strip().lower()))
-    now = utcnow()
+    normalised = email.strip().lower()
+    user = db.scalar(select(User).where(User.email == normalised))
+    known = browser if browser is not None and user is not None and user.active and browser.user_id == user.id else None
+    _throttle_login(limiter, address=address, account=normalised, browser=known)
     if user is None or not user.active:
         verify_dummy_password(password)
         raise NotAuthenticated("The e-mail address or password is not right.", code="bad_credentials")
-    wait = user.seconds_locked(now)
-    if wait:
-        raise RateLimited(
-            f"Too many wrong passwords for this account. Try again in {wait} seconds.",
-            retry_after=wait,
-            code="login_locked",
-        )
     if not user.check_password(password):
-        user.record_failed_login(now)
-        db.commit()
         raise NotAuthenticated("The e-mail address or password is not right.", code="bad_credentials")
-    user.record_successful_login()
-    db.commit()
+    db.commit()  # checking may have rehashed the password with newer parameters
     return user
+
+
+def _throttle_login(limiter: Limiter, *, address: str, account: str, browser: KnownBrowser | None) -> None:
+    """Count one login attempt; raise 429 ``login_throttled`` (with Retry-After) when over a limit."""
+    if browser is not None:
+        checks = [(f"login-browser-{w}", browser.key, n, w) for n, w in KNOWN_BROWSER_LOGIN_LIMITS]
+    else:
+        # The e-mail is kept only as a hash in the counters (in Redis when several processes share them).
+        account_key = hashlib.sha256(account.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        checks = [(f"login-address-{w}", address, n, w) for n, w in ADDRESS_LOGIN_LIMITS]
+        checks += [(f"login-account-{w}", account_key, n, w) for n, w in ACCOUNT_LOGIN_LIMITS]
+    try:
+        for scope, key, limit, window in checks:
+            limiter.check(scope, key, limit, window)
+    except RateLimited as refused:
+        wait = max(1, refused.retry_after)
+        raise RateLimited(
+            f"Too many login attempts. Try again in {_duration(wait)}.", retry_after=wait, code="login_throttled"
+        ) from None
+
+
+def _duration(seconds: int) -> str:
+    """Return ``seconds`` in words: "40 seconds", "15 minutes", "2 hours" (rounded up)."""
+    if seconds < 90:
+        count, unit = seconds, "second"
+    elif seconds < 90 * 60:
+        count, unit = -(-seconds // 60), "minute"
+    else:
+        count, unit = -(-seconds // 3600), "hour"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def change_password(db: Session, user: User, current: object, new: object) -> None:

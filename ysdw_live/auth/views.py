@@ -9,9 +9,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from ysdw_live.auth import services
 from ysdw_live.db import get_session
-from ysdw_live.errors import DomainError
+from ysdw_live.errors import DomainError, RateLimited
 from ysdw_live.pages import form_error_list, staff_page
-from ysdw_live.web import log_in, log_out
+from ysdw_live.web import address_key, known_browser, limiter, log_in, log_out, remember_browser
 
 bp = Blueprint("auth", __name__)
 
@@ -37,20 +37,33 @@ def login() -> Any:
     errors: list[tuple[str, str]] = []
     email = ""
     status = 200
+    headers: dict[str, str] = {}
     if request.method == "POST":
         email = request.form.get("email", "")
         try:
-            user = services.authenticate(get_session(), email, request.form.get("password", ""))
+            user = services.authenticate(
+                get_session(),
+                email,
+                request.form.get("password", ""),
+                limiter=limiter(),
+                address=address_key(),
+                browser=known_browser(),
+            )
         except DomainError as error:
             get_session().rollback()
             errors = [("email", error.message)]
             status = error.status if error.status in (400, 429) else 200
+            if isinstance(error, RateLimited):
+                headers["Retry-After"] = str(error.retry_after)
         else:
             log_in(user)
             if user.must_change_password:
-                return redirect(url_for("auth.change_password", next=request.args.get("next")))
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", errors=errors, email=email), status
+                response = redirect(url_for("auth.change_password", next=request.args.get("next")))
+            else:
+                response = redirect(_safe_next(request.args.get("next")))
+            remember_browser(response, user)
+            return response
+    return render_template("auth/login.html", errors=errors, email=email), status, headers
 
 
 @bp.post("/logout")
