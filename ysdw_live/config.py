@@ -89,5 +89,10 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "VOTE_FLUSH_BACKGROUND": True,
         # Connections served at once (eventlet's own default is 1,024); a phone's socket holds one.
         "MAX_CONNECTIONS": _positive_int(env, "YSDW_MAX_CONNECTIONS", 10_000),
+        # A staff login ends this many hours after it began however busy (ASVS 3.3.2: 12 hours), and
+        # after this many minutes without a request; bearer tokens expire this many days after issue.
+        "STAFF_SESSION_HOURS": _positive_int(env, "YSDW_SESSION_HOURS", 12),
+        "STAFF_SESSION_IDLE_MINUTES": _positive_int(env, "YSDW_SESSION_IDLE_MINUTES", 60),
+        "TOKEN_DAYS": _positive_int(env, "YSDW_TOKEN_DAYS", 30),
     }
     return settings

@@ -17,7 +17,7 @@ from ysdw_live.api import http_error_response
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
-from ysdw_live.web import STATE_CHANGING, actor, check_form_csrf, csrf_token, staff_user
+from ysdw_live.web import STATE_CHANGING, actor, check_form_csrf, csrf_token, login_ended, staff_user
 
 RTL_LANGUAGES = frozenset({"ar", "ur", "fa", "he", "ps"})
 # The languages pages exist in; the browser's Accept-Language picks among them.
@@ -33,6 +33,8 @@ def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., An
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = staff_user()
             if user is None:
+                if login_ended():
+                    flash("Your login has ended. Log in again to carry on.")
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if user.must_change_password:
                 if request.endpoint != "auth.change_password":
@@ -61,6 +63,7 @@ def forget_caller(_exc: BaseException | None = None) -> None:
     """Forget who called: a request inside an already pushed app context shares its ``g``."""
     g.pop("staff_user", None)
     g.pop("auth_by_header", None)
+    g.pop("login_ended", None)
     g.pop("lang", None)
 
 

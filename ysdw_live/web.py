@@ -17,8 +17,8 @@ from ysdw_live.actors import Actor
 from ysdw_live.auth.models import User
 from ysdw_live.auth.services import KnownBrowser, user_for_token
 from ysdw_live.clock import Clock
-from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session
-from ysdw_live.errors import Forbidden, NotAuthenticated
+from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session, utcnow
+from ysdw_live.errors import Forbidden
 from ysdw_live.ratelimit import Limiter
 
 PARTICIPANT_COOKIE = "ysdw_participant"
@@ -37,6 +37,11 @@ def bearer_token(req: Request) -> str | None:
     return value.strip() or None
 
 
+# How often a login's last-seen time is moved on (the idle timeout counts from it), in seconds.
+SEEN_RESOLUTION = 60
+LOGIN_KEYS = ("user_id", "session_version", "login_at", "seen_at")
+
+
 def staff_user() -> User | None:
     """Return the staff member calling, from the bearer token or the login cookie (cached on ``g``)."""
     if "staff_user" in g:
@@ -46,38 +51,71 @@ def staff_user() -> User | None:
     token = bearer_token(request)
     if token is not None:
         declare_writer()  # using a token notes its use (at most once a minute)
-        user = user_for_token(db, token)
-        if user is None:
-            raise NotAuthenticated("That API token is not valid.", code="invalid_token")
+        user = user_for_token(db, token)  # raises 401 invalid_token / token_expired
         g.auth_by_header = True
     else:
-        user_id = session.get("user_id")
-        if isinstance(user_id, int):
-            candidate = db.get(User, user_id)
-            if candidate is not None and candidate.active and session.get("auth_epoch") == _auth_epoch(candidate):
-                user = candidate
+        user = _login_from_cookie(db)
     g.staff_user = user
     return user
 
 
-def _auth_epoch(user: User) -> str:
-    """A short fingerprint of the password hash: changing the password logs other sessions out."""
-    return user.password_hash[-12:]
+def _login_from_cookie(db: Any) -> User | None:
+    """Return the user of the login cookie while its login lasts; forget a login that has ended.
+
+    A login lasts while the account is active, its session version is the one the login began
+    under (logout, a password change or deactivation bump it), it began less than
+    ``STAFF_SESSION_HOURS`` ago, and it was last used less than ``STAFF_SESSION_IDLE_MINUTES`` ago.
+    """
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    candidate = db.get(User, user_id) if isinstance(user_id, int) else None
+    now = int(utcnow().timestamp())
+    if candidate is None or not _login_lasts(candidate, now):
+        for key in LOGIN_KEYS:
+            session.pop(key, None)
+        g.login_ended = True
+        return None
+    if now - session["seen_at"] >= SEEN_RESOLUTION:
+        session["seen_at"] = now
+    return candidate
+
+
+def _login_lasts(user: User, now: int) -> bool:
+    """Return whether the cookie's login of ``user`` still holds at ``now`` (seconds since the epoch)."""
+    started, seen = session.get("login_at"), session.get("seen_at")
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return False
+    config = current_app.config
+    return (
+        user.active
+        and session.get("session_version") == user.session_version
+        and now - started < config["STAFF_SESSION_HOURS"] * 3600
+        and now - seen < config["STAFF_SESSION_IDLE_MINUTES"] * 60
+    )
+
+
+def login_ended() -> bool:
+    """Whether this request carried a login that has ended (expired, logged out elsewhere, deactivated)."""
+    return bool(g.get("login_ended"))
 
 
 def log_in(user: User) -> None:
-    """Start a staff session for ``user`` in the login cookie."""
+    """Start a staff session for ``user`` in the login cookie (a fresh session: no fixation)."""
+    now = int(utcnow().timestamp())
     session.clear()
     session["user_id"] = user.id
-    session["auth_epoch"] = _auth_epoch(user)
+    session["session_version"] = user.session_version
+    session["login_at"] = now
+    session["seen_at"] = now
     session.permanent = True
     g.staff_user = user
 
 
 def log_out() -> None:
-    """End the staff session."""
-    session.pop("user_id", None)
-    session.pop("auth_epoch", None)
+    """Forget the staff session in this browser (``auth.services.log_out`` ends it everywhere)."""
+    for key in LOGIN_KEYS:
+        session.pop(key, None)
     g.staff_user = None
 
 

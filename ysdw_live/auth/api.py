@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from ysdw_live.api import created, endpoint
 from ysdw_live.api.openapi import PUBLIC
@@ -16,7 +16,7 @@ from ysdw_live.web import actor, address_key, bearer_token, limiter
 @endpoint(
     "POST",
     "/auth/token",
-    summary="Exchange e-mail and password for a staff bearer token",
+    summary="Exchange e-mail and password for a staff bearer token (it expires after YSDW_TOKEN_DAYS days)",
     body=TokenRequest,
     response=Token,
     status=201,
@@ -32,7 +32,8 @@ def create_token(body: TokenRequest) -> tuple[Response, int]:
             code="password_change_required",
         )
     label = body.label if body.label is not None else "API"
-    return created({"token": auth.issue_token(get_session(), user, label)})
+    secret, token = auth.create_token(get_session(), user, label, days=current_app.config["TOKEN_DAYS"])
+    return created({"token": secret, "expires_at": token.expires_at.isoformat()})
 
 
 @endpoint(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
@@ -47,6 +47,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every login cookie carries the version it began under; bumping it (logout, password change,
+    # deactivation) ends all of the account's sessions in every browser, and its sockets.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -64,6 +67,10 @@ class User(Base):
         if _hasher.check_needs_rehash(self.password_hash):
             self.set_password(password)
         return True
+
+    def end_sessions(self) -> None:
+        """End every login of this account, in every browser: their cookies carry the old version."""
+        self.session_version += 1
 
     def has_role(self, roles: frozenset[Role]) -> bool:
         """Return whether this active user holds one of ``roles``."""
@@ -92,6 +99,7 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")
@@ -103,8 +111,12 @@ class ApiToken(Base):
 
     @property
     def usable(self) -> bool:
-        """Whether this token still authenticates: not revoked, and its user still active."""
+        """Whether this token may still authenticate: not revoked, and its user still active."""
         return self.revoked_at is None and self.user.active
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the token's lifetime is over at ``now``."""
+        return now >= self.expires_at
 
     def mark_used(self, now: datetime) -> bool:
         """Note that the token authenticated at ``now``, at most once a minute; return whether it changed."""

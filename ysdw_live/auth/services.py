@@ -6,8 +6,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
@@ -16,8 +17,9 @@ from ysdw_live import validation
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import ApiToken, Role, User, hash_token, verify_dummy_password
 from ysdw_live.db import utcnow
-from ysdw_live.errors import Conflict, NotAuthenticated, RateLimited, ValidationError
+from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, RateLimited, ValidationError
 from ysdw_live.ratelimit import Limiter
+from ysdw_live.realtime.publisher import publisher
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 PASSWORD_MIN = 12  # ASVS 2.1.1
@@ -28,6 +30,7 @@ PASSWORD_MIN_SCORE = 3
 # password is judged on its first 72 characters, which is already far more than any common one.
 ZXCVBN_MAX_LENGTH = 72
 FIRST_ADMIN_EMAIL = "admin@yswd.local"
+DEFAULT_TOKEN_DAYS = 30  # YSDW_TOKEN_DAYS
 
 
 def normalise_email(value: object) -> str:
@@ -194,8 +197,19 @@ def _duration(seconds: int) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
+def log_out(db: Session, user: User) -> None:
+    """End every login of ``user``, in every browser, and close their consoles (their tokens stay)."""
+    user.end_sessions()
+    db.commit()
+    publisher().staff_sessions_ended(user.id, "You logged out. Log in again to carry on.")
+
+
 def change_password(db: Session, user: User, current: object, new: object) -> None:
-    """Replace ``user``'s password after checking the current one."""
+    """Replace ``user``'s password after checking the current one.
+
+    Every login, console and token of the account ends: they were opened with the old password.
+    The caller logs its own browser in again if it should stay in.
+    """
     if not isinstance(current, str) or not user.check_password(current):
         raise ValidationError("Your current password is not right.", field="current_password")
     new_password = check_password_strength(new, account=(user.email, user.display_name))
@@ -203,26 +217,80 @@ def change_password(db: Session, user: User, current: object, new: object) -> No
         raise ValidationError("Choose a password different from the current one.", field="password")
     user.set_password(new_password)
     user.must_change_password = False
+    user.end_sessions()
+    _revoke_all_tokens(db, user)
     db.commit()
+    publisher().staff_sessions_ended(
+        user.id, "Your password was changed. Log in again with the new one to carry on.", tokens_too=True
+    )
 
 
-def issue_token(db: Session, user: User, label: str = "") -> str:
-    """Create an API token for ``user`` and return its secret (shown once, stored hashed)."""
+def find_user(db: Session, email: object) -> User:
+    """Return the user with e-mail address ``email`` (any case), or raise NotFound."""
+    user = db.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise NotFound(f"No user has the e-mail address {normalise_email(email)}.", code="user_not_found")
+    return user
+
+
+def set_active(db: Session, actor: Actor | None, user: User, *, active: bool) -> None:
+    """Deactivate or reactivate ``user``; ``actor`` None means the trusted command line.
+
+    Deactivating ends every login, console and token of the account for good: reactivating lets
+    the person log in again, but what they held before stays dead.
+    """
+    if actor is not None:
+        admin = actor.require_admin()
+        if admin.id == user.id and not active:
+            raise ValidationError("You cannot deactivate your own account.", field="active")
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.end_sessions()
+        _revoke_all_tokens(db, user)
+    db.commit()
+    if not active:
+        publisher().staff_sessions_ended(user.id, "Your account was deactivated.", tokens_too=True)
+
+
+def _revoke_all_tokens(db: Session, user: User) -> None:
+    """Revoke every bearer token of ``user`` still in force (in the caller's transaction)."""
+    db.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+
+
+def create_token(db: Session, user: User, label: str = "", *, days: int = DEFAULT_TOKEN_DAYS) -> tuple[str, ApiToken]:
+    """Create an API token for ``user``, valid ``days`` days; return its secret (shown once, stored hashed) and row."""
     secret = ApiToken.new_secret()
-    db.add(ApiToken(user=user, token_hash=hash_token(secret), label=label[:120]))
+    token = ApiToken(
+        user=user, token_hash=hash_token(secret), label=label[:120], expires_at=utcnow() + timedelta(days=days)
+    )
+    db.add(token)
     db.commit()
-    return secret
+    return secret, token
 
 
-def user_for_token(db: Session, secret: str) -> User | None:
-    """Return the active user a bearer token belongs to (None when unknown or revoked), noting its use.
+def issue_token(db: Session, user: User, label: str = "", *, days: int = DEFAULT_TOKEN_DAYS) -> str:
+    """Create an API token for ``user`` and return its secret."""
+    return create_token(db, user, label, days=days)[0]
+
+
+def user_for_token(db: Session, secret: str) -> User:
+    """Return the active user a bearer token belongs to, noting its use; raise 401 when it does not work.
 
     ``last_used_at`` is written at most once a minute per token, keeping the hot path read-only.
     """
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or not token.usable:
-        return None
-    if token.mark_used(utcnow()):
+        raise NotAuthenticated("That API token is not valid.", code="invalid_token")
+    now = utcnow()
+    if token.expired(now):
+        raise NotAuthenticated(
+            "That API token has expired. Ask for a new one with POST /api/v1/auth/token.", code="token_expired"
+        )
+    if token.mark_used(now):
         db.commit()
     return token.user
 

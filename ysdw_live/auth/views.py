@@ -11,7 +11,7 @@ from ysdw_live.auth import services
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited
 from ysdw_live.pages import form_error_list, staff_page
-from ysdw_live.web import address_key, known_browser, limiter, log_in, log_out, remember_browser
+from ysdw_live.web import address_key, known_browser, limiter, log_in, log_out, remember_browser, staff_user
 
 bp = Blueprint("auth", __name__)
 
@@ -68,9 +68,12 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    """End the staff session."""
+    """End the staff session: in every browser of the account, with its open consoles."""
+    user = staff_user()
+    if user is not None:
+        services.log_out(get_session(), user)
     log_out()
-    flash("You have logged out.")
+    flash("You have logged out, here and in every other browser where you were logged in.")
     return redirect(url_for("auth.login"))
 
 
@@ -92,8 +95,8 @@ def change_password() -> Any:
                 get_session().rollback()
                 errors = form_error_list(error)
             else:
-                log_in(user)
-                flash("Your password has been changed.")
+                log_in(user)  # this browser stays in; the account's other sessions and tokens have ended
+                flash("Your password has been changed. Your other browsers and API tokens were logged out.")
                 return redirect(_safe_next(request.args.get("next")))
     page = render_template("auth/password.html", errors=errors, forced=user.must_change_password)
     return page, 400 if errors else 200

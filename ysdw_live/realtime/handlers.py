@@ -21,7 +21,15 @@ from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.realtime.presence import presence
 from ysdw_live.realtime.publisher import publisher
-from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
+from ysdw_live.realtime.rooms import (
+    ATTENDEE,
+    MODERATOR,
+    PROJECTOR,
+    meeting_room,
+    participant_room,
+    role_room,
+    staff_room,
+)
 from ysdw_live.web import PARTICIPANT_COOKIE, staff_user
 
 ROLES = (ATTENDEE, PROJECTOR, MODERATOR)
@@ -48,6 +56,9 @@ def register(socketio: SocketIO) -> None:
         rooms = [meeting_room(meeting.code), role_room(meeting.code, role)]
         if caller.participant is not None:
             rooms.append(participant_room(meeting.code, caller.participant.id))
+        if caller.user is not None:
+            # Ending the user's sessions (or revoking their tokens) closes this room and disconnects us.
+            rooms.append(staff_room(caller.user.id, by_token=token is not None))
         counts = None
         if caller.participant is not None:
             connected = presence(current_app._get_current_object()).connected(  # type: ignore[attr-defined]
@@ -117,9 +128,12 @@ def _authorise(db: Session, meeting: Meeting, role: str, token: str | None) -> A
 
 
 def _staff_from_token(db: Session, token: str) -> User | None:
-    """Return the active staff user owning the bearer ``token``."""
+    """Return the active staff user owning the bearer ``token`` (None when unknown, revoked or expired)."""
     declare_writer()  # using a token notes its use (at most once a minute)
-    return auth.user_for_token(db, token)
+    try:
+        return auth.user_for_token(db, token)
+    except DomainError:
+        return None
 
 
 def _staff_from_login() -> User | None:
