@@ -231,8 +231,13 @@ class DatabaseIdConverter(IntegerConverter):
 
 def address_key() -> str:
     """Return a keyed hash of the caller's network address, for rate limits (never stored raw)."""
+    return keyed_hash(request.remote_addr or "")
+
+
+def keyed_hash(value: str) -> str:
+    """Return a short hash of ``value`` keyed with the app's secret, for rate-limit counters (never stored raw)."""
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.new(secret, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:24]
 
 
 def _known_browser_signer() -> URLSafeSerializer:

@@ -9,6 +9,7 @@ socket hears why (``session:ended``) and is disconnected, and the login cookie o
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def test_logout_on_one_process_disconnects_the_console_on_another(
     shared = {
         "database_url": database,
         "redis_url": redis_url,
-        "secret_key": "sessions-across-processes",
+        # A fresh key: the login counters in Redis are keyed with it, so earlier runs do not count.
+        "secret_key": secrets.token_hex(32),
         "async_mode": "gevent",
     }
     with running_app(tmp_path, "app-1", **shared) as first, running_app(tmp_path, "app-2", **shared) as second:

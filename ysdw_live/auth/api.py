@@ -10,7 +10,7 @@ from ysdw_live.auth import services as auth
 from ysdw_live.auth.schemas import Token, TokenRequest
 from ysdw_live.db import get_session
 from ysdw_live.errors import Forbidden, NotAuthenticated
-from ysdw_live.web import actor, address_key, bearer_token, limiter
+from ysdw_live.web import actor, address_key, bearer_token, keyed_hash, limiter
 
 
 @endpoint(
@@ -25,7 +25,9 @@ from ysdw_live.web import actor, address_key, bearer_token, limiter
 )
 def create_token(body: TokenRequest) -> tuple[Response, int]:
     """Exchange an e-mail and password for a bearer token."""
-    user = auth.authenticate(get_session(), body.email, body.password, limiter=limiter(), address=address_key())
+    user = auth.authenticate(
+        get_session(), body.email, body.password, limiter=limiter(), address=address_key(), keyed=keyed_hash
+    )
     if user.must_change_password:
         raise Forbidden(
             "Log in on the website and choose a new password before asking for a token.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -145,10 +146,12 @@ def authenticate(
     limiter: Limiter,
     address: str,
     browser: KnownBrowser | None = None,
+    keyed: Callable[[str], str] | None = None,
 ) -> User:
     """Return the user for a correct e-mail and password; throttle guessing without ever locking anyone out.
 
-    ``address`` is a keyed hash of the caller's network address. Known and unknown e-mail addresses
+    ``address`` is a keyed hash of the caller's network address; ``keyed`` hashes the e-mail address
+    for the counters the same way (the app's secret as key; plain SHA-256 without). Known and unknown e-mail addresses
     get the same answers: the same throttling (counted by e-mail address, whether or not it has an
     account) and, for an unknown one, a password check against a dummy hash that takes as long.
     """
@@ -157,7 +160,8 @@ def authenticate(
     normalised = email.strip().lower()
     user = db.scalar(select(User).where(User.email == normalised))
     known = browser if browser is not None and user is not None and user.active and browser.user_id == user.id else None
-    _throttle_login(limiter, address=address, account=normalised, browser=known)
+    account = (keyed or _sha256)(normalised)
+    _throttle_login(limiter, address=address, account=account, browser=known)
     if user is None or not user.active:
         verify_dummy_password(password)
         raise NotAuthenticated("The e-mail address or password is not right.", code="bad_credentials")
@@ -168,14 +172,15 @@ def authenticate(
 
 
 def _throttle_login(limiter: Limiter, *, address: str, account: str, browser: KnownBrowser | None) -> None:
-    """Count one login attempt; raise 429 ``login_throttled`` (with Retry-After) when over a limit."""
+    """Count one login attempt; raise 429 ``login_throttled`` (with Retry-After) when over a limit.
+
+    ``address`` and ``account`` are hashes: no e-mail or network address is kept in the counters.
+    """
     if browser is not None:
         checks = [(f"login-browser-{w}", browser.key, n, w) for n, w in KNOWN_BROWSER_LOGIN_LIMITS]
     else:
-        # The e-mail is kept only as a hash in the counters (in Redis when several processes share them).
-        account_key = hashlib.sha256(account.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         checks = [(f"login-address-{w}", address, n, w) for n, w in ADDRESS_LOGIN_LIMITS]
-        checks += [(f"login-account-{w}", account_key, n, w) for n, w in ACCOUNT_LOGIN_LIMITS]
+        checks += [(f"login-account-{w}", account, n, w) for n, w in ACCOUNT_LOGIN_LIMITS]
     try:
         for scope, key, limit, window in checks:
             limiter.check(scope, key, limit, window)
@@ -184,6 +189,11 @@ def _throttle_login(limiter: Limiter, *, address: str, account: str, browser: Kn
         raise RateLimited(
             f"Too many login attempts. Try again in {_duration(wait)}.", retry_after=wait, code="login_throttled"
         ) from None
+
+
+def _sha256(value: str) -> str:
+    """Return a short SHA-256 of ``value`` (any text, even with lone surrogates)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _duration(seconds: int) -> str:

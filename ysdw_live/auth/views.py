@@ -11,7 +11,16 @@ from ysdw_live.auth import services
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited
 from ysdw_live.pages import form_error_list, staff_page
-from ysdw_live.web import address_key, known_browser, limiter, log_in, log_out, remember_browser, staff_user
+from ysdw_live.web import (
+    address_key,
+    keyed_hash,
+    known_browser,
+    limiter,
+    log_in,
+    log_out,
+    remember_browser,
+    staff_user,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -48,6 +57,7 @@ def login() -> Any:
                 limiter=limiter(),
                 address=address_key(),
                 browser=known_browser(),
+                keyed=keyed_hash,
             )
         except DomainError as error:
             get_session().rollback()
