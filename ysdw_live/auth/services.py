@@ -131,7 +131,7 @@ class KnownBrowser:
 # Login attempts allowed as (count, seconds), longest window first: each time a wider window's limit
 # is reached the wait is longer (a minute, then a quarter of an hour, an hour, a day). Attempts are
 # counted before the password is checked, so a throttled guess costs no hash and tells nothing.
-ADDRESS_LOGIN_LIMITS = ((100, 3600), (20, 60))
+ADDRESS_LOGIN_LIMITS = ((200, 3600), (30, 60))
 ACCOUNT_LOGIN_LIMITS = ((30, 86400), (11, 3600), (8, 900), (5, 60))
 # A browser that has logged in to the account before is never held back by the address's or the
 # account's count (so nobody can lock its owner out); its own wrong passwords have their own count.
