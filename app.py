@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -84,6 +85,9 @@ def main(argv: list[str]) -> None:
         print("  You will be asked to choose a new password when you first log in.\n", flush=True)
     if demo_code:
         print(f"Demo meeting is live: {base}/j/{demo_code}  (projector: {base}/present/{demo_code})\n", flush=True)
+    from ysdw_live.privacy.jobs import start_daily_purge
+
+    start_daily_purge(app)  # deletes attendee data past its retention period, once a day
     if ASYNC_MODE == "gevent":
         import gevent
 
@@ -92,6 +96,9 @@ def main(argv: list[str]) -> None:
         signal.signal(signal.SIGTERM, _on_sigterm)
         if ASYNC_MODE == "eventlet":
             _wake_hub_on_signals()
+    # Everything loaded so far (Flask, SQLAlchemy, the app) lives as long as the process: keep it out
+    # of the garbage collector's full passes, which would otherwise walk it during every busy moment.
+    gc.freeze()
     socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], **server_options())
     for task in _shutdown:
         task.join()

@@ -4,12 +4,13 @@
 mode, and reports the project's figures as ratios to it: what is left after the ratio is the cost
 of the app (Flask, the database, the services), not of the machine or of Socket.IO itself.
 
-It speaks the few URLs and events the scenario uses, with the project's shapes:
+It speaks the few URLs and events the scenario uses, with the project's shapes and sizes (the same
+keys in a concern, a snapshot and a vote answer, so both send and parse the same bytes):
   POST /api/v1/meetings/<code>/participants     -> 201 {"token"}
   socket connect, auth {meeting, role, token}   -> joins the meeting's room, emits meeting:snapshot
   POST /api/v1/meetings/<code>/concerns         -> 201 {"id", ...}; concern:created to the room
   PUT  /api/v1/concerns/<id>/vote               -> 200 {"votes"}; counts marked dirty
-  a background task emits the dirty counts as votes:updated at most 4 times a second.
+  a background task emits the dirty counts as votes:updated every 0.3 s at most, as the project does.
 Usage (load.py starts it): python bench/floor_server.py MODE PORT
 """
 
@@ -35,11 +36,12 @@ import json  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 import socketio  # noqa: E402
 
-FLUSH_INTERVAL = 0.25
+FLUSH_INTERVAL = 0.3  # the project's default (YSDW_VOTE_FLUSH_INTERVAL)
 sio = socketio.Server(async_mode=MODE, cors_allowed_origins=[])
 lock = threading.Lock()
 ids = itertools.count(1)
@@ -48,6 +50,20 @@ votes: dict[int, int] = {}
 voters: set[tuple[str, int]] = set()
 dirty: set[int] = set()
 tokens: set[str] = set()
+# The project's meeting and projector shapes (meeting_to_dict, projector_to_dict), with fixed values.
+MEETING = {
+    "code": "FLOOR",
+    "title": "Bench room",
+    "series_id": 1,
+    "starts_at": None,
+    "venue": None,
+    "mode": "in_person",
+    "status": "live",
+    "moderation": False,
+    "join_url": "http://127.0.0.1/j/FLOOR",
+}
+PROJECTOR = {"mode": "join", "concern_id": None, "poll_id": None, "action_index": None}
+seqs = itertools.count(1)
 
 
 @sio.on("connect")
@@ -57,7 +73,16 @@ def connect(sid: str, _environ: dict[str, Any], auth: dict[str, Any] | None = No
         return False
     sio.enter_room(sid, f"meeting:{auth['meeting']}")
     with lock:
-        snapshot = {"concerns": list(concerns.values()), "votes": dict(votes), "version": len(concerns)}
+        version = len(concerns)
+        listed = [{**c, "votes": votes[c["id"]]} for c in concerns.values()]
+        snapshot = {
+            "meeting": {**MEETING, "version": version},
+            "concerns": listed,
+            "polls": [],
+            "projector": {**PROJECTOR, "version": version},
+            "version": version,
+            "vote_seq": 0,
+        }
     sio.emit("meeting:snapshot", snapshot, to=sid)
     return True
 
@@ -86,7 +111,20 @@ def http(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         text = json.loads(environ["wsgi.input"].read(length))["text"]
         with lock:
-            concern = {"id": next(ids), "text": text, "votes": 0, "status": "visible"}
+            concern_id = next(ids)
+            concern = {
+                "id": concern_id,
+                "number": concern_id,
+                "text": text,
+                "topic_id": None,
+                "author_name": None,
+                "votes": 0,
+                "voted": False,
+                "status": "approved",
+                "highlighted": False,
+                "source": "attendee",
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
             concerns[concern["id"]] = concern
             votes[concern["id"]] = 0
             version = len(concerns)
@@ -115,7 +153,8 @@ def flush_votes() -> None:
             dirty.clear()
             version = len(concerns)
         if changed:
-            sio.emit("votes:updated", {"counts": changed, "version": version}, to="meeting:FLOOR")
+            payload = {"counts": changed, "version": version, "seq": next(seqs)}
+            sio.emit("votes:updated", payload, to="meeting:FLOOR")
 
 
 app = socketio.WSGIApp(sio, http)
@@ -134,7 +173,11 @@ def main() -> None:
 
         pywsgi.WSGIServer(("127.0.0.1", PORT), app, handler_class=WebSocketHandler, log=None).serve_forever()
     else:
+        import logging
+
         from werkzeug.serving import run_simple
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request, as in the project
 
         run_simple("127.0.0.1", PORT, app, threaded=True)
 

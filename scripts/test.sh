@@ -31,6 +31,9 @@ echo "== Lint =="
 .venv/bin/ruff format --check ysdw_live tests app.py bench tools
 echo "== Import layers (import-linter) =="
 .venv/bin/lint-imports
+echo "== Security lint (bandit) =="
+# Any finding fails the run; a deliberate one is marked in the code with `# nosec <id>` and the reason.
+.venv/bin/bandit --quiet --recursive ysdw_live app.py
 
 echo "== Suite on SQLite =="
 pass_of env -u YSDW_TEST_DATABASE_URL $PYTEST $PARALLEL -m "not browser" "$@"

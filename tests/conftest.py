@@ -223,13 +223,15 @@ def make_test_app(instance: Path, database_url: str, **overrides: Any) -> Flask:
 @pytest.fixture
 def app(tmp_path: Path, test_database: TestDatabase) -> Iterator[Flask]:
     """A fresh app with an empty database (a copy of the SQLite template, or PostgreSQL emptied)."""
-    # No background vote flusher: a test sends the batches itself with flush_votes(app), so what it
-    # sees never depends on how fast the machine is (the browser tests' live server keeps the flusher).
+    # No background vote flusher or presence announcer: a test sends them itself with flush_votes(app)
+    # and flush_presence(app), so what it sees never depends on how fast the machine is (the browser
+    # tests' live server keeps both).
     flask_app = make_test_app(
         tmp_path / "instance",
         test_database.fresh_url(tmp_path),
         RATELIMIT_ENABLED=True,
         VOTE_FLUSH_BACKGROUND=False,
+        PRESENCE_BACKGROUND=False,
     )
     flask_app.test_client_class = ValidatingClient  # every /api/v1 response is checked against the document
     # Rate-limit windows stand still, so a test that hits a limit never straddles two windows.

@@ -63,7 +63,9 @@ def test_lead_stream_shows_approved_concerns_by_topic_with_checkboxes(client, st
     assert "Stop and search of &lt;b&gt;young&lt;/b&gt; men" in html
     assert "PENDING-TEXT" not in html and "DISMISSED-TEXT" not in html
     assert html.index('id="topic-') < html.index("Stop and search of")
-    assert html.index(">Stop and search</h2>") < html.index("Stop and search of") < html.index(">Youth</h2>")
+    assert (
+        html.index(">Stop and search</bdi></h2>") < html.index("Stop and search of") < html.index(">Youth</bdi></h2>")
+    )
     assert f'name="concern_ids" value="{concerns["top"].id}"' in html
     assert "7 votes" in html and "1 vote<" in html
     assert f'href="/staff/actions/{action.id}"' in html
@@ -413,8 +415,8 @@ def test_public_page_shows_the_public_record_without_login(anon_client, public_w
     assert '<progress class="action-progress__bar" max="100" value="55"' in html and "55% done" in html
     assert html.index("NEWER-UPDATE") < html.index("OLDER-UPDATE")
     assert "we fund a mobile youth bus" in html
-    assert html.index(">Stop and search</h2>") < html.index("ring road") < html.index(">Youth</h2>")
-    assert html.index(">Youth</h2>") < html.index("nowhere to go") < html.index(">Other</h2>")
+    assert html.index(">Stop and search</bdi></h2>") < html.index("ring road") < html.index(">Youth</bdi></h2>")
+    assert html.index(">Youth</bdi></h2>") < html.index("nowhere to go") < html.index(">Other</h2>")
     assert html.index(">Other</h2>") < html.index("Untopical action")
     assert "We will" in html and "We did" in html
 
@@ -500,7 +502,7 @@ def test_follow_ups_partial_and_the_attendee_page_close_the_loop(app, client, db
     with app.test_request_context():
         html = render_template("attendee/_follow_ups.html", follow_ups=follow_ups)
     db.commit()  # end the test session's read before the app's request (SQLite write lock)
-    assert "You raised at Autumn meeting" in html and "You supported at Autumn meeting" in html
+    assert "You raised at <bdi>Autumn meeting</bdi>" in html and "You supported at <bdi>Autumn meeting</bdi>" in html
     assert "Extra patrols every evening." in html and "50% done" in html
     assert SECRET not in html
 

@@ -518,14 +518,17 @@ def test_set_projector(db, factory):
 
 
 def test_no_poll_can_be_shown_until_polls_exist(db, factory):
-    """Any poll id is a 404 (there are no polls yet), a poll mode without one a 400; nothing is stored."""
+    """Any poll id is a 404 (there are no polls yet), one past INTEGER or a poll mode without one a 400."""
     meeting = factory.meeting(status="live")
     facilitator = factory.actor(Role.facilitator)
     before = version_of(db, meeting)
-    for poll_id in (7, 2**40):
+    for poll_id in (7, 2**31 - 1):
         with pytest.raises(NotFound) as refused:
             services.set_projector(db, facilitator, meeting, mode="poll", poll_id=poll_id)
         assert refused.value.code == "poll_not_found"
+    with pytest.raises(ValidationError) as too_big:
+        services.set_projector(db, facilitator, meeting, mode="poll", poll_id=2**40)
+    assert too_big.value.code == "out_of_range"
     with pytest.raises(ValidationError):
         services.set_projector(db, facilitator, meeting, mode="poll")
     assert version_of(db, meeting) == before and meeting.projector_mode is ProjectorMode.join

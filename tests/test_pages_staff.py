@@ -61,7 +61,7 @@ def test_create_series_from_the_form(manager, db):
     page = manager.get(response.headers["Location"])
     html = page.get_data(as_text=True)
     assert "Hull community focus group" in html
-    assert '<li class="tag">Stop and search</li>' in html and '<li class="tag">Youth</li>' in html
+    assert '<li class="tag"><bdi>Stop and search</bdi></li>' in html and '<li class="tag"><bdi>Youth</bdi></li>' in html
     assert "created" in html  # the flash message
 
 

@@ -14,7 +14,7 @@ from tests.conftest import bearer, login, token_for
 from ysdw_live.auth.models import Role
 from ysdw_live.realtime import socketio
 from ysdw_live.realtime.batching import MemoryDirtyStore, RedisDirtyStore, VoteBatcher, flush_votes
-from ysdw_live.realtime.presence import RedisPresence
+from ysdw_live.realtime.presence import PresenceAnnouncer, RedisPresence, flush_presence, presence, presence_announcer
 
 API = "/api/v1"
 SECRET = "PENDING-TEXT-only-for-moderators"
@@ -305,6 +305,39 @@ def test_meetings_do_not_hear_each_other(app, factory):
     assert elsewhere.get_received() == [] and other_projector.get_received() == []
 
 
+def test_a_failed_presence_announcement_is_retried_on_the_next_tick(app, factory, monkeypatch):
+    """An announcement that fails (message queue away) keeps its meeting marked; the next tick sends it."""
+    meeting = factory.meeting(status="live")
+    _mod_client, mod = moderator(app, factory, meeting)
+    attendee(app, meeting)
+    announcer = presence_announcer(app)
+    with monkeypatch.context() as broken:
+        broken.setattr(announcer, "_announce", lambda code: (_ for _ in ()).throw(RuntimeError("queue away")))
+        assert announcer.flush() == 0
+    assert events(mod, "presence:updated") == []
+    assert announcer.flush() == 1
+    assert [e["connected"] for e in events(mod, "presence:updated")] == [1]
+
+
+def test_the_presence_task_announces_each_tick_and_stops_when_nothing_changes(app, factory):
+    """Driven by hand: one announcement per tick for the connections of that tick, then the task ends."""
+    meeting = factory.meeting(status="live")
+    _mod_client, mod = moderator(app, factory, meeting)
+    ticks: list[float] = []
+    phones = []
+
+    def tick(seconds: float) -> None:
+        ticks.append(seconds)
+        if len(ticks) == 1:  # during the first interval three phones connect
+            phones.extend(attendee(app, meeting) for _ in range(3))
+
+    announcer = PresenceAnnouncer(app, presence(app), sleep=tick)
+    announcer.mark(meeting.code)
+    announcer.run()
+    assert ticks == [announcer.interval, announcer.interval]  # announced once, then found nothing marked
+    assert [e["connected"] for e in events(mod, "presence:updated")] == [3]
+
+
 def test_versions_grow_with_every_change(app, factory):
     """Every event a moderator sees carries a version larger than the one before, starting above the snapshot's."""
     meeting = factory.meeting(status="live", moderation=True)
@@ -329,7 +362,7 @@ def test_versions_grow_with_every_change(app, factory):
 
 
 def test_moderators_hear_who_is_connected(app, factory):
-    """Attendee connections count once per participant; moderators get presence:updated on connect and leave."""
+    """Attendee connections count once per participant; moderators hear the counts once per tick, not per connection."""
     meeting = factory.meeting(status="live")
     _mod_client, mod = moderator(app, factory, meeting)
     assert events(mod, "meeting:snapshot")[0]["counters"]["connected"] == 0
@@ -337,13 +370,18 @@ def test_moderators_hear_who_is_connected(app, factory):
     second_tab = connect(app, meeting, "attendee", phone)
     _other_phone, other = attendee(app, meeting)
     projector = connect(app, meeting, "projector")
-    assert [(e["connected"], e["participants"]) for e in events(mod, "presence:updated")] == [(1, 1), (1, 1), (2, 2)]
+    assert events(mod, "presence:updated") == []  # nothing until the announcer's tick
+    assert flush_presence(app) == 1
+    assert [(e["connected"], e["participants"]) for e in events(mod, "presence:updated")] == [(2, 2)]
+    assert flush_presence(app) == 0  # nothing changed since: nothing sent
     first_tab.disconnect()
-    assert [e["connected"] for e in events(mod, "presence:updated")] == [2]
+    flush_presence(app)
+    assert [e["connected"] for e in events(mod, "presence:updated")] == [2]  # the phone's other tab is open
     second_tab.disconnect()
     other.disconnect()
     projector.disconnect()
-    assert [e["connected"] for e in events(mod, "presence:updated")] == [1, 0]
+    flush_presence(app)
+    assert [e["connected"] for e in events(mod, "presence:updated")] == [0]
     late = connect(app, meeting, "moderator", _mod_client)
     assert events(late, "meeting:snapshot")[0]["counters"] == {
         "participants": 2,
@@ -444,7 +482,7 @@ def test_the_flusher_sends_at_most_one_update_per_meeting_each_interval(app, fac
     batcher = VoteBatcher(app, MemoryDirtyStore(), sleep=one_step)
     app.extensions["ysdw_vote_batcher"] = batcher
     batcher.run()
-    assert sleeps == [0.25] * 4
+    assert sleeps == [app.config["VOTE_FLUSH_INTERVAL"]] * 4
     assert per_tick == [(1, 1), (1, 0), (0, 0)]
 
 
@@ -781,3 +819,17 @@ def test_revoked_staff_token_is_refused(app, factory):
     assert connect(app, meeting, "moderator", token=token).is_connected()
     assert client.delete(f"{API}/auth/token", headers=bearer(token)).status_code == 204
     assert not connect(app, meeting, "moderator", token=token).is_connected()
+
+
+def test_each_http_request_lets_other_connections_run_first_under_green_threads(app, monkeypatch):
+    """Under eventlet or gevent every HTTP request yields once, so a burst cannot starve the sockets' writers."""
+    import ysdw_live.realtime as realtime
+
+    switches: list[float] = []
+    monkeypatch.setattr(realtime.socketio, "sleep", switches.append)
+    monkeypatch.setattr(realtime.socketio, "async_mode", "gevent")
+    assert app.test_client().get("/healthz").status_code == 200
+    assert switches == [0]
+    monkeypatch.setattr(realtime.socketio, "async_mode", "threading")
+    app.test_client().get("/healthz")
+    assert switches == [0]  # the operating system schedules threads: nothing to do

@@ -57,6 +57,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/meetings/<code>/qr.png"),
         ("GET", "/favicon.ico"),
         ("GET", "/present/<code>"),  # the projector shows only what attendees may see
+        ("GET", "/privacy"),  # the privacy notice: the organisation's text and the retention periods
     }
 )
 
@@ -95,6 +96,11 @@ def PARTICIPANTS(ok: int, *, anonymous: int = 401, staff: int | None = None) -> 
 def PAGE_ALL_STAFF(ok: int) -> dict[str, int]:
     """A staff page any staff member may use; others are sent to log in."""
     return _statuses(302, 302, ok, ok, ok)
+
+
+def PAGE_ADMINS(ok: int) -> dict[str, int]:
+    """A staff page for admins only; leaders and facilitators get 403, others are sent to log in."""
+    return _statuses(302, 302, 403, 403, ok)
 
 
 def PAGE_MANAGERS(ok: int) -> dict[str, int]:
@@ -324,6 +330,10 @@ PAGE_ROWS: list[Row] = [
         form={"update_text": "Six lights replaced."},
     ),
     Row("GET", "/series/<int:series_id>/actions", _statuses(200, 200, 200, 200, 200)),
+    # Privacy: the audit trail and its export are for admins; the notice is public.
+    Row("GET", "/staff/audit", PAGE_ADMINS(200)),
+    Row("GET", "/staff/audit.csv", PAGE_ADMINS(200)),
+    Row("GET", "/privacy", _statuses(200, 200, 200, 200, 200)),
 ]
 
 

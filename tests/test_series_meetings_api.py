@@ -60,7 +60,8 @@ def test_create_series_returns_the_series_with_topics(api, db):
     body = response.get_json()
     assert body["title"] == "Hull community focus group"
     assert [t["name"] for t in body["topics"]] == ["Stop and search", "Youth", "Roads"]
-    assert set(body) == {"id", "title", "description", "topics"}
+    assert set(body) == {"id", "title", "description", "topics", "retention_months"}
+    assert body["retention_months"] == 24  # the default
     assert client.get(f"/api/v1/series/{body['id']}").get_json() == body
 
 

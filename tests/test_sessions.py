@@ -335,3 +335,21 @@ def test_bad_lifetimes_are_refused_at_start_up(tmp_path, name, value):
     """A lifetime that is not a positive whole number stops the server with the variable named."""
     with pytest.raises(ValueError, match=name):
         from_environment(tmp_path, {name: value})
+
+
+def test_deactivation_and_activation_are_in_the_audit_trail(app, db, factory):
+    """Who deactivated or reactivated whom is recorded: the command line, or the admin through the service."""
+    from ysdw_live.audit.models import AuditEntry
+
+    target = factory.user(Role.facilitator)
+    assert app.test_cli_runner().invoke(args=["user", "deactivate", target.email]).exit_code == 0
+    admin = factory.actor(Role.admin)
+    auth_services.set_active(db, admin, stored(db, target.email), active=True)
+    entries = db.scalars(
+        select(AuditEntry).where(AuditEntry.action.in_(["user.deactivate", "user.activate"])).order_by(AuditEntry.id)
+    ).all()
+    db.commit()
+    assert [(e.actor, e.action, e.object_id) for e in entries] == [
+        ("command line", "user.deactivate", str(target.id)),
+        (admin.user.email, "user.activate", str(target.id)),
+    ]

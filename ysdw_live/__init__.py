@@ -10,10 +10,11 @@ from typing import Any
 from flask import Flask
 
 from ysdw_live import config as config_module
-from ysdw_live import db
+from ysdw_live import db, validation
 from ysdw_live.clock import Clock
+from ysdw_live.privacy.notice import ensure_notice
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
-from ysdw_live.realtime import socketio
+from ysdw_live.realtime import socketio, yield_to_other_connections
 from ysdw_live.realtime.managers import client_manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,17 +32,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config and config.get("INSTANCE_PATH"):
         instance_path = Path(config["INSTANCE_PATH"])
         app.instance_path = str(instance_path)
-    instance_path.mkdir(parents=True, exist_ok=True)
+    config_module.make_private_folder(instance_path)
+    ensure_notice(instance_path)  # first run: the privacy notice to fill in, from the shipped default
     app.config.update(config_module.from_environment(instance_path))
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_secret_key(instance_path)
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{config_module.lan_address()}:{app.config['PORT']}"
+    if str(app.config["PUBLIC_URL"]).startswith("https://"):
+        # People reach the app over HTTPS (TLS may end at a proxy): cookies must never travel in clear.
+        app.config["SESSION_COOKIE_SECURE"] = True
+    from ysdw_live.web import DatabaseIdConverter, JSONProvider
+
+    app.json = JSONProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # The login cookie lasts no longer than a staff login may (Flask's default is 31 days).
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["STAFF_SESSION_HOURS"])
-    from ysdw_live.web import DatabaseIdConverter
 
     # Before any blueprint adds its rules: every <int:…> id then fits the database's INTEGER.
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -62,6 +69,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # host, which refuses cross-site WebSocket hijacking.
         logger=False,
         engineio_logger=False,
+        # Packets are read with the same depth limit as request bodies.
+        json=validation.DepthLimitedJSON,
     )
 
     _trust_proxies(app)
@@ -96,21 +105,26 @@ def _register(app: Flask) -> None:
     import ysdw_live.series.api  # noqa: F401
     from ysdw_live import api, cli, pages
     from ysdw_live.actions.views import bp as actions_bp
+    from ysdw_live.audit.views import bp as audit_bp
     from ysdw_live.auth.views import bp as auth_bp
     from ysdw_live.errors import DomainError
     from ysdw_live.live.views import bp as live_bp
     from ysdw_live.meetings.views import bp as meetings_bp
+    from ysdw_live.privacy.views import bp as privacy_bp
     from ysdw_live.realtime import handlers
     from ysdw_live.series.views import bp as series_bp
 
     api.init_app(app)
-    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp):
+    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp, audit_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
+    app.before_request(yield_to_other_connections)
     app.before_request(pages.choose_language)
     app.before_request(pages.check_page_csrf)
     app.teardown_request(pages.forget_caller)
     app.context_processor(pages.template_globals)
+    app.add_template_filter(pages.bdi, "bdi")
+    app.add_template_filter(pages.isolate, "isolate")
     app.after_request(pages.security_headers)
     app.register_error_handler(DomainError, pages.domain_error_page)
     app.register_error_handler(HTTPException, pages.http_error_page)

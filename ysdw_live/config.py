@@ -11,6 +11,8 @@ from typing import Any
 from ysdw_live.clock import DEFAULT_TIMEZONE, zone_named
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
+# Every interface, on purpose: the phones on the venue's Wi-Fi must reach this laptop (YSDW_HOST narrows it).
+DEFAULT_HOST = "0.0.0.0"  # nosec B104
 
 
 def lan_address() -> str:
@@ -27,15 +29,28 @@ def lan_address() -> str:
     return address
 
 
+def make_private_folder(path: Path) -> None:
+    """Create ``path`` readable by this user only (0700); a folder that exists keeps the mode its owner gave it."""
+    if path.is_dir():
+        return
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
 def load_secret_key(instance_path: Path) -> str:
-    """Return the secret key kept in ``instance/``, generating it on first use."""
+    """Return the secret key kept in ``instance/``, generating it on first use (created 0600: for us only)."""
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
+    make_private_folder(instance_path)
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    try:
+        # Created with its final mode: never, even for a moment, a world-readable file holding the key.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()  # another process made it first
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     return key
 
 
@@ -55,7 +70,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
     if async_mode not in ASYNC_MODES:
         raise ValueError(f"YSDW_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
     timezone = env.get("YSDW_TIMEZONE") or DEFAULT_TIMEZONE
-    flush_interval = env.get("YSDW_VOTE_FLUSH_INTERVAL", "0.25")
+    flush_interval = env.get("YSDW_VOTE_FLUSH_INTERVAL", "0.3")
     try:
         flush_seconds = float(flush_interval)
     except ValueError:
@@ -67,7 +82,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         raise ValueError(f"YSDW_TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {trusted_proxies!r}")
     zone_named(timezone)  # refuse an unknown zone at start-up, not at the first date someone types
     settings: dict[str, Any] = {
-        "HOST": env.get("YSDW_HOST", "0.0.0.0"),
+        "HOST": env.get("YSDW_HOST", DEFAULT_HOST),
         "PORT": port,
         "DATABASE_URL": env.get("YSDW_DATABASE_URL") or f"sqlite:///{instance_path / 'yswd_live.sqlite3'}",
         "REDIS_URL": env.get("YSDW_REDIS_URL") or None,
@@ -87,6 +102,9 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "VOTE_FLUSH_INTERVAL": flush_seconds,
         # False: no background flusher; the holder calls flush_votes() (tests drive it by hand).
         "VOTE_FLUSH_BACKGROUND": True,
+        # How often moderators hear who is connected (seconds); False: no background task (tests).
+        "PRESENCE_INTERVAL": 1.0,
+        "PRESENCE_BACKGROUND": True,
         # Connections served at once (eventlet's own default is 1,024); a phone's socket holds one.
         "MAX_CONNECTIONS": _positive_int(env, "YSDW_MAX_CONNECTIONS", 10_000),
         # A staff login ends this many hours after it began however busy (ASVS 3.3.2: 12 hours), and
@@ -94,5 +112,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "STAFF_SESSION_HOURS": _positive_int(env, "YSDW_SESSION_HOURS", 12),
         "STAFF_SESSION_IDLE_MINUTES": _positive_int(env, "YSDW_SESSION_IDLE_MINUTES", 60),
         "TOKEN_DAYS": _positive_int(env, "YSDW_TOKEN_DAYS", 30),
+        # The retention purge once a day while app.py serves; off ("0") when cron runs `flask purge` instead.
+        "DAILY_PURGE": env.get("YSDW_DAILY_PURGE", "1") != "0",
     }
     return settings

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from ysdw_live import clock
+from ysdw_live import clock, validation
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,7 +26,7 @@ NAMING_CONVENTION = {
 }
 
 # The largest id an INTEGER primary key holds (PostgreSQL's int4); bigger ids are refused early.
-MAX_DATABASE_ID = 2**31 - 1
+MAX_DATABASE_ID = validation.INTEGER_MAX
 
 
 class Base(DeclarativeBase):
@@ -102,9 +103,24 @@ def _begin_sqlite(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")  # once more through SQLAlchemy, which raises its usual error
 
 
+def create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of ``url`` empty and 0600 if it does not exist yet (SQLite would follow the umask).
+
+    SQLite gives its WAL and shared-memory files the database file's mode, so they stay private too.
+    An empty file is an empty database. A missing folder is left for SQLite to report.
+    """
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return
+    with suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url`` with the settings each backend needs."""
     if url.startswith("sqlite"):
+        create_private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 0})
         event.listen(engine, "connect", _sqlite_pragmas)
 

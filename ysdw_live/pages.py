@@ -6,11 +6,14 @@ This module registers nothing: ``create_app`` wires its hooks and routes into th
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from ysdw_live.api import http_error_response
@@ -19,6 +22,26 @@ from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.web import STATE_CHANGING, actor, check_form_csrf, csrf_token, login_ended, staff_user
 
+# A host as a Host header or URL may carry it: a name or an IPv4/IPv6 address, and a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+# A year: browsers remember to use HTTPS only; sent only when the app is served over HTTPS.
+HSTS_SECONDS = 365 * 24 * 3600
+# Powerful features no page uses, turned off for the pages and anything they might embed.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
 RTL_LANGUAGES = frozenset({"ar", "ur", "fa", "he", "ps"})
 # The languages pages exist in; the browser's Accept-Language picks among them.
 SUPPORTED_LANGUAGES = ["en"]
@@ -78,17 +101,73 @@ def template_globals() -> dict[str, Any]:
     }
 
 
+def bdi(text: Any) -> Markup:
+    """Return ``text`` escaped inside ``<bdi>`` (a template filter for user text in a line of other words).
+
+    Bidi isolation: a right-to-left override, an embedding or a direction mark in what someone
+    typed stays inside it, and cannot reorder the words, numbers or labels around it. The
+    element takes its own direction from its first strong character, so Arabic or Urdu reads
+    right to left inside an English sentence. Empty text gives nothing, not an empty element.
+    """
+    if text is None or text == "":
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+def isolate(text: Any) -> str:
+    """Return ``text`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (a template filter).
+
+    The plain-text form of :func:`bdi`, for where no element can go: the page ``<title>``.
+    """
+    if text is None or text == "":
+        return ""
+    return f"\u2068{text}\u2069"
+
+
 def security_headers(response: Response) -> Response:
-    """Headers that keep pages from being framed, sniffed or leaking referrers (an ``after_request`` hook)."""
+    """Headers that keep pages from being framed, sniffed, cached or leaking referrers (an ``after_request`` hook).
+
+    Every answer is ``no-store`` unless it set its own caching (QR images, static files): pages and
+    API answers carry a staff member's view, a device's own pending concerns or a CSRF token, none
+    of which a shared computer's cache or a proxy should keep.
+    """
+    connect = " ".join(["'self'", *socket_sources()])
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        f"connect-src {connect}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if served_over_https():
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def served_over_https() -> bool:
+    """Whether people reach the app over HTTPS: this request came by TLS, or the public URL says https."""
+    return request.is_secure or str(current_app.config.get("PUBLIC_URL") or "").startswith("https://")
+
+
+def socket_sources() -> list[str]:
+    """Return the WebSocket origins pages may connect to: this host as asked, and the public URL's host.
+
+    Socket.IO upgrades to ``ws(s)://`` on the page's own host; CSP Level 3 counts that as 'self',
+    but older browsers need it named. A Host header that is not a plain host[:port] adds nothing,
+    so nobody can write a source or a directive into the policy.
+    """
+    sources = []
+    if _HOST.fullmatch(request.host):
+        sources.append(f"{'wss' if request.is_secure else 'ws'}://{request.host.lower()}")
+    public = urlsplit(str(current_app.config.get("PUBLIC_URL") or ""))
+    if public.scheme in ("http", "https") and _HOST.fullmatch(public.netloc):
+        sources.append(f"{'wss' if public.scheme == 'https' else 'ws'}://{public.netloc.lower()}")
+    return list(dict.fromkeys(sources))
 
 
 def domain_error_page(error: DomainError) -> tuple[str, int]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import json
+import re
 import unicodedata
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
@@ -10,6 +12,85 @@ from typing import Any, TypeVar
 from ysdw_live.errors import ValidationError
 
 E = TypeVar("E", bound=enum.Enum)
+
+# Every number the app keeps goes into an INTEGER column: PostgreSQL's int4 is the narrowest.
+INTEGER_MIN = -(2**31)
+INTEGER_MAX = 2**31 - 1
+# A number as a person (or a form's hidden field) writes it: ASCII digits, perhaps a minus sign.
+# int() would also take "²"-like digits of other scripts, "1_000" and "+7", and 5,000 digits.
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+# No request body needs more nesting than this; deeper ones are refused before anything walks them.
+JSON_DEPTH_MAX = 32
+
+
+class JSONTooDeep(ValueError):
+    """A JSON text nested deeper than JSON_DEPTH_MAX (a ValueError, like any other malformed JSON)."""
+
+
+def json_loads(data: str | bytes, **kwargs: Any) -> Any:
+    """Parse JSON like ``json.loads``, refusing nesting deeper than JSON_DEPTH_MAX with JSONTooDeep.
+
+    The C parser recurses once per level, so a body like ``[[[[…]]]]`` 100,000 deep raises
+    RecursionError, which nobody catches as bad input; and a merely very deep value would make
+    every later walk over it (validation, error messages) recurse as deep.
+    """
+    try:
+        value = json.loads(data, **kwargs)
+    except RecursionError:
+        raise JSONTooDeep(f"JSON nested deeper than {JSON_DEPTH_MAX} levels") from None
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > JSON_DEPTH_MAX:
+                raise JSONTooDeep(f"JSON nested deeper than {JSON_DEPTH_MAX} levels")
+            pending.extend((child, depth + 1) for child in item if isinstance(child, (dict, list)))
+    return value
+
+
+class DepthLimitedJSON:
+    """A stand-in for the ``json`` module, for libraries that take one (python-socketio's packets)."""
+
+    dumps = staticmethod(json.dumps)
+    loads = staticmethod(json_loads)
+
+
+def has_lone_surrogate(value: str) -> bool:
+    """Return whether ``value`` holds half of a UTF-16 pair (JSON's backslash-u-d800): no database can store it."""
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def refuse_lone_surrogates(payload: dict[str, Any]) -> None:
+    """Refuse a JSON object with a lone surrogate in any string, naming the top-level field that holds it."""
+    for key, value in payload.items():
+        if has_lone_surrogate(key):
+            raise ValidationError("A field name contains a character that is not allowed.", code="bad_character")
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                strings = [item]
+            elif isinstance(item, dict):
+                strings = list(item)
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                strings = []
+                pending.extend(item)
+            else:
+                continue
+            if any(has_lone_surrogate(text) for text in strings):
+                name = key.replace("_", " ").capitalize()
+                raise ValidationError(
+                    f"{name} contains a character that is not allowed.", field=key, code="bad_character"
+                )
 
 
 def text(
@@ -43,18 +124,30 @@ def text(
 def integer(
     value: Any, field: str, *, minimum: int | None = None, maximum: int | None = None, label: str | None = None
 ) -> int:
-    """Return ``value`` as an int (JSON numbers or digit strings), within bounds."""
+    """Return ``value`` as an int (JSON numbers or ASCII digit strings), within bounds.
+
+    Without bounds the range is a database INTEGER's, so no number this returns can overflow a
+    column or a query parameter (SQLite's int64 bind, PostgreSQL's int4) further down.
+    """
     name = label or field.replace("_", " ").capitalize()
+    lowest = INTEGER_MIN if minimum is None else max(minimum, INTEGER_MIN)
+    highest = INTEGER_MAX if maximum is None else min(maximum, INTEGER_MAX)
     if isinstance(value, bool):
         raise ValidationError(f"{name} must be a whole number.", field=field)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        digits = value.strip()
+        if not _WHOLE_NUMBER.fullmatch(digits):
+            raise ValidationError(f"{name} must be a whole number.", field=field)
+        # Compared as text first: int() of thousands of digits is slow, and refused past 4,300.
+        too_long = len(digits.lstrip("-").lstrip("0")) > len(str(INTEGER_MAX))
+        past_the_end = INTEGER_MIN - 1 if digits.startswith("-") else INTEGER_MAX + 1
+        value = past_the_end if too_long else int(digits)
     if not isinstance(value, int):
         raise ValidationError(f"{name} must be a whole number.", field=field)
-    if minimum is not None and value < minimum:
-        raise ValidationError(f"{name} must be {minimum} or more.", field=field, code="out_of_range")
-    if maximum is not None and value > maximum:
-        raise ValidationError(f"{name} must be {maximum} or less.", field=field, code="out_of_range")
+    if value < lowest:
+        raise ValidationError(f"{name} must be {lowest} or more.", field=field, code="out_of_range")
+    if value > highest:
+        raise ValidationError(f"{name} must be {highest} or less.", field=field, code="out_of_range")
     return value
 
 

@@ -9,10 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Request, current_app, g, request, session
+from flask.json.provider import DefaultJSONProvider
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from ysdw_live import validation
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import User
 from ysdw_live.auth.services import KnownBrowser, user_for_token
@@ -215,6 +217,14 @@ def set_participant_cookie(response: Any, token: str) -> None:
         samesite="Lax",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading with a depth limit: ``request.get_json`` anywhere answers None, not RecursionError."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse ``s``; nesting deeper than ``validation.JSON_DEPTH_MAX`` is a ValueError like any malformed JSON."""
+        return validation.json_loads(s, **kwargs)
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -106,7 +106,12 @@ function applyProjector(projector) {
     actionIndex = Math.min(projector.action_index, reportBack.length - 1);
     document.getElementById("report-back-position").replaceChildren(
       `Action ${actionIndex + 1} of ${reportBack.length}: `,
-      Object.assign(document.createElement("span"), { id: "report-back-current", textContent: reportBack[actionIndex] }),
+      Object.assign(document.createElement("span"), {
+        id: "report-back-current",
+        className: "user-text",
+        dir: "auto",
+        textContent: reportBack[actionIndex],
+      }),
     );
     for (const form of document.querySelectorAll(".report-back-step")) {
       const target = actionIndex + Number(form.dataset.step);

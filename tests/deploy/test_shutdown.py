@@ -102,5 +102,5 @@ def test_a_bad_vote_flush_interval_is_refused_at_start_up(tmp_path: Path, value:
 
     with pytest.raises(ValueError, match="YSDW_VOTE_FLUSH_INTERVAL"):
         config.from_environment(tmp_path, {"YSDW_VOTE_FLUSH_INTERVAL": value})
-    assert config.from_environment(tmp_path, {})["VOTE_FLUSH_INTERVAL"] == 0.25
+    assert config.from_environment(tmp_path, {})["VOTE_FLUSH_INTERVAL"] == 0.3
     assert config.from_environment(tmp_path, {"YSDW_VOTE_FLUSH_INTERVAL": "1.5"})["VOTE_FLUSH_INTERVAL"] == 1.5

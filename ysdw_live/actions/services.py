@@ -28,6 +28,8 @@ from ysdw_live.actions.models import (
     FollowUp,
 )
 from ysdw_live.actors import Actor
+from ysdw_live.audit.services import describe_changes
+from ysdw_live.audit.services import record as audit
 from ysdw_live.auth.models import ALL_STAFF, User
 from ysdw_live.clock import Clock
 from ysdw_live.concerns.models import VISIBLE_STATUSES, Concern, Vote
@@ -103,7 +105,7 @@ def _parse_concern_ids(value: Any) -> list[int]:
         raise ValidationError("Concern ids must be a list of numbers.", field="concern_ids")
     ids: list[int] = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= validation.INTEGER_MAX:
             raise ValidationError("Concern ids must be a list of whole numbers.", field="concern_ids")
         if item not in ids:
             ids.append(item)
@@ -208,6 +210,15 @@ def create_action(db: Session, actor: Actor, series_id: int, payload: Mapping[st
     )
     action.edit(values)
     db.add(action)
+    db.flush()
+    audit(
+        db,
+        user,
+        "action.create",
+        object_type="action",
+        object_id=action.id,
+        detail=f"series {series.id}, status {action.status.value}, {len(concerns)} concerns",
+    )
     db.commit()
     return action
 
@@ -239,6 +250,14 @@ def update_action(db: Session, actor: Actor, action_id: int, payload: Mapping[st
     if changes:
         action.touch()
         _record(db, action, user, changes)
+        audit(
+            db,
+            user,
+            "action.update",
+            object_type="action",
+            object_id=action.id,
+            detail=describe_changes(changes, with_values={"status", "progress", "due_date"}),
+        )
     db.commit()
     return action
 
@@ -257,6 +276,14 @@ def add_update(db: Session, actor: Actor, action_id: int, payload: Mapping[str, 
     user = actor.require_staff(WRITERS)
     update, changes = action.record_update(text, user, status=status, progress=progress)
     _record(db, action, user, changes)
+    audit(
+        db,
+        user,
+        "action.public_update",
+        object_type="action",
+        object_id=action.id,
+        detail=describe_changes(changes, with_values={"status", "progress"}) or "no change of status or progress",
+    )
     db.commit()
     return update
 

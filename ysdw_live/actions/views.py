@@ -15,7 +15,7 @@ from ysdw_live.auth.models import ALL_STAFF
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.meetings import services as meetings
-from ysdw_live.pages import form_error_list, staff_page
+from ysdw_live.pages import form_error_list, isolate, staff_page
 from ysdw_live.series.services import get_series
 from ysdw_live.web import actor, app_clock
 
@@ -170,7 +170,7 @@ def new(series_id: int) -> Any:
                 db.rollback()
                 errors = form_error_list(error)
             else:
-                flash(f"Action added to the list: “{_short(action.you_said)}”.")
+                flash(f"Action added to the list: “{isolate(_short(action.you_said))}”.")
                 return redirect(return_to or url_for("actions.show", action_id=action.id))
     return render_template(
         "actions/new.html",

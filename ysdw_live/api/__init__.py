@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
+from ysdw_live import validation
 from ysdw_live.api.openapi import OPERATIONS, Operation, Security, openapi_document
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited, ValidationError
@@ -86,11 +87,18 @@ def json_body() -> dict[str, Any]:
         raise ValidationError(
             "Send the body as JSON with Content-Type: application/json.", code="unsupported_content_type"
         )
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise ValidationError("The body is not valid JSON.", code="malformed_json")
+    try:
+        payload = validation.json_loads(request.get_data(cache=True))
+    except validation.JSONTooDeep:
+        raise ValidationError(
+            f"The body is nested too deeply (at most {validation.JSON_DEPTH_MAX} levels).", code="malformed_json"
+        ) from None
+    except ValueError:
+        raise ValidationError("The body is not valid JSON.", code="malformed_json") from None
     if not isinstance(payload, dict):
         raise ValidationError("The body must be a JSON object.", code="malformed_json")
+    # JSON can spell half a UTF-16 pair ("\\ud800"), which no database, hash or page can encode.
+    validation.refuse_lone_surrogates(payload)
     return payload
 
 
@@ -130,7 +138,8 @@ def endpoint(
                 path_values["query"] = parse(query, request.args.to_dict())
             return view(**path_values)
 
-        api_blueprint.add_url_rule(rule, view.__name__, handle, methods=[method])
+        # No merging of "//": a path with an empty segment is a documented 404, not a redirect elsewhere.
+        api_blueprint.add_url_rule(rule, view.__name__, handle, methods=[method], merge_slashes=False)
         OPERATIONS.append(
             Operation(
                 method=method,

@@ -16,6 +16,7 @@ from zxcvbn import zxcvbn
 
 from ysdw_live import validation
 from ysdw_live.actors import Actor
+from ysdw_live.audit.services import COMMAND_LINE, SYSTEM, record
 from ysdw_live.auth.models import ApiToken, Role, User, hash_token, verify_dummy_password
 from ysdw_live.db import utcnow
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, RateLimited, ValidationError
@@ -93,10 +94,10 @@ def create_user(
     *,
     display_name: object = "",
     must_change_password: bool = False,
+    by: str = COMMAND_LINE,
 ) -> User:
-    """Create a staff user; ``actor`` None means the trusted command line."""
-    if actor is not None:
-        actor.require_admin()
+    """Create a staff user; ``actor`` None means the trusted command line (or ``by``: the system itself)."""
+    creator = actor.require_admin() if actor is not None else by
     user = User(
         email=normalise_email(email),
         role=validation.choice(role, "role", Role),
@@ -108,6 +109,8 @@ def create_user(
         raise Conflict("A user with that e-mail address already exists.", code="duplicate_email", field="email")
     db.add(user)
     try:
+        db.flush()
+        record(db, creator, "user.create", object_type="user", object_id=user.id, detail=f"role {user.role.value}")
         db.commit()
     except IntegrityError:
         db.rollback()
@@ -167,7 +170,8 @@ def authenticate(
         raise NotAuthenticated("The e-mail address or password is not right.", code="bad_credentials")
     if not user.check_password(password):
         raise NotAuthenticated("The e-mail address or password is not right.", code="bad_credentials")
-    db.commit()  # checking may have rehashed the password with newer parameters
+    record(db, user, "auth.login", object_type="user", object_id=user.id)
+    db.commit()  # with the entry, any rehash of the password with newer parameters
     return user
 
 
@@ -207,9 +211,15 @@ def _duration(seconds: int) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
-def log_out(db: Session, user: User) -> None:
-    """End every login of ``user``, in every browser, and close their consoles (their tokens stay)."""
+def log_out(db: Session, user: User | None) -> None:
+    """End every login of ``user``, in every browser, and close their consoles (their tokens stay).
+
+    Noted in the audit trail; the adapter forgets the session in its own browser.
+    """
+    if user is None:
+        return
     user.end_sessions()
+    record(db, user, "auth.logout", object_type="user", object_id=user.id)
     db.commit()
     publisher().staff_sessions_ended(user.id, "You logged out. Log in again to carry on.")
 
@@ -229,6 +239,7 @@ def change_password(db: Session, user: User, current: object, new: object) -> No
     user.must_change_password = False
     user.end_sessions()
     _revoke_all_tokens(db, user)
+    record(db, user, "auth.password_change", object_type="user", object_id=user.id)
     db.commit()
     publisher().staff_sessions_ended(
         user.id, "Your password was changed. Log in again with the new one to carry on.", tokens_too=True
@@ -249,9 +260,10 @@ def set_active(db: Session, actor: Actor | None, user: User, *, active: bool) ->
     Deactivating ends every login, console and token of the account for good: reactivating lets
     the person log in again, but what they held before stays dead.
     """
+    who: User | str = COMMAND_LINE
     if actor is not None:
-        admin = actor.require_admin()
-        if admin.id == user.id and not active:
+        who = actor.require_admin()
+        if who.id == user.id and not active:
             raise ValidationError("You cannot deactivate your own account.", field="active")
     if user.active == active:
         return
@@ -259,6 +271,7 @@ def set_active(db: Session, actor: Actor | None, user: User, *, active: bool) ->
     if not active:
         user.end_sessions()
         _revoke_all_tokens(db, user)
+    record(db, who, "user.activate" if active else "user.deactivate", object_type="user", object_id=user.id)
     db.commit()
     if not active:
         publisher().staff_sessions_ended(user.id, "Your account was deactivated.", tokens_too=True)
@@ -278,6 +291,8 @@ def create_token(db: Session, user: User, label: str = "", *, days: int = DEFAUL
         user=user, token_hash=hash_token(secret), label=label[:120], expires_at=utcnow() + timedelta(days=days)
     )
     db.add(token)
+    db.flush()
+    record(db, user, "auth.token_create", object_type="token", object_id=token.id)
     db.commit()
     return secret, token
 
@@ -311,6 +326,7 @@ def revoke_token(db: Session, user: User, secret: str) -> bool:
     if token is None:
         return False
     token.revoke()
+    record(db, user, "auth.token_revoke", object_type="token", object_id=token.id)
     db.commit()
     return True
 
@@ -321,6 +337,13 @@ def ensure_first_admin(db: Session) -> tuple[str, str] | None:
         return None
     password = secrets.token_urlsafe(12)
     create_user(
-        db, None, FIRST_ADMIN_EMAIL, Role.admin, password, display_name="Administrator", must_change_password=True
+        db,
+        None,
+        FIRST_ADMIN_EMAIL,
+        Role.admin,
+        password,
+        display_name="Administrator",
+        must_change_password=True,
+        by=SYSTEM,
     )
     return FIRST_ADMIN_EMAIL, password

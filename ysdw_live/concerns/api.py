@@ -24,6 +24,7 @@ from ysdw_live.concerns.schemas import (
     VoteResult,
 )
 from ysdw_live.concerns.serializers import concern_to_dict, vote_to_dict
+from ysdw_live.csv_export import csv_cell
 from ysdw_live.db import get_session
 from ysdw_live.errors import Conflict
 from ysdw_live.meetings import services as meetings
@@ -31,9 +32,6 @@ from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.schemas import Projector, ProjectorInput
 from ysdw_live.meetings.serializers import projector_to_dict
 from ysdw_live.web import actor, limiter, participant_token
-
-# Spreadsheets run cells that start like a formula; a leading quote makes them plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _caller(meeting: Meeting) -> Actor:
@@ -80,15 +78,20 @@ def list_concerns(code: str, query: ConcernQuery) -> Response:
 def submit_concern(code: str, body: ConcernInput) -> tuple[Response, int]:
     """Raise a concern (participant), or enter one for someone with ``source: facilitator`` (staff)."""
     db = get_session()
-    meeting = meetings.get_meeting(db, code)
-    concern = services.submit_concern(db, _caller(meeting), meeting, **body.values(), limiter=limiter())
+    meeting, participant = meetings.meeting_and_participant(db, code, participant_token())
+    caller = actor(participant=participant)
+    concern = services.submit_concern(db, caller, meeting, **body.values(), limiter=limiter())
     return created(_written(concern))
 
 
-def _voter(concern_id: int) -> Actor:
-    """Return the caller as a participant of the concern's meeting (404 for an unknown concern)."""
-    concern = services.get_concern(get_session(), concern_id)
-    return _caller(concern.meeting)
+def _voter(concern_id: int) -> tuple[Concern, Actor]:
+    """Return the concern (404 for an unknown one) and the caller as a participant of its meeting.
+
+    The caller holds on to the concern: the session keeps loaded objects only while they are
+    referenced, and the vote service finds it (and its meeting) there instead of querying again.
+    """
+    concern, participant = services.concern_and_voter(get_session(), concern_id, participant_token())
+    return concern, actor(participant=participant)
 
 
 @endpoint(
@@ -101,7 +104,8 @@ def _voter(concern_id: int) -> Actor:
 )
 def vote(concern_id: int) -> Response:
     """Upvote a concern; doing it again changes nothing."""
-    concern = services.vote(get_session(), _voter(concern_id), concern_id, limiter=limiter())
+    concern, caller = _voter(concern_id)
+    concern = services.vote(get_session(), caller, concern.id, limiter=limiter())
     return jsonify(vote_to_dict(concern, voted=True))
 
 
@@ -115,7 +119,8 @@ def vote(concern_id: int) -> Response:
 )
 def unvote(concern_id: int) -> Response:
     """Take back an upvote; doing it again changes nothing."""
-    concern = services.unvote(get_session(), _voter(concern_id), concern_id, limiter=limiter())
+    concern, caller = _voter(concern_id)
+    concern = services.unvote(get_session(), caller, concern.id, limiter=limiter())
     return jsonify(vote_to_dict(concern, voted=False))
 
 
@@ -190,12 +195,6 @@ def counters(code: str) -> Response:
     meeting = meetings.get_meeting(db, code)
     actor().require_staff()
     return jsonify({**services.meeting_counters(db, meeting), "version": meeting.version})
-
-
-def csv_cell(value: Any) -> str:
-    """Return ``value`` as a CSV cell that a spreadsheet will not run as a formula."""
-    cell = "" if value is None else str(value)
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 @endpoint(

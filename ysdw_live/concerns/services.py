@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, attributes, contains_eager
 
 from ysdw_live import validation
 from ysdw_live.actions.services import report_back
 from ysdw_live.actors import Actor
+from ysdw_live.audit.services import describe_changes, record
 from ysdw_live.concerns.models import (
     AUTHOR_NAME_MAX,
     SORTS,
@@ -36,8 +37,9 @@ from ysdw_live.concerns.models import (
     ModerationEntry,
     Vote,
 )
+from ysdw_live.db import utcnow
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
-from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode
+from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode, hash_device_token
 from ysdw_live.meetings.serializers import projector_to_dict
 from ysdw_live.ratelimit import Limiter
 from ysdw_live.realtime.publisher import publisher
@@ -109,6 +111,50 @@ def require_participant(actor: Actor, meeting: Meeting) -> Participant:
     return participant
 
 
+# The vote path's statements are built once (building one costs more than SQLite takes to run it) and
+# its writes run as Core statements on the session's connection, past the ORM's bookkeeping.
+_CONCERN_AND_VOTER = (
+    select(Concern, Participant)
+    .join(Concern.meeting)
+    .outerjoin(
+        Participant,
+        and_(Participant.meeting_id == Concern.meeting_id, Participant.device_hash == bindparam("device")),
+    )
+    .options(contains_eager(Concern.meeting))
+    .where(Concern.id == bindparam("concern_id"))
+)
+_COUNT_VOTE = (
+    update(Concern)
+    .where(
+        Concern.id == bindparam("concern_id"),
+        Concern.status.in_(VISIBLE_STATUSES),
+        select(Meeting.id).where(Meeting.id == bindparam("of_meeting"), Meeting.status == MeetingStatus.live).exists(),
+    )
+    .values(votes=Concern.votes + bindparam("change"), updated_at=bindparam("now"))
+    .returning(Concern.votes)
+)
+_REMOVE_VOTE = delete(Vote).where(
+    Vote.concern_id == bindparam("concern_id"), Vote.participant_id == bindparam("participant_id")
+)
+
+
+def concern_and_voter(db: Session, concern_id: int, device_token: str | None) -> tuple[Concern, Participant | None]:
+    """Return the concern (with its meeting) and this device's participant in its meeting, in one query.
+
+    The vote path's only read: a thousand phones voting at once should not cost three queries each.
+    Raise NotFound for an unknown concern; the participant is None for a device that has not joined.
+    """
+    device = hash_device_token(device_token) if device_token and len(device_token) <= 128 else ""
+    row = (
+        db.execute(_CONCERN_AND_VOTER, {"device": device, "concern_id": concern_id}).first()
+        if isinstance(concern_id, int)
+        else None
+    )
+    if row is None:
+        raise NotFound("There is no concern with that number.", code="concern_not_found")
+    return row[0], row[1]
+
+
 def get_concern(db: Session, concern_id: int) -> Concern:
     """Return the concern with ``concern_id`` or raise NotFound."""
     concern = db.get(Concern, concern_id) if isinstance(concern_id, int) else None
@@ -139,6 +185,7 @@ def submit_concern(
     clean_topic = _clean_topic(meeting, topic_id)
     clean_name = _clean_author_name(author_name)
     participant: Participant | None = None
+    user = None
     if kind is ConcernSource.facilitator:
         user = actor.require_meeting_manager()
         limiter.check("concern-staff", user.id, *FACILITATOR_SUBMIT_LIMIT)
@@ -170,6 +217,10 @@ def submit_concern(
         votes=0,
     )
     db.add(concern)
+    if user is not None:
+        db.flush()
+        # Never the text: it is someone's words, deleted after the retention period; the trail is not.
+        record(db, user, "concern.enter", object_type="concern", object_id=concern.id, detail=_where(meeting, concern))
     db.commit()
     publisher().concern_created(concern, code=meeting.code, version=version)
     return concern
@@ -257,16 +308,14 @@ def _count_vote(db: Session, concern: Concern, change: int) -> int:
     votes, so a vote racing with "close meeting" or a dismissal that committed first is refused
     (the transaction is rolled back and the reason raised) without locking the meeting's row.
     """
-    meeting_live = (
-        select(Meeting.id).where(Meeting.id == concern.meeting_id, Meeting.status == MeetingStatus.live).exists()
+    votes = (
+        db.connection()
+        .execute(
+            _COUNT_VOTE,
+            {"concern_id": concern.id, "of_meeting": concern.meeting_id, "change": change, "now": utcnow()},
+        )
+        .scalar_one_or_none()
     )
-    votes = db.execute(
-        update(Concern)
-        .where(Concern.id == concern.id, Concern.status.in_(VISIBLE_STATUSES), meeting_live)
-        .values(votes=Concern.votes + change)
-        .returning(Concern.votes)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
     if votes is None:
         db.rollback()
         db.refresh(concern)
@@ -277,16 +326,26 @@ def _count_vote(db: Session, concern: Concern, change: int) -> int:
     return votes
 
 
+# Adds a vote and returns its id, or adds nothing and returns no row (no error) when the participant's
+# vote is already there; by "is PostgreSQL".
+_ADD_VOTE = {
+    postgres: dialect.insert(Vote)
+    .values({name: bindparam(name) for name in ("concern_id", "participant_id", "created_at")})
+    .on_conflict_do_nothing()
+    .returning(Vote.id)
+    for postgres, dialect in ((False, sqlite), (True, postgresql))
+}
+
+
 def vote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
     """Add the participant's vote (idempotent: voting twice keeps one vote); ``limiter`` counts per participant.
 
     The meeting's row and version are left alone: the count reaches clients in a batch.
     """
     concern, participant = _votable_concern(db, actor, concern_id, limiter)
-    try:
-        with db.begin_nested():
-            db.add(Vote(concern_id=concern.id, participant_id=participant.id))
-    except IntegrityError:
+    new_vote = {"concern_id": concern.id, "participant_id": participant.id, "created_at": utcnow()}
+    added = db.connection().execute(_ADD_VOTE[db.get_bind().dialect.name == "postgresql"], new_vote)
+    if added.first() is None:
         # Already voted (perhaps by a parallel request): nothing changed.
         db.rollback()
         db.refresh(concern)
@@ -300,11 +359,8 @@ def vote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Con
 def unvote(db: Session, actor: Actor, concern_id: int, *, limiter: Limiter) -> Concern:
     """Remove the participant's vote (idempotent: removing a missing vote changes nothing)."""
     concern, participant = _votable_concern(db, actor, concern_id, limiter)
-    removed = db.execute(
-        delete(Vote)
-        .where(Vote.concern_id == concern.id, Vote.participant_id == participant.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    vote = {"concern_id": concern.id, "participant_id": participant.id}
+    removed = db.connection().execute(_REMOVE_VOTE, vote).rowcount
     if not removed:
         db.rollback()
         db.refresh(concern)
@@ -385,9 +441,31 @@ def moderate(db: Session, actor: Actor, concern_id: int, payload: dict[str, Any]
         )
     )
     projector = _projector_if_changed(meeting, projector_before)
+    record(
+        db,
+        user,
+        "concern.moderate",
+        object_type="concern",
+        object_id=concern.id,
+        detail=f"{_where(meeting, concern)}: {_moderation_detail(before, concern.state())}",
+    )
     db.commit()
     _publish_moderation(meeting, concern, before, other, other_before, projector, version)
     return concern
+
+
+def _where(meeting: Meeting, concern: Concern) -> str:
+    """Return "meeting K7P2QX, number 12": where a concern is, for the audit trail."""
+    return f"meeting {meeting.code}, number {concern.number}"
+
+
+def _moderation_detail(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Return what a moderation step changed, in the trail's words: statuses and switches, never the text."""
+    changes = [(name, before[name], after[name]) for name in ("status", "highlighted", "topic_id", "text")]
+    return describe_changes(
+        [(name, old, new) for name, old, new in changes if old != new],
+        with_values={"status", "highlighted", "topic_id"},
+    )
 
 
 def _publish_moderation(
@@ -427,7 +505,7 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
 
     Undoing again steps further back, one moderation step at a time.
     """
-    actor.require_meeting_manager()
+    user = actor.require_meeting_manager()
     # Under the meeting's lock, so two quick undos cannot both take the same step.
     version = _bump_version(db, meeting)
     entry = db.scalar(
@@ -469,6 +547,7 @@ def undo_last(db: Session, actor: Actor, meeting: Meeting) -> Concern | None:
         pinned.highlight()
     entry.undone = True
     projector = _projector_if_changed(meeting, projector_before)
+    record(db, user, "concern.undo", object_type="concern", object_id=concern.id, detail=_where(meeting, concern))
     db.commit()
 
     events = publisher()
@@ -534,6 +613,14 @@ def set_projector(
         db.refresh(concern)
         changed = _pin(db, meeting, concern, user_id=user.id)
     projector = projector_to_dict(meeting)
+    record(
+        db,
+        user,
+        "meeting.projector",
+        object_type="meeting",
+        object_id=meeting.code,
+        detail=f"mode {clean_mode.value}" + (f", pinned number {concern.number}" if concern is not None else ""),
+    )
     db.commit()
     events = publisher()
     for pinned_or_unpinned, before in changed:
@@ -568,6 +655,7 @@ def _pin(db: Session, meeting: Meeting, concern: Concern, *, user_id: int) -> li
 def meeting_counters(db: Session, meeting: Meeting) -> dict[str, int]:
     """Return the console's live counters: participants joined, concerns raised, votes cast, pending."""
     participants = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
+    participants += meeting.purged_participants or 0  # those the retention period deleted still came
     concerns, votes, pending = db.execute(
         select(
             func.count(Concern.id),
@@ -576,3 +664,33 @@ def meeting_counters(db: Session, meeting: Meeting) -> dict[str, int]:
         ).where(Concern.meeting_id == meeting.id)
     ).one()
     return {"participants": int(participants), "concerns": int(concerns), "votes": int(votes), "pending": int(pending)}
+
+
+def purge_meeting_data(db: Session, meeting_ids: list[int], *, dry_run: bool = False) -> dict[str, int]:
+    """Delete what attendees said and who voted in these meetings; return how much (or would be, with ``dry_run``).
+
+    Past the retention period a concern keeps its row (number, topic, status, source, date and its
+    vote count), so counts per meeting and topic and the links from actions survive; its text and
+    the name given with it go, as do the votes (which participant voted for what), the link to the
+    participant who raised it, and the moderation history (it holds earlier texts, for undo).
+    The caller commits.
+    """
+    in_meetings = Concern.meeting_id.in_(meeting_ids)
+    concern_ids = select(Concern.id).where(in_meetings)
+    counts = {
+        "concern texts": db.scalar(select(func.count(Concern.id)).where(in_meetings, Concern.text != "")) or 0,
+        "names given with concerns": db.scalar(
+            select(func.count(Concern.id)).where(in_meetings, Concern.author_name.is_not(None))
+        )
+        or 0,
+        "votes": db.scalar(select(func.count(Vote.id)).where(Vote.concern_id.in_(concern_ids))) or 0,
+        "moderation history entries": db.scalar(
+            select(func.count(ModerationEntry.id)).where(ModerationEntry.meeting_id.in_(meeting_ids))
+        )
+        or 0,
+    }
+    if not dry_run:
+        db.execute(delete(ModerationEntry).where(ModerationEntry.meeting_id.in_(meeting_ids)))
+        db.execute(delete(Vote).where(Vote.concern_id.in_(concern_ids)))
+        db.execute(update(Concern).where(in_meetings).values(text="", author_name=None, participant_id=None))
+    return counts

@@ -26,14 +26,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ysdw_live.actors import Actor
 from ysdw_live.concerns import services as concerns
-from ysdw_live.concerns.models import Concern, ConcernStatus
+from ysdw_live.concerns.models import Concern, ConcernStatus, Vote
 from ysdw_live.concerns.serializers import concern_to_dict
-from ysdw_live.meetings.models import Meeting, Participant
+from ysdw_live.errors import NotFound
+from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
 
 # Entries are small (one meeting's visible concerns); a process rarely serves more than a few
@@ -90,12 +91,25 @@ def begin_consistent_read(db: Session) -> None:
         db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
+# What each connection reads on a cache hit, built once: the version, the counts, and the
+# attendee's own part (concerns voted for, kind 1; own pending concerns, kind 0).
+_VERSION = select(Meeting.version).where(Meeting.id == bindparam("meeting_id"))
+_COUNTS = select(Concern.id, Concern.votes).where(Concern.meeting_id == bindparam("meeting_id"))
+_OWN = union_all(
+    select(Vote.concern_id, literal(1)).where(Vote.participant_id == bindparam("participant_id")),
+    select(Concern.id, literal(0)).where(
+        Concern.participant_id == bindparam("participant_id"), Concern.status == ConcernStatus.pending
+    ),
+)
+
+
 def read_snapshot(
     db: Session,
-    meeting: Meeting,
+    meeting_id: int,
     caller: Actor,
     *,
     staff: bool,
+    participant_id: int | None,
     public_url: str,
     cache: SnapshotCache,
     connected: Callable[[], int] | None = None,
@@ -103,26 +117,39 @@ def read_snapshot(
     """Return the snapshot for ``caller`` in one consistent read, and end that read.
 
     ``staff`` (a moderator) sees every status and gets ``counters``; ``connected`` counts the
-    meeting's connected participants for them. The transaction is ended before returning, so no
-    lock or snapshot is held across the emit that follows.
+    meeting's connected participants for them. An attendee (``participant_id``) also gets its own
+    pending concerns and ``voted``. The transaction is ended before returning, so no lock or
+    snapshot is held across the emit that follows. Ids are passed, not loaded objects: a cache hit
+    costs three narrow queries and loads no object.
     """
     # Asked before the read starts: with Redis it is a network call, never made inside a transaction.
     online = connected() if staff and connected is not None else 0
     begin_consistent_read(db)
     try:
-        db.refresh(meeting)  # the version first: nothing read after it can be older
+        connection = db.connection()
+        # The version first: nothing read after it can be older.
+        version = connection.execute(_VERSION, {"meeting_id": meeting_id}).scalar()
+        if version is None:
+            raise NotFound(
+                "There is no meeting with that code. Check the code and try again.", code="meeting_not_found"
+            )
         audience = STAFF if staff else ROOM
         shared = cache.get(
-            (meeting.id, meeting.version, audience),
-            lambda: _shared_part(db, meeting, caller, staff=staff, public_url=public_url),
+            (meeting_id, version, audience),
+            lambda: _shared_part(db, db.get_one(Meeting, meeting_id), caller, staff=staff, public_url=public_url),
         )
         concerns_out = list(shared["concerns"])
-        participant = caller.participant if isinstance(caller.participant, Participant) else None
         voted: set[int] = set()
-        if participant is not None and not staff:
-            concerns_out += [concern_to_dict(c, voted=False) for c in _own_pending(db, participant, meeting)]
-            voted = concerns.voted_concern_ids(db, participant, meeting)
-        counts = _vote_counts(db, meeting)
+        if participant_id is not None and not staff:
+            own = connection.execute(_OWN, {"participant_id": participant_id}).all()
+            voted = {concern_id for concern_id, kind in own if kind == 1}
+            pending = [concern_id for concern_id, kind in own if kind == 0]
+            if pending:
+                mine = db.scalars(select(Concern).where(Concern.id.in_(pending), Concern.meeting_id == meeting_id))
+                concerns_out += [concern_to_dict(c, voted=False) for c in mine]
+        counts: dict[int, int] = {
+            concern_id: votes for concern_id, votes in connection.execute(_COUNTS, {"meeting_id": meeting_id})
+        }
         listed = [
             {**c, "votes": counts.get(c["id"], c["votes"]), "voted": c["id"] in voted}
             for c in concerns_out
@@ -138,7 +165,7 @@ def read_snapshot(
         }
         if staff:
             snapshot["counters"] = {
-                **concerns.meeting_counters(db, meeting),
+                **concerns.meeting_counters(db, db.get_one(Meeting, meeting_id)),
                 "connected": online,
             }
         return snapshot
@@ -146,10 +173,10 @@ def read_snapshot(
         db.rollback()
 
 
-def current_version(db: Session, meeting: Meeting) -> int:
+def current_version(db: Session, meeting_id: int) -> int:
     """Return the meeting's committed version now (one narrow read), and end that read."""
     try:
-        return int(db.scalar(select(Meeting.version).where(Meeting.id == meeting.id)) or 0)
+        return int(db.connection().execute(_VERSION, {"meeting_id": meeting_id}).scalar() or 0)
     finally:
         db.rollback()
 
@@ -164,22 +191,3 @@ def _shared_part(db: Session, meeting: Meeting, caller: Actor, *, staff: bool, p
         "projector": projector_to_dict(meeting),
         "version": meeting.version,
     }
-
-
-def _own_pending(db: Session, participant: Participant, meeting: Meeting) -> list[Concern]:
-    """Return the participant's own concerns that wait for the moderator."""
-    return list(
-        db.scalars(
-            select(Concern).where(
-                Concern.meeting_id == meeting.id,
-                Concern.participant_id == participant.id,
-                Concern.status == ConcernStatus.pending,
-            )
-        )
-    )
-
-
-def _vote_counts(db: Session, meeting: Meeting) -> dict[int, int]:
-    """Return every concern's current vote count in ``meeting`` (no text: one narrow query)."""
-    rows = db.execute(select(Concern.id, Concern.votes).where(Concern.meeting_id == meeting.id))
-    return {concern_id: votes for concern_id, votes in rows}

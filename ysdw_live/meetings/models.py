@@ -84,6 +84,10 @@ class Meeting(Base):
     projector_action_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     went_live_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the retention period deleted attendee data (last time it found any); None: never.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Participants deleted by retention, so the meeting's head count survives them.
+    purged_participants: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     series: Mapped[Series] = relationship()
@@ -148,6 +152,11 @@ class Meeting(Base):
             raise Conflict(
                 f"Only a closed meeting can be reopened; this one is {self.status.value}.",
                 code="meeting_not_closed",
+            )
+        if self.purged_at is not None:
+            raise Conflict(
+                "This meeting's attendee data was deleted after its retention period; it cannot be reopened.",
+                code="meeting_purged",
             )
         self.status = MeetingStatus.live
         self.closed_at = None

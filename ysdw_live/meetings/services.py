@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from ysdw_live import validation
 from ysdw_live.actors import Actor
+from ysdw_live.audit.services import describe_changes, record
 from ysdw_live.errors import DomainError, NotFound
 from ysdw_live.meetings.models import (
     TITLE_MAX,
@@ -47,11 +48,15 @@ def create_meeting(
     values = _clean_fields(
         {"title": title, "starts_at": starts_at, "venue": venue, "mode": mode, "moderation": moderation}
     )
-    actor.require_meeting_manager()
+    user = actor.require_meeting_manager()
     for _attempt in range(20):
         meeting = Meeting(series=series, code=new_code(), status=MeetingStatus.draft, **values)
         db.add(meeting)
         try:
+            db.flush()
+            record(
+                db, user, "meeting.create", object_type="meeting", object_id=meeting.code, detail=f"series {series.id}"
+            )
             db.commit()
         except IntegrityError:
             # A code collision (1 in a billion per pair) is retried with a new code.
@@ -87,20 +92,31 @@ def update_meeting(db: Session, actor: Actor, code: str, payload: dict[str, Any]
     status = (
         validation.choice(payload["status"], "status", MeetingStatus, label="Status") if "status" in payload else None
     )
-    actor.require_meeting_manager()
+    user = actor.require_meeting_manager()
+    changes: list[tuple[str, Any, Any]] = []
     # The status moves first: a refused move raises before any detail is touched.
     status_changed = status is not None and status is not meeting.status
     if status_changed:
+        changes.append(("status", meeting.status, status))
         meeting.change_status(status)  # bumps the version itself
     details_changed = False
     for name, value in values.items():
         if getattr(meeting, name) != value:
+            changes.append((name, getattr(meeting, name), value))
             setattr(meeting, name, value)
             details_changed = True
     if details_changed and not status_changed:
         meeting.bump_version()
     if not (status_changed or details_changed):
         return meeting
+    record(
+        db,
+        user,
+        "meeting.update",
+        object_type="meeting",
+        object_id=meeting.code,
+        detail=describe_changes(changes, with_values={"status", "mode", "moderation"}),
+    )
     commit_with_version(db, meeting)
     publisher().meeting_updated(meeting)
     return meeting
@@ -126,6 +142,27 @@ def get_meeting(db: Session, code: str) -> Meeting:
     if meeting is None:
         raise NotFound("There is no meeting with that code. Check the code and try again.", code="meeting_not_found")
     return meeting
+
+
+# A socket's handshake: the meeting and this device's participant in it, in one query.
+_MEETING_AND_PARTICIPANT = (
+    select(Meeting, Participant)
+    .outerjoin(Participant, and_(Participant.meeting_id == Meeting.id, Participant.device_hash == bindparam("device")))
+    .where(Meeting.code == bindparam("code"))
+)
+
+
+def meeting_and_participant(db: Session, code: str, token: str | None) -> tuple[Meeting, Participant | None]:
+    """Return the meeting with ``code`` and this device's participant in it (None if it has not joined).
+
+    One query for what a thousand phones connecting at once each need; NotFound for an unknown code.
+    """
+    normalised = normalise_code(code) if isinstance(code, str) else None
+    device = hash_device_token(token) if token and len(token) <= 128 else ""
+    row = db.execute(_MEETING_AND_PARTICIPANT, {"code": normalised, "device": device}).first() if normalised else None
+    if row is None:
+        raise NotFound("There is no meeting with that code. Check the code and try again.", code="meeting_not_found")
+    return row[0], row[1]
 
 
 @dataclass
@@ -208,7 +245,8 @@ def join(
         participant = db.scalar(
             select(Participant).where(Participant.meeting_id == meeting.id, Participant.device_hash == device_hash)
         )
-        assert participant is not None
+        if participant is None:  # not an assert: `python -O` would drop it and return None
+            raise RuntimeError("the participant whose insert won the race is gone") from None
     return participant, token
 
 
@@ -221,3 +259,34 @@ def find_participant(db: Session, meeting: Meeting, token: str | None) -> Partic
             Participant.meeting_id == meeting.id, Participant.device_hash == hash_device_token(token)
         )
     )
+
+
+def purge_participants(db: Session, meeting_ids: list[int], *, dry_run: bool = False) -> dict[str, int]:
+    """Delete these meetings' participants (each phone's anonymous identity); return how many (or would be).
+
+    Runs after every other domain's purger (anything kept per participant is gone by then). Each
+    meeting adds the number to ``purged_participants``, so its head count survives. The caller commits.
+    """
+    per_meeting = dict(
+        db.execute(
+            select(Participant.meeting_id, func.count(Participant.id))
+            .where(Participant.meeting_id.in_(meeting_ids))
+            .group_by(Participant.meeting_id)
+        ).all()
+    )
+    if not dry_run and per_meeting:
+        db.execute(
+            update(Meeting)
+            .where(Meeting.id.in_(list(per_meeting)))
+            .values(
+                purged_participants=Meeting.purged_participants + case(per_meeting, value=Meeting.id, else_=0)  # type: ignore[arg-type]
+            )
+        )
+        db.execute(delete(Participant).where(Participant.meeting_id.in_(meeting_ids)))
+    return {"participants": sum(per_meeting.values())}
+
+
+def participant_total(db: Session, meeting: Meeting) -> int:
+    """Return how many participants ``meeting`` had: those still kept plus those retention deleted."""
+    kept = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
+    return int(kept) + (meeting.purged_participants or 0)

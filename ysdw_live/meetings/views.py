@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ysdw_live.auth.models import MEETING_MANAGERS
+from ysdw_live.auth.models import MEETING_MANAGERS, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, ValidationError
 from ysdw_live.meetings import services
 from ysdw_live.meetings.models import Meeting, MeetingMode, MeetingStatus, normalise_code
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
+from ysdw_live.privacy import notice
 from ysdw_live.series.services import get_series
 from ysdw_live.web import actor, app_clock
 
@@ -64,10 +65,14 @@ def dashboard() -> Any:
     """Live, upcoming and past meetings for staff."""
     from ysdw_live.series.services import list_series
 
+    user = actor().user
+    unedited = user is not None and user.role is Role.admin and notice.is_unedited(current_app.instance_path)
     return render_template(
         "staff/dashboard.html",
         groups=services.dashboard(get_session(), actor()),
         series_list=list_series(get_session()),
+        privacy_notice_unedited=unedited,
+        privacy_notice_file=notice.notice_path(current_app.instance_path),
     )
 
 

@@ -193,7 +193,7 @@ class VoteBatcher:
         self, app: Flask, store: DirtyStore | None = None, sleep: Callable[[float], Any] | None = None
     ) -> None:
         self.app = app
-        self.interval = float(app.config.get("VOTE_FLUSH_INTERVAL", 0.25))
+        self.interval = float(app.config.get("VOTE_FLUSH_INTERVAL", 0.3))
         self.background = bool(app.config.get("VOTE_FLUSH_BACKGROUND", True))
         redis_url = app.config.get("REDIS_URL")
         self.store: DirtyStore = store or (RedisDirtyStore(redis_url) if redis_url else MemoryDirtyStore())

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, request
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import SocketIO, join_room
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ysdw_live.actors import Actor
@@ -17,10 +17,9 @@ from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.live import services as live
 from ysdw_live.meetings import services as meetings
-from ysdw_live.meetings.models import Meeting, Participant
+from ysdw_live.meetings.models import Meeting
 from ysdw_live.realtime.batching import vote_batcher
-from ysdw_live.realtime.presence import presence
-from ysdw_live.realtime.publisher import publisher
+from ysdw_live.realtime.presence import presence, presence_announcer
 from ysdw_live.realtime.rooms import (
     ATTENDEE,
     MODERATOR,
@@ -45,54 +44,57 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
-        """Check the handshake, join the rooms, and send the meeting snapshot (see ``send_snapshot``)."""
+        """Check the handshake, join the rooms, and send the meeting snapshot (see ``send_snapshot``).
+
+        An attendee's handshake costs one query before the snapshot: a thousand phones connect
+        within seconds when a meeting starts.
+        """
         code, role, token = _parse_auth(auth)
         db = get_session()
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
         try:
-            meeting = meetings.get_meeting(db, code)
+            if role == ATTENDEE:
+                device = token or request.cookies.get(PARTICIPANT_COOKIE)
+                meeting, participant = meetings.meeting_and_participant(db, code, device)
+                if participant is None:
+                    raise Refused("Join this meeting first: open its join link.")
+                caller = Actor(participant=participant)
+            else:
+                meeting = meetings.get_meeting(db, code)
+                caller = _authorise(db, meeting, role, token)
         except DomainError as error:
             raise Refused(error.message) from None
-        caller = _authorise(db, meeting, role, token)
-        rooms = [meeting_room(meeting.code), role_room(meeting.code, role)]
-        if caller.participant is not None:
-            rooms.append(participant_room(meeting.code, caller.participant.id))
+        # Plain values from here on: the reads below end their transactions, which expires objects.
+        room = LiveRoom(meeting.id, meeting.code, caller.participant.id if caller.participant is not None else None)
+        rooms = [meeting_room(room.code), role_room(room.code, role)]
+        if room.participant_id is not None:
+            rooms.append(participant_room(room.code, room.participant_id))
+            presence(app).connected(_sid(), room.code, room.participant_id)
+            presence_announcer(app).mark(room.code)
         if caller.user is not None:
             # Ending the user's sessions (or revoking their tokens) closes this room and disconnects us.
             rooms.append(staff_room(caller.user.id, by_token=token is not None))
-        counts = None
-        if caller.participant is not None:
-            connected = presence(current_app._get_current_object()).connected(  # type: ignore[attr-defined]
-                _sid(), meeting.code, caller.participant.id
-            )
-            counts = _presence_counts(db, meeting, connected)
         # End the read before any network I/O: under eventlet or gevent an emit may yield, and a
         # transaction held across it would block every other writer (SQLite takes the lock early).
         db.rollback()
-        send_snapshot(socketio, db, meeting, caller, role, rooms)
-        if counts is not None:
-            publisher().presence_updated(meeting.code, **counts)
+        send_snapshot(socketio, db, room, caller, role, rooms)
 
     @socketio.on("disconnect")
     def on_disconnect(*_reason: Any) -> None:
-        """Count an attendee's closed connection out and tell the moderators."""
-        gone = presence(current_app._get_current_object()).disconnected(_sid())  # type: ignore[attr-defined]
-        if gone is None:
-            return
-        code, connected = gone
-        db = get_session()
-        try:
-            meeting = meetings.get_meeting(db, code)
-        except DomainError:
-            return
-        counts = _presence_counts(db, meeting, connected)
-        db.rollback()
-        publisher().presence_updated(meeting.code, **counts)
+        """Count an attendee's closed connection out; the moderators hear of it on the next tick."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        gone = presence(app).disconnected(_sid())
+        if gone is not None:
+            presence_announcer(app).mark(gone[0])
 
 
-def _presence_counts(db: Session, meeting: Meeting, connected: int) -> dict[str, int]:
-    """Return the console's connected and joined counts for ``meeting``."""
-    joined = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
-    return {"connected": connected, "participants": int(joined), "version": meeting.version}
+@dataclass(frozen=True)
+class LiveRoom:
+    """The meeting a connection joined, and its participant (for an attendee), as plain values."""
+
+    meeting_id: int
+    code: str
+    participant_id: int | None
 
 
 def _parse_auth(auth: Any) -> tuple[str, str, str | None]:
@@ -102,7 +104,8 @@ def _parse_auth(auth: Any) -> tuple[str, str, str | None]:
     code, role, token = auth.get("meeting"), auth.get("role"), auth.get("token")
     if not isinstance(code, str) or role not in ROLES:
         raise Refused(AUTH_HELP)
-    if token is not None and (not isinstance(token, str) or not token or len(token) > TOKEN_MAX):
+    # Every token the server mints is ASCII; anything else (a lone surrogate cannot even be hashed) is refused.
+    if token is not None and (not isinstance(token, str) or not token or len(token) > TOKEN_MAX or not token.isascii()):
         raise Refused(AUTH_HELP)
     return code, role, token
 
@@ -144,9 +147,7 @@ def _staff_from_login() -> User | None:
         return None
 
 
-def send_snapshot(
-    socketio: SocketIO, db: Session, meeting: Meeting, caller: Actor, role: str, rooms: list[str]
-) -> None:
+def send_snapshot(socketio: SocketIO, db: Session, room: LiveRoom, caller: Actor, role: str, rooms: list[str]) -> None:
     """Join ``rooms`` and send this connection a snapshot that no newer event can arrive before.
 
     The order, and what it guarantees:
@@ -170,31 +171,32 @@ def send_snapshot(
     from the snapshot of its reconnect. Vote counts carry no meeting version: they are ordered by
     the batch number ``seq``, and the snapshot's ``vote_seq`` says which batches it already holds.
     """
-    for room in rooms:
-        join_room(room)
+    for name in rooms:
+        join_room(name)
     batcher = vote_batcher(current_app._get_current_object())  # type: ignore[attr-defined]
     for _attempt in range(SNAPSHOT_ATTEMPTS):
         # The latest vote batch number first, then the counts in a read begun after it (read_snapshot
         # starts a fresh transaction): the batches up to that number took their marks earlier, so
         # they hold no vote the snapshot lacks and the client may drop them (see batching.py).
-        vote_seq = batcher.current_seq(meeting.id)
-        snapshot = {**snapshot_for(db, meeting, caller, role), "vote_seq": vote_seq}
+        vote_seq = batcher.current_seq(room.meeting_id)
+        snapshot = {**snapshot_for(db, room, caller, role), "vote_seq": vote_seq}
         socketio.emit("meeting:snapshot", snapshot, to=_sid())
-        if live.current_version(db, meeting) == snapshot["version"]:
+        if live.current_version(db, room.meeting_id) == snapshot["version"]:
             return
 
 
-def snapshot_for(db: Session, meeting: Meeting, caller: Actor, role: str) -> dict[str, Any]:
+def snapshot_for(db: Session, room: LiveRoom, caller: Actor, role: str) -> dict[str, Any]:
     """Return the snapshot a connection in ``role`` may see, with ``voted`` right for an attendee."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return live.read_snapshot(
         db,
-        meeting,
+        room.meeting_id,
         caller,
         staff=role == MODERATOR,
+        participant_id=room.participant_id,
         public_url=app.config["PUBLIC_URL"],
         cache=snapshot_cache(app),
-        connected=lambda: presence(app).count(meeting.code),
+        connected=lambda: presence(app).count(room.code),
     )
 
 

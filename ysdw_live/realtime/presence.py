@@ -2,15 +2,27 @@
 
 Counted per participant (two tabs of one phone are one person). One process keeps the count in
 memory; with Redis every process adds to one shared hash, so the console sees the whole room.
+Moderators hear of it through ``PresenceAnnouncer``: once per interval per meeting, not once per
+connection.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from flask import Flask
+from sqlalchemy import func, select
+
+from ysdw_live.db import session_scope
+from ysdw_live.meetings.models import Meeting, Participant
+from ysdw_live.realtime import socketio
+from ysdw_live.realtime.publisher import publisher
+
+log = logging.getLogger(__name__)
 
 # A crashed process cannot take its connections out of Redis; the hash expires after a quiet day.
 REDIS_TTL_SECONDS = 24 * 3600
@@ -137,3 +149,102 @@ def presence(app: Flask) -> PresenceTracker:
                 tracker = PresenceTracker(RedisPresence(redis_url) if redis_url else MemoryPresence())
                 app.extensions["ysdw_presence"] = tracker
     return tracker
+
+
+class PresenceAnnouncer:
+    """Tells moderators who is connected at most once per interval per meeting, not once per connection.
+
+    A thousand phones connecting within seconds would otherwise send each console a thousand
+    ``presence:updated`` events and count the meeting's participants a thousand times. Connections
+    and disconnections mark their meeting; a background task (started on the first mark, as the
+    vote batcher's is) wakes every ``PRESENCE_INTERVAL`` seconds and announces each marked meeting
+    once, with the counts at that moment. Counts are absolute, so a lost or repeated announcement
+    is corrected by the next. With ``PRESENCE_BACKGROUND`` false no task starts and tests call
+    :meth:`flush` by hand.
+    """
+
+    def __init__(self, app: Flask, tracker: PresenceTracker, sleep: Callable[[float], Any] | None = None) -> None:
+        self.app = app
+        self.tracker = tracker
+        self.interval = float(app.config.get("PRESENCE_INTERVAL", 1.0))
+        self.background = bool(app.config.get("PRESENCE_BACKGROUND", True))
+        self._sleep = sleep or socketio.sleep
+        self._marked: set[str] = set()
+        self._lock = threading.Lock()
+        self._running = False
+        self._stopped = False
+
+    def mark(self, code: str) -> None:
+        """Note that the meeting's connections changed; the next tick announces it."""
+        with self._lock:
+            self._marked.add(code)
+            if self._running or self._stopped or not self.background:
+                return
+            self._running = True
+        socketio.start_background_task(self.run)
+
+    def run(self) -> None:
+        """Announce every interval until nothing is marked (a later mark starts it again) or stopped."""
+        while True:
+            self._sleep(self.interval)
+            with self._lock:
+                if self._stopped or not self._marked:
+                    self._running = False
+                    return
+            self.flush()
+
+    def stop(self) -> None:
+        """Stop the background task for good (shutdown, tests)."""
+        with self._lock:
+            self._stopped = True
+
+    def flush(self) -> int:
+        """Announce each marked meeting once; return how many were announced.
+
+        A meeting whose announcement fails (database, message queue) stays marked for the next tick.
+        """
+        with self._lock:
+            marked, self._marked = self._marked, set()
+        sent = 0
+        for code in sorted(marked):
+            try:
+                self._announce(code)
+                sent += 1
+            except Exception:
+                log.exception("announcing who is connected to meeting %s failed; retrying next tick", code)
+                with self._lock:
+                    self._marked.add(code)
+        return sent
+
+    def _announce(self, code: str) -> None:
+        """Send the meeting's moderators its connected and joined counts."""
+        connected = self.tracker.count(code)
+        with self.app.app_context(), session_scope(self.app) as db:
+            row = db.execute(
+                select(Meeting.version, func.count(Participant.id))
+                .outerjoin(Participant, Participant.meeting_id == Meeting.id)
+                .where(Meeting.code == code)
+                .group_by(Meeting.id)
+            ).first()
+            db.rollback()
+        if row is None:
+            return
+        version, joined = row
+        publisher().presence_updated(code, connected=connected, participants=int(joined), version=int(version))
+
+
+def presence_announcer(app: Flask) -> PresenceAnnouncer:
+    """Return the application's presence announcer, creating it on first use."""
+    announcer: PresenceAnnouncer | None = app.extensions.get("ysdw_presence_announcer")
+    if announcer is None:
+        with _create_lock:
+            announcer = app.extensions.get("ysdw_presence_announcer")
+            if announcer is None:
+                announcer = PresenceAnnouncer(app, presence(app))
+                app.extensions["ysdw_presence_announcer"] = announcer
+    return announcer
+
+
+def flush_presence(app: Flask) -> int:
+    """Announce pending presence changes now (tests and shutdown); return how many meetings were told."""
+    return presence_announcer(app).flush()

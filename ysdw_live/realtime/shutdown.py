@@ -30,7 +30,7 @@ def drain(app: Flask, *, timeout: float = 5.0) -> int:
     if app.config.get("REDIS_URL"):
         # With Redis, a meeting flushed by this process less than an interval ago still holds its
         # cluster-wide flush slot, and the final flush would leave its marks for nobody: let it lapse.
-        socketio.sleep(float(app.config.get("VOTE_FLUSH_INTERVAL", 0.25)))
+        socketio.sleep(float(app.config.get("VOTE_FLUSH_INTERVAL", 0.3)))
     try:
         flush_votes(app)
     except Exception:

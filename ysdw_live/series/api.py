@@ -31,7 +31,9 @@ def list_series() -> Response:
 )
 def create_series(body: SeriesInput) -> tuple[Response, int]:
     """Create a series with its topics (admin, facilitator)."""
-    series = services.create_series(get_session(), actor(), body.title, body.description, body.topics)
+    series = services.create_series(
+        get_session(), actor(), body.title, body.description, body.topics, retention_months=body.retention_months
+    )
     return created(series_to_dict(series))
 
 
@@ -59,6 +61,12 @@ def get_series(series_id: int) -> Response:
 def update_series(series_id: int, body: SeriesPatch) -> Response:
     """Change a series' title, description or topics (admin, facilitator)."""
     series = services.update_series(
-        get_session(), actor(), series_id, title=body.title, description=body.description, topics=body.topics
+        get_session(),
+        actor(),
+        series_id,
+        title=body.title,
+        description=body.description,
+        topics=body.topics,
+        retention_months=body.retention_months,
     )
     return jsonify(series_to_dict(series))

@@ -13,6 +13,10 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
 TOPIC_MAX = 80
 TOPICS_MAX = 30
+# How long a meeting's attendee data is kept after it closes, in months (UK GDPR storage limitation).
+DEFAULT_RETENTION_MONTHS = 24
+RETENTION_MONTHS_MIN = 1
+RETENTION_MONTHS_MAX = 120
 
 
 class Series(Base):
@@ -23,6 +27,10 @@ class Series(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Months after a meeting closes before its attendees' words and identities are deleted (see privacy/).
+    retention_months: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_RETENTION_MONTHS, server_default=str(DEFAULT_RETENTION_MONTHS)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     topics: Mapped[list[Topic]] = relationship(

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from ysdw_live.schema import Body, Reply, optional, text, text_list
-from ysdw_live.series.models import DESCRIPTION_MAX, TITLE_MAX, TOPIC_MAX, TOPICS_MAX
+from ysdw_live.schema import Body, Reply, optional, text, text_list, whole
+from ysdw_live.series.models import (
+    DEFAULT_RETENTION_MONTHS,
+    DESCRIPTION_MAX,
+    RETENTION_MONTHS_MAX,
+    RETENTION_MONTHS_MIN,
+    TITLE_MAX,
+    TOPIC_MAX,
+    TOPICS_MAX,
+)
 
 Title = text(TITLE_MAX, "Title")
 Description = text(DESCRIPTION_MAX, "Description", required=False, multiline=True)
@@ -14,6 +22,13 @@ Topics = text_list(
     description=f"Topic names; duplicates (ignoring case) are dropped; at most {TOPICS_MAX}. "
     "On an edit, topics kept by name keep their ids.",
 )
+RetentionMonths = whole(
+    "Retention period",
+    minimum=RETENTION_MONTHS_MIN,
+    maximum=RETENTION_MONTHS_MAX,
+    description="Months after a meeting closes before its attendee data (concern texts and names, votes, "
+    f"participants) is deleted; counts and the action list stay. Default {DEFAULT_RETENTION_MONTHS}.",
+)
 
 
 class SeriesInput(Body):
@@ -22,6 +37,7 @@ class SeriesInput(Body):
     title: Title
     description: Description = optional()
     topics: Topics = optional()
+    retention_months: RetentionMonths = optional()
 
 
 class SeriesPatch(Body):
@@ -30,6 +46,7 @@ class SeriesPatch(Body):
     title: Title = optional()
     description: Description = optional()
     topics: Topics = optional()
+    retention_months: RetentionMonths = optional()
 
 
 class Topic(Reply):
@@ -46,6 +63,7 @@ class Series(Reply):
     title: str
     description: str
     topics: list[Topic]
+    retention_months: int
 
 
 class SeriesList(Reply):

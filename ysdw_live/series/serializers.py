@@ -19,4 +19,5 @@ def series_to_dict(series: Series) -> dict[str, Any]:
         "title": series.title,
         "description": series.description,
         "topics": [topic_to_dict(topic) for topic in series.topics],
+        "retention_months": series.retention_months,
     }

@@ -10,8 +10,9 @@ from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.meetings.services import meetings_of_series
-from ysdw_live.pages import form_error_list, staff_page
+from ysdw_live.pages import form_error_list, isolate, staff_page
 from ysdw_live.series import services
+from ysdw_live.series.models import DEFAULT_RETENTION_MONTHS
 from ysdw_live.web import actor
 
 bp = Blueprint("series", __name__, url_prefix="/staff/series")
@@ -38,15 +39,22 @@ def new() -> Any:
     if request.method == "POST":
         try:
             series = services.create_series(
-                get_session(), actor(), form.get("title"), form.get("description", ""), topic_lines(form)
+                get_session(),
+                actor(),
+                form.get("title"),
+                form.get("description", ""),
+                topic_lines(form),
+                retention_months=form.get("retention_months") or None,
             )
         except DomainError as error:
             get_session().rollback()
             errors = form_error_list(error)
         else:
-            flash(f"Series “{series.title}” created.")
+            flash(f"Series “{isolate(series.title)}” created.")
             return redirect(url_for("series.show", series_id=series.id))
-    return render_template("staff/series_form.html", errors=errors, form=form, series=None), 400 if errors else 200
+    return render_template(
+        "staff/series_form.html", errors=errors, form=form, series=None, default_retention=DEFAULT_RETENTION_MONTHS
+    ), 400 if errors else 200
 
 
 @bp.get("/<int:series_id>")
@@ -75,6 +83,7 @@ def edit(series_id: int) -> Any:
                 title=form.get("title", ""),
                 description=form.get("description", ""),
                 topics=topic_lines(form),
+                retention_months=form.get("retention_months") or None,
             )
         except DomainError as error:
             get_session().rollback()
@@ -87,5 +96,8 @@ def edit(series_id: int) -> Any:
             "title": series.title,
             "description": series.description,
             "topics": "\n".join(topic.name for topic in series.topics),
+            "retention_months": series.retention_months,
         }
-    return render_template("staff/series_form.html", errors=errors, form=form, series=series), 400 if errors else 200
+    return render_template(
+        "staff/series_form.html", errors=errors, form=form, series=series, default_retention=DEFAULT_RETENTION_MONTHS
+    ), 400 if errors else 200

@@ -7,7 +7,8 @@ Login throttling is counted per address, per account and per known browser by th
 (finding 6), so the per-user lockout columns go: they let anyone lock an account.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007 (written as 0006 beside 0007, both from 0005; chained after 0007 when merged with main,
+so a database already at 0007 upgrades by this one step)
 Create Date: 2026-12-09 10:00:00
 """
 
@@ -21,7 +22,7 @@ from alembic import op
 import ysdw_live.db
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

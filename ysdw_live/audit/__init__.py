@@ -1,0 +1,1 @@
+"""The audit trail: who among the staff did what, when, to which object."""

@@ -1,0 +1,1 @@
+"""Privacy (UK GDPR): retention and purging, the privacy notice, backups."""
