@@ -69,7 +69,7 @@ def test_duplicate_email_fails_with_a_message(app, db, factory):
     ("args", "message"),
     [
         (["bad-email", "--role", "leader", "--password", PASSWORD], "Enter an e-mail address"),
-        (["a@example.org", "--role", "leader", "--password", "short"], "at least 10 characters"),
+        (["a@example.org", "--role", "leader", "--password", "short"], "at least 12 characters"),
         (["a@example.org", "--role", "king", "--password", PASSWORD], "Invalid value for '--role'"),
         (["a@example.org", "--password", PASSWORD], "Missing option '--role'"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from ysdw_live.clock import Clock
 from ysdw_live.privacy.notice import ensure_notice
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
 from ysdw_live.realtime import socketio, yield_to_other_connections
+from ysdw_live.realtime.managers import client_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +47,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.json = JSONProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # The login cookie lasts no longer than a staff login may (Flask's default is 31 days).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["STAFF_SESSION_HOURS"])
 
     # Before any blueprint adds its rules: every <int:…> id then fits the database's INTEGER.
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -59,6 +63,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=redis_url,
+        # Closing a staff member's room disconnects their sockets, in every process (realtime/managers.py).
+        client_manager=client_manager(redis_url),
         # Left at its default, Engine.IO accepts only handshakes whose Origin is this very
         # host, which refuses cross-site WebSocket hijacking.
         logger=False,

@@ -1,4 +1,7 @@
-"""Command-line commands: ``flask --app app user create``, ``db upgrade``, ``demo load``, ``purge``, ``backup``."""
+"""Command-line commands: ``flask --app app user …``, ``db upgrade``, ``demo load``, ``purge``, ``backup``.
+
+``user create``, ``user deactivate`` and ``user activate`` manage staff accounts.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +49,31 @@ def create_user(email: str, role: str, password: str | None, name: str) -> None:
         except DomainError as error:
             raise click.ClickException(error.message) from None
         click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@user_group.command("deactivate")
+@click.argument("email")
+def deactivate_user(email: str) -> None:
+    """Stop EMAIL from logging in: ends their sessions, consoles and API tokens at once."""
+    _set_active(email, active=False)
+
+
+@user_group.command("activate")
+@click.argument("email")
+def activate_user(email: str) -> None:
+    """Let a deactivated EMAIL log in again (their old sessions and tokens stay ended)."""
+    _set_active(email, active=True)
+
+
+def _set_active(email: str, *, active: bool) -> None:
+    """Deactivate or reactivate the user with ``email``, or exit non-zero saying why not."""
+    with session_scope(current_app._get_current_object()) as db:  # type: ignore[attr-defined]
+        try:
+            user = auth.find_user(db, email)
+            auth.set_active(db, None, user, active=active)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{'Activated' if active else 'Deactivated'} {user.email}.")
 
 
 db_group = AppGroup("db", help="Manage the database schema.")

@@ -127,6 +127,11 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "PRESENCE_BACKGROUND": True,
         # Connections served at once (eventlet's own default is 1,024); a phone's socket holds one.
         "MAX_CONNECTIONS": _positive_int(env, "YSDW_MAX_CONNECTIONS", 10_000),
+        # A staff login ends this many hours after it began however busy (ASVS 3.3.2: 12 hours), and
+        # after this many minutes without a request; bearer tokens expire this many days after issue.
+        "STAFF_SESSION_HOURS": _positive_int(env, "YSDW_SESSION_HOURS", 12),
+        "STAFF_SESSION_IDLE_MINUTES": _positive_int(env, "YSDW_SESSION_IDLE_MINUTES", 60),
+        "TOKEN_DAYS": _positive_int(env, "YSDW_TOKEN_DAYS", 30),
         # The retention purge once a day while app.py serves; off ("0") when cron runs `flask purge` instead.
         "DAILY_PURGE": env.get("YSDW_DAILY_PURGE", "1") != "0",
     }

@@ -20,7 +20,15 @@ from ysdw_live.api import http_error_response
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited
-from ysdw_live.web import STATE_CHANGING, actor, check_form_csrf, count_code_miss, csrf_token, staff_user
+from ysdw_live.web import (
+    STATE_CHANGING,
+    actor,
+    check_form_csrf,
+    count_code_miss,
+    csrf_token,
+    login_ended,
+    staff_user,
+)
 
 # A host as a Host header or URL may carry it: a name or an IPv4/IPv6 address, and a port.
 _HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -56,6 +64,8 @@ def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., An
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = staff_user()
             if user is None:
+                if login_ended():
+                    flash("Your login has ended. Log in again to carry on.")
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if user.must_change_password:
                 if request.endpoint != "auth.change_password":
@@ -84,6 +94,7 @@ def forget_caller(_exc: BaseException | None = None) -> None:
     """Forget who called: a request inside an already pushed app context shares its ``g``."""
     g.pop("staff_user", None)
     g.pop("auth_by_header", None)
+    g.pop("login_ended", None)
     g.pop("lang", None)
 
 

@@ -10,20 +10,24 @@ from urllib.parse import urlsplit
 
 from flask import Request, current_app, g, request, session
 from flask.json.provider import DefaultJSONProvider
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from ysdw_live import validation
 from ysdw_live.actors import Actor
 from ysdw_live.auth.models import User
-from ysdw_live.auth.services import user_for_token
+from ysdw_live.auth.services import KnownBrowser, user_for_token
 from ysdw_live.clock import Clock
-from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session
-from ysdw_live.errors import DomainError, Forbidden, NotAuthenticated, RateLimited
+from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session, utcnow
+from ysdw_live.errors import DomainError, Forbidden, RateLimited
 from ysdw_live.meetings import services as meetings
 from ysdw_live.ratelimit import Limiter
 
 PARTICIPANT_COOKIE = "ysdw_participant"
+# Says "this browser has logged in to account N before", so strangers' wrong passwords never lock it out.
+KNOWN_BROWSER_COOKIE = "ysdw_known_browser"
+KNOWN_BROWSER_DAYS = 365
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Wrong meeting codes one network address may try in any minute. A code is 30 random bits: at this
 # rate one address needs centuries to find a given meeting, while a room of typos stays well under it.
@@ -40,6 +44,11 @@ def bearer_token(req: Request) -> str | None:
     return value.strip() or None
 
 
+# How often a login's last-seen time is moved on (the idle timeout counts from it), in seconds.
+SEEN_RESOLUTION = 60
+LOGIN_KEYS = ("user_id", "session_version", "login_at", "seen_at")
+
+
 def staff_user() -> User | None:
     """Return the staff member calling, from the bearer token or the login cookie (cached on ``g``)."""
     if "staff_user" in g:
@@ -49,38 +58,71 @@ def staff_user() -> User | None:
     token = bearer_token(request)
     if token is not None:
         declare_writer()  # using a token notes its use (at most once a minute)
-        user = user_for_token(db, token)
-        if user is None:
-            raise NotAuthenticated("That API token is not valid.", code="invalid_token")
+        user = user_for_token(db, token)  # raises 401 invalid_token / token_expired
         g.auth_by_header = True
     else:
-        user_id = session.get("user_id")
-        if isinstance(user_id, int):
-            candidate = db.get(User, user_id)
-            if candidate is not None and candidate.active and session.get("auth_epoch") == _auth_epoch(candidate):
-                user = candidate
+        user = _login_from_cookie(db)
     g.staff_user = user
     return user
 
 
-def _auth_epoch(user: User) -> str:
-    """A short fingerprint of the password hash: changing the password logs other sessions out."""
-    return user.password_hash[-12:]
+def _login_from_cookie(db: Any) -> User | None:
+    """Return the user of the login cookie while its login lasts; forget a login that has ended.
+
+    A login lasts while the account is active, its session version is the one the login began
+    under (logout, a password change or deactivation bump it), it began less than
+    ``STAFF_SESSION_HOURS`` ago, and it was last used less than ``STAFF_SESSION_IDLE_MINUTES`` ago.
+    """
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    candidate = db.get(User, user_id) if isinstance(user_id, int) else None
+    now = int(utcnow().timestamp())
+    if candidate is None or not _login_lasts(candidate, now):
+        for key in LOGIN_KEYS:
+            session.pop(key, None)
+        g.login_ended = True
+        return None
+    if now - session["seen_at"] >= SEEN_RESOLUTION:
+        session["seen_at"] = now
+    return candidate
+
+
+def _login_lasts(user: User, now: int) -> bool:
+    """Return whether the cookie's login of ``user`` still holds at ``now`` (seconds since the epoch)."""
+    started, seen = session.get("login_at"), session.get("seen_at")
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return False
+    config = current_app.config
+    return (
+        user.active
+        and session.get("session_version") == user.session_version
+        and now - started < config["STAFF_SESSION_HOURS"] * 3600
+        and now - seen < config["STAFF_SESSION_IDLE_MINUTES"] * 60
+    )
+
+
+def login_ended() -> bool:
+    """Whether this request carried a login that has ended (expired, logged out elsewhere, deactivated)."""
+    return bool(g.get("login_ended"))
 
 
 def log_in(user: User) -> None:
-    """Start a staff session for ``user`` in the login cookie."""
+    """Start a staff session for ``user`` in the login cookie (a fresh session: no fixation)."""
+    now = int(utcnow().timestamp())
     session.clear()
     session["user_id"] = user.id
-    session["auth_epoch"] = _auth_epoch(user)
+    session["session_version"] = user.session_version
+    session["login_at"] = now
+    session["seen_at"] = now
     session.permanent = True
     g.staff_user = user
 
 
 def log_out() -> None:
-    """End the staff session."""
-    session.pop("user_id", None)
-    session.pop("auth_epoch", None)
+    """Forget the staff session in this browser (``auth.services.log_out`` ends it everywhere)."""
+    for key in LOGIN_KEYS:
+        session.pop(key, None)
     g.staff_user = None
 
 
@@ -217,8 +259,13 @@ class DatabaseIdConverter(IntegerConverter):
 
 def address_key() -> str:
     """Return a keyed hash of the caller's network address, for rate limits (never stored raw)."""
+    return keyed_hash(request.remote_addr or "")
+
+
+def keyed_hash(value: str) -> str:
+    """Return a short hash of ``value`` keyed with the app's secret, for rate-limit counters (never stored raw)."""
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.new(secret, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:24]
 
 
 def guard_code_lookup(_endpoint: str | None, values: dict[str, Any] | None) -> None:
@@ -264,3 +311,36 @@ def count_code_miss(error: DomainError) -> DomainError:
     except RateLimited as refused:
         return refused
     return error
+
+
+def _known_browser_signer() -> URLSafeSerializer:
+    """Return the signer of known-browser cookies (the app's secret, a salt of their own)."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ysdw-known-browser")
+
+
+def known_browser() -> KnownBrowser | None:
+    """Return what this browser's signed known-browser cookie says, or None (missing, forged, malformed)."""
+    raw = request.cookies.get(KNOWN_BROWSER_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _known_browser_signer().loads(raw)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("k"), str):
+        return None
+    return KnownBrowser(user_id=data["u"], key=data["k"])
+
+
+def remember_browser(response: Any, user: User) -> None:
+    """Mark this browser as one that has logged in to ``user`` (kept for a year, HttpOnly)."""
+    current = known_browser()
+    key = current.key if current is not None and current.user_id == user.id else secrets.token_urlsafe(16)
+    response.set_cookie(
+        KNOWN_BROWSER_COOKIE,
+        _known_browser_signer().dumps({"u": user.id, "k": key}),
+        max_age=KNOWN_BROWSER_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )

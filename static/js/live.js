@@ -4,8 +4,9 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 
 /**
  * Connect to meeting `code` as `role` and route events to handlers.
- * handlers: { snapshot(s), "concern:created"(p), …, disconnect(), status(state) } where state is
- * "connected" | "reconnecting" | "refused"; every key but status is a Socket.IO event.
+ * handlers: { snapshot(s), "concern:created"(p), …, disconnect(), status(state, message?) } where state
+ * is "connected" | "reconnecting" | "refused" | "ended" (the staff login ended); every key but status
+ * is a Socket.IO event.
  */
 export function connectMeeting(code, role, handlers) {
   const socket = io({
@@ -14,8 +15,18 @@ export function connectMeeting(code, role, handlers) {
     reconnectionDelayMax: 8000,
   });
   const status = handlers.status || (() => {});
+  let ended = false;
   socket.on("connect", () => status("connected"));
-  socket.on("disconnect", () => status("reconnecting"));
+  // A staff login that ended (logout, password change, deactivation) is told why, then disconnected
+  // by the server; such a socket does not reconnect by itself, and should not.
+  socket.on("session:ended", (payload) => {
+    ended = true;
+    status("ended", payload && payload.message);
+  });
+  socket.on("disconnect", (reason) => {
+    if (ended) return;
+    status(reason === "io server disconnect" ? "ended" : "reconnecting");
+  });
   socket.on("connect_error", (error) => {
     // A refusal by the server (bad code, not allowed) will not heal by retrying.
     if (error && error.message && !socket.active) status("refused", error.message);
@@ -47,7 +58,9 @@ export function connectionIndicator(element) {
     element.textContent =
       state === "refused"
         ? `Live updates are not available: ${message}. Reload the page to try again.`
-        : state === "reconnecting"
+        : state === "ended"
+          ? `${message || "Your login has ended."} Live updates have stopped: reload the page to log in again.`
+          : state === "reconnecting"
           ? "Connection lost. Reconnecting… What you see may be out of date."
           : "";
   };

@@ -19,8 +19,6 @@ _hasher = PasswordHasher()
 # A hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
-LOCKOUT_FREE_ATTEMPTS = 5
-LOCKOUT_MAX_SECONDS = 15 * 60
 # last_used_at is written at most this often per token, so a busy script does not write on every call.
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
@@ -49,8 +47,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Every login cookie carries the version it began under; bumping it (logout, password change,
+    # deactivation) ends all of the account's sessions in every browser, and its sockets.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -69,24 +68,9 @@ class User(Base):
             self.set_password(password)
         return True
 
-    def seconds_locked(self, now: datetime) -> int:
-        """Return how many seconds remain before another login attempt is allowed."""
-        if self.locked_until is None:
-            return 0
-        return max(0, int((self.locked_until - now).total_seconds() + 0.999))
-
-    def record_failed_login(self, now: datetime) -> None:
-        """Count a wrong password; after a few, each one doubles the wait before the next."""
-        self.failed_logins += 1
-        extra = self.failed_logins - LOCKOUT_FREE_ATTEMPTS
-        if extra >= 0:
-            wait = min(LOCKOUT_MAX_SECONDS, 2 ** min(extra + 1, 20))
-            self.locked_until = now + timedelta(seconds=wait)
-
-    def record_successful_login(self) -> None:
-        """Forget earlier wrong passwords."""
-        self.failed_logins = 0
-        self.locked_until = None
+    def end_sessions(self) -> None:
+        """End every login of this account, in every browser: their cookies carry the old version."""
+        self.session_version += 1
 
     def has_role(self, roles: frozenset[Role]) -> bool:
         """Return whether this active user holds one of ``roles``."""
@@ -115,6 +99,7 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")
@@ -126,8 +111,12 @@ class ApiToken(Base):
 
     @property
     def usable(self) -> bool:
-        """Whether this token still authenticates: not revoked, and its user still active."""
+        """Whether this token may still authenticate: not revoked, and its user still active."""
         return self.revoked_at is None and self.user.active
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the token's lifetime is over at ``now``."""
+        return now >= self.expires_at
 
     def mark_used(self, now: datetime) -> bool:
         """Note that the token authenticated at ``now``, at most once a minute; return whether it changed."""

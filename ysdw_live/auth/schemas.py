@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ysdw_live.errors import ValidationError
@@ -33,6 +34,10 @@ class TokenRequest(Body):
 
 
 class Token(Reply):
-    """A secret shown once: send it as ``Authorization: Bearer <token>``."""
+    """A secret shown once: send it as ``Authorization: Bearer <token>`` until ``expires_at``.
+
+    A password change or deactivation revokes every token of the account.
+    """
 
     token: str
+    expires_at: datetime

@@ -9,9 +9,18 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from ysdw_live.auth import services
 from ysdw_live.db import get_session
-from ysdw_live.errors import DomainError
+from ysdw_live.errors import DomainError, RateLimited
 from ysdw_live.pages import form_error_list, staff_page
-from ysdw_live.web import log_in, log_out, staff_user
+from ysdw_live.web import (
+    address_key,
+    keyed_hash,
+    known_browser,
+    limiter,
+    log_in,
+    log_out,
+    remember_browser,
+    staff_user,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -37,32 +46,46 @@ def login() -> Any:
     errors: list[tuple[str, str]] = []
     email = ""
     status = 200
+    headers: dict[str, str] = {}
     if request.method == "POST":
         email = request.form.get("email", "")
         try:
-            user = services.authenticate(get_session(), email, request.form.get("password", ""))
+            user = services.authenticate(
+                get_session(),
+                email,
+                request.form.get("password", ""),
+                limiter=limiter(),
+                address=address_key(),
+                browser=known_browser(),
+                keyed=keyed_hash,
+            )
         except DomainError as error:
             get_session().rollback()
             errors = [("email", error.message)]
             status = error.status if error.status in (400, 429) else 200
+            if isinstance(error, RateLimited):
+                headers["Retry-After"] = str(error.retry_after)
         else:
             log_in(user)
             if user.must_change_password:
-                return redirect(url_for("auth.change_password", next=request.args.get("next")))
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", errors=errors, email=email), status
+                response = redirect(url_for("auth.change_password", next=request.args.get("next")))
+            else:
+                response = redirect(_safe_next(request.args.get("next")))
+            remember_browser(response, user)
+            return response
+    return render_template("auth/login.html", errors=errors, email=email), status, headers
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    """End the staff session (noted in the audit trail)."""
+    """End the staff session: in every browser of the account, with its open consoles (noted in the audit trail)."""
     try:
         user = staff_user()
     except DomainError:
         user = None  # a bad bearer token logs nobody out
     services.log_out(get_session(), user)
     log_out()
-    flash("You have logged out.")
+    flash("You have logged out, here and in every other browser where you were logged in.")
     return redirect(url_for("auth.login"))
 
 
@@ -84,7 +107,8 @@ def change_password() -> Any:
                 get_session().rollback()
                 errors = form_error_list(error)
             else:
-                log_in(user)
-                flash("Your password has been changed.")
+                log_in(user)  # this browser stays in; the account's other sessions and tokens have ended
+                flash("Your password has been changed. Your other browsers and API tokens were logged out.")
                 return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/password.html", errors=errors, forced=user.must_change_password)
+    page = render_template("auth/password.html", errors=errors, forced=user.must_change_password)
+    return page, 400 if errors else 200

@@ -47,7 +47,7 @@ def _caller(meeting: Meeting) -> Actor:
     "pending ones; staff see every status",
     query=ConcernQuery,
     response=ConcernList,
-    errors=(401, 404),
+    errors=(401, 403, 404),
     security=PARTICIPANT_OR_STAFF,
 )
 def list_concerns(code: str, query: ConcernQuery) -> Response:
@@ -56,6 +56,8 @@ def list_concerns(code: str, query: ConcernQuery) -> Response:
     meeting = meetings.get_meeting(db, code)
     caller = _caller(meeting)
     if not caller.is_staff:
+        if caller.participant is None:
+            caller.require_password_chosen()  # a one-time staff login is told what to do, not to join
         services.require_participant(caller, meeting)
     found = services.list_concerns(db, caller, meeting, sort=query.sort, status=query.status)
     voted = services.voted_concern_ids(db, caller.participant, meeting) if caller.participant else set()

@@ -19,7 +19,15 @@ from ysdw_live.live import services as live
 from ysdw_live.meetings import services as meetings
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.realtime.presence import presence, presence_announcer
-from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
+from ysdw_live.realtime.rooms import (
+    ATTENDEE,
+    MODERATOR,
+    PROJECTOR,
+    meeting_room,
+    participant_room,
+    role_room,
+    staff_room,
+)
 from ysdw_live.web import PARTICIPANT_COOKIE, check_code_lookup, count_code_miss, staff_user
 
 ROLES = (ATTENDEE, PROJECTOR, MODERATOR)
@@ -63,6 +71,9 @@ def register(socketio: SocketIO) -> None:
             rooms.append(participant_room(room.code, room.participant_id))
             presence(app).connected(_sid(), room.code, room.participant_id)
             presence_announcer(app).mark(room.code)
+        if caller.user is not None:
+            # Ending the user's sessions (or revoking their tokens) closes this room and disconnects us.
+            rooms.append(staff_room(caller.user.id, by_token=token is not None))
         # End the read before any network I/O: under eventlet or gevent an emit may yield, and a
         # transaction held across it would block every other writer (SQLite takes the lock early).
         db.rollback()
@@ -108,14 +119,22 @@ def _authorise(db: Session, role: str, token: str | None) -> Actor:
         user = _staff_from_token(db, token) if token is not None else _staff_from_login()
         if user is None:
             raise Refused("Log in as staff to open the facilitator view.")
-        return Actor(user=user)
+        caller = Actor(user=user)
+        try:
+            caller.require_staff()
+        except DomainError as error:
+            raise Refused(error.message) from None
+        return caller
     return Actor()
 
 
 def _staff_from_token(db: Session, token: str) -> User | None:
-    """Return the active staff user owning the bearer ``token``."""
+    """Return the active staff user owning the bearer ``token`` (None when unknown, revoked or expired)."""
     declare_writer()  # using a token notes its use (at most once a minute)
-    return auth.user_for_token(db, token)
+    try:
+        return auth.user_for_token(db, token)
+    except DomainError:
+        return None
 
 
 def _staff_from_login() -> User | None:

@@ -11,7 +11,15 @@ from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.serializers import meeting_to_dict
 from ysdw_live.realtime import socketio
 from ysdw_live.realtime.batching import vote_batcher
-from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, participant_room, role_room
+from ysdw_live.realtime.rooms import (
+    ATTENDEE,
+    MODERATOR,
+    PROJECTOR,
+    meeting_room,
+    participant_room,
+    role_room,
+    staff_room,
+)
 
 if TYPE_CHECKING:
     from ysdw_live.concerns.models import Concern
@@ -93,6 +101,19 @@ class Publisher:
         if results_visible:
             rooms.add(role_room(meeting.code, ATTENDEE))
         _emit("poll:results", {"poll_id": poll_id, "results": results, "version": meeting.version}, rooms)
+
+    def staff_sessions_ended(self, user_id: int, message: str, *, tokens_too: bool = False) -> None:
+        """Tell the sockets of staff member ``user_id`` why their login ended, then disconnect them.
+
+        Those opened with the login cookie always, those opened with a bearer token when ``tokens_too``
+        (the tokens were revoked). The event goes first so the page can say why; closing a staff room
+        disconnects its members in every process (``managers.py``); a client so disconnected does not
+        reconnect by itself.
+        """
+        rooms = [staff_room(user_id)] + ([staff_room(user_id, by_token=True)] if tokens_too else [])
+        socketio.emit("session:ended", {"message": message}, to=rooms)
+        for room in rooms:
+            socketio.close_room(room)
 
 
 def _emit(event: str, payload: dict[str, Any], rooms: set[str]) -> None:
