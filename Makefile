@@ -35,7 +35,7 @@ lint: setup
 	$(BIN)/ruff format --check ysdw_live tests app.py bench tools
 
 bench: setup
-	$(BIN)/python bench/load.py --phones 1000 --modes $(or $(MODES),eventlet)
+	$(BIN)/python bench/load.py --phones 1000 --modes $(or $(MODES),gevent)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .hypothesis

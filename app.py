@@ -8,7 +8,8 @@ import signal
 import sys
 from typing import Any
 
-ASYNC_MODE = os.environ.get("YSDW_ASYNC_MODE", "eventlet")
+# The default is config.DEFAULT_ASYNC_MODE, repeated: the standard library is patched before any import of the app.
+ASYNC_MODE = os.environ.get("YSDW_ASYNC_MODE", "gevent")
 
 if __name__ == "__main__" and ASYNC_MODE == "eventlet":
     import warnings

@@ -53,7 +53,7 @@ def install(app_module: dict[str, object]) -> None:
 
 if __name__ == "__main__":
     # What app.py does first when it is __main__ (it is not here, so that it does not serve yet).
-    MODE = os.environ.get("YSDW_ASYNC_MODE", "eventlet")
+    MODE = os.environ.get("YSDW_ASYNC_MODE", "gevent")
     if MODE == "eventlet":
         import warnings
 

@@ -148,3 +148,12 @@ def test_a_waiting_postgresql_query_does_not_stall_eventlet(tmp_path: Path, fres
             waiting.join(60)
         finally:
             engine.dispose()
+
+
+def test_app_py_and_the_configuration_agree_on_the_default_async_mode():
+    """app.py repeats the default mode (it patches before importing the app): the two must not drift apart."""
+    from ysdw_live import config
+
+    source = (Path(__file__).resolve().parent.parent / "app.py").read_text()
+    assert f'os.environ.get("YSDW_ASYNC_MODE", "{config.DEFAULT_ASYNC_MODE}")' in source
+    assert config.from_environment(Path("/nonexistent"), {})["ASYNC_MODE"] == config.DEFAULT_ASYNC_MODE == "gevent"

@@ -11,6 +11,9 @@ from typing import Any
 from ysdw_live.clock import DEFAULT_TIMEZONE, zone_named
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
+# The load benchmark's choice (README, "Load figures and which async mode to run"); app.py repeats it,
+# because it must patch the standard library before importing anything of the app.
+DEFAULT_ASYNC_MODE = "gevent"
 # Every interface, on purpose: the phones on the venue's Wi-Fi must reach this laptop (YSDW_HOST narrows it).
 DEFAULT_HOST = "0.0.0.0"  # nosec B104
 
@@ -81,7 +84,7 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
     """Build the settings mapping from defaults overridden by ``YSDW_*`` variables."""
     env = os.environ if environ is None else environ
     port = int(env.get("YSDW_PORT", "5000"))
-    async_mode = env.get("YSDW_ASYNC_MODE", "eventlet")
+    async_mode = env.get("YSDW_ASYNC_MODE", DEFAULT_ASYNC_MODE)
     if async_mode not in ASYNC_MODES:
         raise ValueError(f"YSDW_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
     timezone = env.get("YSDW_TIMEZONE") or DEFAULT_TIMEZONE
