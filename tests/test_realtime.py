@@ -849,3 +849,20 @@ def test_each_http_request_lets_other_connections_run_first_under_green_threads(
     monkeypatch.setattr(realtime.socketio, "async_mode", "threading")
     app.test_client().get("/healthz")
     assert switches == [0]  # the operating system schedules threads: nothing to do
+
+
+def test_the_presence_announcer_can_be_the_first_realtime_part_an_app_asks_for(app):
+    """Making the announcer makes the tracker it needs (the lock is re-entrant: this once deadlocked)."""
+    import threading
+
+    done = threading.Event()
+
+    def first_use() -> None:
+        assert flush_presence(app) == 0
+        done.set()
+
+    worker = threading.Thread(target=first_use, daemon=True)
+    worker.start()
+    worker.join(30)
+    assert done.is_set()
+    assert presence_announcer(app).tracker is presence(app)

@@ -115,6 +115,20 @@ def running_app(workdir: Path, name: str, **settings: str) -> Iterator[AppProces
         process.wait()
 
 
+def create_facilitator(workdir: Path, database_url: str, email: str, password: str) -> None:
+    """Create a facilitator in the servers' database, directly (no server needed)."""
+    from tests.conftest import make_test_app
+    from ysdw_live.auth import services as auth_services
+    from ysdw_live.db import session_scope
+
+    seeding = make_test_app(workdir / "seed-instance", database_url)
+    try:
+        with seeding.app_context(), session_scope(seeding) as db:
+            auth_services.create_user(db, None, email, "facilitator", password)
+    finally:
+        seeding.extensions["ysdw_engine"].dispose()
+
+
 @dataclass
 class PollingClient:
     """A bare Engine.IO long-polling client: it records every packet exactly as a browser would get it.

@@ -31,11 +31,12 @@ import requests
 import socketio as socketio_client
 from sqlalchemy import create_engine, make_url, text
 
-from tests.conftest import PASSWORD, make_test_app
+from tests.conftest import PASSWORD
 from tests.deploy.servers import (
     DEADLINE,
     ROOT,
     AppProcess,
+    create_facilitator,
     free_port,
     log_tail,
     running_app,
@@ -289,15 +290,7 @@ def test_two_processes_behind_nginx_deliver_every_event_exactly(
         one, two = list(apps)
 
         # Staff arrange a live meeting through nginx.
-        seeding = make_test_app(tmp_path / "seed-instance", database)
-        try:
-            from ysdw_live.auth import services as auth_services
-            from ysdw_live.db import session_scope
-
-            with seeding.app_context(), session_scope(seeding) as db:
-                auth_services.create_user(db, None, "facilitator@example.org", "facilitator", PASSWORD)
-        finally:
-            seeding.extensions["ysdw_engine"].dispose()
+        create_facilitator(tmp_path, database, "facilitator@example.org", PASSWORD)
         staff = requests.Session()
         token = staff.post(
             f"{nginx.url}/api/v1/auth/token",

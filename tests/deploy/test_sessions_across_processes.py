@@ -16,8 +16,8 @@ import pytest
 import requests
 import socketio as socketio_client
 
-from tests.conftest import PASSWORD, make_test_app
-from tests.deploy.servers import DEADLINE, running_app, wait_until
+from tests.conftest import PASSWORD
+from tests.deploy.servers import DEADLINE, create_facilitator, running_app, wait_until
 from tests.deploy.test_nginx import database, redis_url  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.database, pytest.mark.postgres, pytest.mark.redis]
@@ -44,15 +44,7 @@ def test_logout_on_one_process_disconnects_the_console_on_another(
         "async_mode": "gevent",
     }
     with running_app(tmp_path, "app-1", **shared) as first, running_app(tmp_path, "app-2", **shared) as second:
-        seeding = make_test_app(tmp_path / "seed-instance", database)
-        try:
-            from ysdw_live.auth import services as auth_services
-            from ysdw_live.db import session_scope
-
-            with seeding.app_context(), session_scope(seeding) as db:
-                auth_services.create_user(db, None, "facilitator@example.org", "facilitator", PASSWORD)
-        finally:
-            seeding.extensions["ysdw_engine"].dispose()
+        create_facilitator(tmp_path, database, "facilitator@example.org", PASSWORD)
 
         # Log in on process one (cookies for 127.0.0.1 go to both ports, as one site behind nginx).
         browser = requests.Session()

@@ -1,8 +1,26 @@
 """Real time: the Socket.IO server, rooms, the one publisher and batched count updates."""
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
 from flask_socketio import SocketIO
 
 socketio = SocketIO()
+# Re-entrant: making one extension may ask for another (the presence announcer needs the tracker).
+_extension_lock = threading.RLock()
+
+
+def app_extension(app: Flask, name: str, make: Callable[[], Any]) -> Any:
+    """Return ``app.extensions[name]``, made with ``make()`` on first use, once whatever the threads."""
+    found = app.extensions.get(name)
+    if found is None:
+        with _extension_lock:
+            found = app.extensions.get(name)
+            if found is None:
+                found = app.extensions[name] = make()
+    return found
 
 
 def yield_to_other_connections() -> None:

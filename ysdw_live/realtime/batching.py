@@ -41,7 +41,7 @@ from sqlalchemy import select
 from ysdw_live.concerns.models import VISIBLE_STATUSES, Concern
 from ysdw_live.db import session_scope
 from ysdw_live.meetings.models import Meeting
-from ysdw_live.realtime import socketio
+from ysdw_live.realtime import app_extension, socketio
 from ysdw_live.realtime.rooms import MODERATOR, meeting_room, role_room
 
 log = logging.getLogger(__name__)
@@ -449,18 +449,9 @@ class VoteBatcher:
         return self.store.current_seq(meeting_id)
 
 
-_create_lock = threading.Lock()
-
-
 def vote_batcher(app: Flask) -> VoteBatcher:
     """Return the application's vote batcher, creating it on first use."""
-    batcher: Any = app.extensions.get("ysdw_vote_batcher")
-    if batcher is None:
-        with _create_lock:
-            batcher = app.extensions.get("ysdw_vote_batcher")
-            if batcher is None:
-                batcher = VoteBatcher(app)
-                app.extensions["ysdw_vote_batcher"] = batcher
+    batcher: VoteBatcher = app_extension(app, "ysdw_vote_batcher", lambda: VoteBatcher(app))
     return batcher
 
 

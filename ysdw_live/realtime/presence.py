@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from ysdw_live.db import session_scope
 from ysdw_live.meetings.models import Meeting, Participant
-from ysdw_live.realtime import socketio
+from ysdw_live.realtime import app_extension, socketio
 from ysdw_live.realtime.publisher import publisher
 
 log = logging.getLogger(__name__)
@@ -135,19 +135,14 @@ class PresenceTracker:
         return self.store.count(code)
 
 
-_create_lock = threading.Lock()
-
-
 def presence(app: Flask) -> PresenceTracker:
     """Return the application's presence tracker, creating it on first use."""
-    tracker: PresenceTracker | None = app.extensions.get("ysdw_presence")
-    if tracker is None:
-        with _create_lock:
-            tracker = app.extensions.get("ysdw_presence")
-            if tracker is None:
-                redis_url = app.config.get("REDIS_URL")
-                tracker = PresenceTracker(RedisPresence(redis_url) if redis_url else MemoryPresence())
-                app.extensions["ysdw_presence"] = tracker
+
+    def make() -> PresenceTracker:
+        redis_url = app.config.get("REDIS_URL")
+        return PresenceTracker(RedisPresence(redis_url) if redis_url else MemoryPresence())
+
+    tracker: PresenceTracker = app_extension(app, "ysdw_presence", make)
     return tracker
 
 
@@ -235,13 +230,9 @@ class PresenceAnnouncer:
 
 def presence_announcer(app: Flask) -> PresenceAnnouncer:
     """Return the application's presence announcer, creating it on first use."""
-    announcer: PresenceAnnouncer | None = app.extensions.get("ysdw_presence_announcer")
-    if announcer is None:
-        with _create_lock:
-            announcer = app.extensions.get("ysdw_presence_announcer")
-            if announcer is None:
-                announcer = PresenceAnnouncer(app, presence(app))
-                app.extensions["ysdw_presence_announcer"] = announcer
+    announcer: PresenceAnnouncer = app_extension(
+        app, "ysdw_presence_announcer", lambda: PresenceAnnouncer(app, presence(app))
+    )
     return announcer
 
 
