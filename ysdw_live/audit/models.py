@@ -21,6 +21,33 @@ COMMAND_LINE = "command line"
 SYSTEM = "system"
 
 
+# What each recorded verb means, as the audit page shows it (the dotted code stays in the CSV).
+ACTION_LABELS = {
+    "auth.login": "Logged in",
+    "auth.logout": "Logged out",
+    "auth.password_change": "Changed their password",
+    "auth.token_create": "Created an API token",
+    "auth.token_revoke": "Revoked an API token",
+    "user.create": "Created a staff account",
+    "user.activate": "Reactivated a staff account",
+    "user.deactivate": "Deactivated a staff account",
+    "series.create": "Created a series",
+    "series.update": "Changed a series",
+    "meeting.create": "Created a meeting",
+    "meeting.update": "Changed a meeting",
+    "meeting.projector": "Changed what the projector shows",
+    "meeting.purge": "Deleted attendee data after the retention period",
+    "concern.enter": "Typed in a concern for someone",
+    "concern.moderate": "Moderated a concern",
+    "concern.undo": "Undid a moderation step",
+    "action.create": "Created an action",
+    "action.update": "Changed an action",
+    "action.public_update": "Posted a progress update",
+    "audit.export": "Downloaded the audit trail",
+    "database.backup": "Backed up the database",
+}
+
+
 class AuditEntry(Base):
     """One staff action: who (the user, and their e-mail as it was then), what, when, on which object.
 
@@ -42,6 +69,11 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User | None] = relationship()
+
+    @property
+    def action_label(self) -> str:
+        """The verb in words ("Moderated a concern"); a verb without a label reads as its code, spaced."""
+        return ACTION_LABELS.get(self.action) or self.action.replace(".", ": ").replace("_", " ").capitalize()
 
     @property
     def object_label(self) -> str:
