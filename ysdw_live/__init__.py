@@ -111,6 +111,7 @@ def _register(app: Flask) -> None:
     import ysdw_live.auth.api
     import ysdw_live.concerns.api
     import ysdw_live.meetings.api
+    import ysdw_live.polls.api
     import ysdw_live.series.api  # noqa: F401
     from ysdw_live import api, cli, pages, web
     from ysdw_live.actions.views import bp as actions_bp
