@@ -145,6 +145,20 @@ def _a_concern(world: World) -> dict[str, Any]:
     return {"concern_id": concern.id}
 
 
+def _a_poll(world: World, *, visible: bool = True) -> dict[str, Any]:
+    """Prepare and open a rating poll in the live meeting, its results shown or hidden."""
+    from ysdw_live.meetings import services as meetings
+    from ysdw_live.polls import services as polls
+
+    meeting = meetings.get_meeting(world.db, world.ids["code"])
+    facilitator = world.factory.actor(Role.facilitator)
+    poll = polls.create_poll(
+        world.db, facilitator, meeting, kind="rating", question="How safe?", results_visible=visible
+    )
+    polls.change_poll(world.db, facilitator, poll.id, {"status": "open"})
+    return {"poll_id": poll.id}
+
+
 @dataclass(frozen=True)
 class Row:
     """One method on one route and the status each role must get."""
@@ -236,6 +250,25 @@ API_ROWS: list[Row] = [
     Row("PATCH", "/api/v1/meetings/<code>/projector", MANAGERS(200), json={"mode": "concerns"}),
     Row("GET", "/api/v1/meetings/<code>/counters", ALL_STAFF(200)),
     Row("GET", "/api/v1/meetings/<code>/export.csv", ALL_STAFF(200)),
+    # Live polls: participants answer and read revealed results; managers prepare, open, close and reveal.
+    Row("GET", "/api/v1/meetings/<code>/polls", PARTICIPANTS(200)),
+    Row("POST", "/api/v1/meetings/<code>/polls", MANAGERS(201), json={"kind": "rating", "question": "How safe?"}),
+    Row("PATCH", "/api/v1/polls/<int:poll_id>", MANAGERS(200), json={"status": "closed"}, setup=lambda w: _a_poll(w)),
+    Row("GET", "/api/v1/polls/<int:poll_id>/results", PARTICIPANTS(200), setup=lambda w: _a_poll(w)),
+    Row(
+        "GET",
+        "/api/v1/polls/<int:poll_id>/results",
+        PARTICIPANTS(403, staff=200),
+        setup=lambda w: _a_poll(w, visible=False),
+        query="hidden",
+    ),
+    Row(
+        "POST",
+        "/api/v1/polls/<int:poll_id>/responses",
+        PARTICIPANTS(201, staff=401),
+        json={"value": 1},
+        setup=lambda w: _a_poll(w),
+    ),
 ]
 
 # ---------------------------------------------------------------------------------------------
