@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import bearer, login, token_for
+from tests.conftest import bearer, csrf_from, login, token_for
 from ysdw_live.auth.models import Role
 from ysdw_live.polls.models import PollResponse
 from ysdw_live.realtime import socketio
@@ -307,3 +307,39 @@ def test_login_cookie_staff_can_run_polls(app, factory):
     login(client, factory.user(Role.facilitator).email)
     poll = make_poll(client, {}, meeting, kind="rating", question="Q")
     assert poll["status"] == "open"
+
+
+def test_attendee_answers_without_javascript(app, factory, staff, db):
+    """The open poll is a plain form on the attendee page; a bad answer shows an error summary, a good one is stored."""
+    meeting = factory.meeting(status="live")
+    poll = make_poll(app.test_client(), staff, meeting, kind="ranking", question="Order these", options=["A", "B", "C"])
+    browser = app.test_client()
+    page = browser.get(f"/j/{meeting.code}")
+    html = page.get_data(as_text=True)
+    assert f'id="poll-{poll["id"]}"' in html and "Order these" in html
+    csrf = csrf_from(html)
+    a, b, c = (option["id"] for option in poll["options"])
+    url = f"/j/{meeting.code}/polls/{poll['id']}"
+    clash = browser.post(url, data={"csrf_token": csrf, f"rank-{a}": "1", f"rank-{b}": "1", f"rank-{c}": "3"})
+    assert clash.status_code == 400 and "There is a problem" in clash.get_data(as_text=True)
+    assert db.scalar(select(func.count(PollResponse.id))) == 0
+    db.rollback()
+    sent = browser.post(url, data={"csrf_token": csrf, f"rank-{a}": "3", f"rank-{b}": "1", f"rank-{c}": "2"})
+    assert sent.status_code == 302
+    assert [o["id"] for o in results(app.test_client(), poll["id"], staff)["options"]] == [b, c, a]
+    no_csrf = browser.post(url, data={f"rank-{a}": "1", f"rank-{b}": "2", f"rank-{c}": "3"})
+    assert no_csrf.status_code in (400, 403)
+
+
+def test_attendee_form_for_every_kind_renders(app, factory, staff):
+    """Each kind's plain form has a labelled control for its answer."""
+    meeting = factory.meeting(status="live")
+    admin = app.test_client()
+    make_poll(admin, staff, meeting, kind="single", question="S?", options=["Yes", "No"])
+    make_poll(admin, staff, meeting, kind="multiple", question="M?", options=["A", "B"], max_choices=1)
+    make_poll(admin, staff, meeting, kind="rating", question="R?", scale=10)
+    make_poll(admin, staff, meeting, kind="word_cloud", question="W?")
+    make_poll(admin, staff, meeting, kind="open_text", question="T?")
+    html = app.test_client().get(f"/j/{meeting.code}").get_data(as_text=True)
+    assert html.count('class="poll-form"') == 5
+    assert 'type="radio"' in html and 'type="checkbox"' in html and "10 (highest)" in html and "<textarea" in html

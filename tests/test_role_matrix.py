@@ -317,6 +317,14 @@ PAGE_ROWS: list[Row] = [
         setup=lambda w: _a_concern(w),
         staff_only=False,
     ),
+    Row(
+        "POST",
+        "/j/<code>/polls/<int:poll_id>",
+        _statuses(401, 302, 401, 401, 401),
+        form={"value": "4"},
+        setup=lambda w: _a_poll(w),
+        staff_only=False,
+    ),
     Row("GET", "/moderate/<code>", PAGE_MANAGERS(200)),
     Row(
         "POST",

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from ysdw_live.actions import services as actions
 from ysdw_live.actors import Actor
@@ -19,11 +20,13 @@ from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.concerns import services
 from ysdw_live.concerns.models import Concern, ConcernStatus
 from ysdw_live.db import declare_writer, get_session
-from ysdw_live.errors import DomainError, NotAuthenticated
+from ysdw_live.errors import DomainError, NotAuthenticated, NotFound
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
+from ysdw_live.polls import services as polls
+from ysdw_live.polls.kinds import PollKind
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.web import actor, address_key, limiter, participant_token, set_participant_cookie
 
@@ -60,9 +63,10 @@ def _render_attendee_page(
     *,
     errors: list[tuple[str, str]] | None = None,
     form: dict[str, Any] | None = None,
+    poll_form: Any = None,
     status: int = 200,
 ) -> Any:
-    """Render the attendee page for ``participant`` (also after a failed form post)."""
+    """Render the attendee page for ``participant`` (also after a failed form post; ``poll_form``: a poll's)."""
     db = get_session()
     caller = Actor(participant=participant)
     sort = _sort_arg()
@@ -79,6 +83,8 @@ def _render_attendee_page(
         "errors": errors or [],
         "form": form or {},
         "text_max": 500,
+        "polls": polls.list_polls(db, caller, meeting),
+        "poll_answer": poll_form or MultiDict(),
     }
     context.update(_loop_closing_context(meeting, participant))
     response = current_app.make_response((render_template("attendee/meeting.html", **context), status))
@@ -155,6 +161,48 @@ def submit(code: str) -> Any:
     response = redirect(url_for("live.join", code=meeting.code, sort="recent") + f"#concern-{concern.id}")
     set_participant_cookie(response, token)
     return response
+
+
+def _poll_form_answer(kind: PollKind, form: Any) -> dict[str, Any]:
+    """Return the API's answer payload from a poll's plain form (ranking: a place chosen for each option)."""
+    if kind in (PollKind.single, PollKind.multiple):
+        return {"option_ids": [int(value) for value in form.getlist("option_ids") if value.isdigit()]}
+    if kind is PollKind.rating:
+        return {"value": form.get("value") or None}
+    if kind is PollKind.ranking:
+        places = {
+            int(name.removeprefix("rank-")): value
+            for name, value in form.items()
+            if name.startswith("rank-") and name.removeprefix("rank-").isdigit() and value.isdigit()
+        }
+        if len(set(places.values())) != len(places):
+            return {"ranking": []}  # two options in one place: not an order (refused as such)
+        return {"ranking": sorted(places, key=lambda option_id: int(places[option_id]))}
+    return {"text": form.get("text", "")}
+
+
+@bp.post("/j/<code>/polls/<int:poll_id>")
+def answer_poll(code: str, poll_id: int) -> Any:
+    """Answer a poll from its plain form; errors come back on the page with an error summary."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    poll, participant = polls.poll_and_participant(db, poll_id, participant_token())
+    if poll.meeting_id != meeting.id:
+        raise NotFound("There is no poll with that number.", code="poll_not_found")
+    if participant is None:
+        participant = _participant_for(meeting)
+    try:
+        polls.answer_poll(
+            db, Actor(participant=participant), poll, _poll_form_answer(poll.kind, request.form), limiter=limiter()
+        )
+    except DomainError as error:
+        db.rollback()
+        field = f"poll-{poll.id}"
+        return _render_attendee_page(
+            meeting, participant, errors=[(field, error.message)], poll_form=request.form, status=error.status
+        )
+    flash("Thank you. Your answer was sent. You can change it while the poll is open.")
+    return redirect(url_for("live.join", code=meeting.code) + f"#poll-{poll.id}")
 
 
 @bp.post("/j/<code>/concerns/<int:concern_id>/vote")
