@@ -343,3 +343,15 @@ def test_attendee_form_for_every_kind_renders(app, factory, staff):
     html = app.test_client().get(f"/j/{meeting.code}").get_data(as_text=True)
     assert html.count('class="poll-form"') == 5
     assert 'type="radio"' in html and 'type="checkbox"' in html and "10 (highest)" in html and "<textarea" in html
+
+
+def test_projector_page_shows_the_poll_results_as_a_table(app, factory, staff):
+    """In poll mode the projector page carries the question, the count and a results table (no JavaScript needed)."""
+    meeting = factory.meeting(status="live")
+    admin = app.test_client()
+    poll = make_poll(admin, staff, meeting, kind="single", question="Do you feel safe?", options=["Yes", "No"])
+    assert answer(phone(app, meeting), poll["id"], option_ids=[poll["options"][0]["id"]]).status_code == 201
+    admin.patch(f"{API}/meetings/{meeting.code}/projector", json={"mode": "poll", "poll_id": poll["id"]}, headers=staff)
+    html = app.test_client().get(f"/present/{meeting.code}").get_data(as_text=True)
+    assert "Do you feel safe?" in html and "1 answer" in html and '<table class="table poll-table">' in html
+    assert 'id="poll-canvas" role="img" aria-describedby="poll-table"' in html

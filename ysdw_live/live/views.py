@@ -327,6 +327,7 @@ def projector_control(code: str) -> Any:
             meeting,
             mode=request.form.get("mode", ""),
             concern_id=request.form.get("concern_id") or None,
+            poll_id=request.form.get("poll_id") or None,
             action_index=request.form.get("action_index") or None,
         )
     return redirect(url_for("live.console", code=meeting.code))
@@ -358,8 +359,11 @@ def projector(code: str) -> Any:
     concerns = services.list_concerns(db, Actor(), meeting, sort="top")
     highlighted, others = pin_highlighted(concerns)
     report_back_actions = actions.report_back(db, meeting)
+    shown_poll = polls.projector_poll_or_none(db, meeting)
     return render_template(
         "projector/present.html",
+        poll=shown_poll,
+        poll_results=polls.results_for_screen(db, shown_poll) if shown_poll is not None else None,
         meeting=meeting,
         highlighted=highlighted,
         concerns=others[:8],

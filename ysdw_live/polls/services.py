@@ -428,6 +428,11 @@ def projector_poll_or_none(db: Session, meeting: Meeting) -> Poll | None:
     return poll
 
 
+def results_for_screen(db: Session, poll: Poll) -> dict[str, Any]:
+    """Return a poll's results for the projector, which shows them whatever attendees may see."""
+    return results_to_dict(poll, answers_of(db, [poll.id])[poll.id])
+
+
 def purge_poll_answers(db: Session, meeting_ids: list[int], *, dry_run: bool = False) -> dict[str, int]:
     """Delete the poll answers given in these meetings (who answered what); return how many (or would be).
 
