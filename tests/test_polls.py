@@ -355,3 +355,59 @@ def test_projector_page_shows_the_poll_results_as_a_table(app, factory, staff):
     html = app.test_client().get(f"/present/{meeting.code}").get_data(as_text=True)
     assert "Do you feel safe?" in html and "1 answer" in html and '<table class="table poll-table">' in html
     assert 'id="poll-canvas" role="img" aria-describedby="poll-table"' in html
+
+
+def console_client(app, factory) -> Any:
+    """A facilitator logged in with the cookie (same-site Origin)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    login(client, factory.user(Role.facilitator).email)
+    return client
+
+
+def test_console_panel_prepares_opens_projects_reveals_and_closes(app, factory):
+    """Every step of a poll works from the console's plain forms, and the panel shows it."""
+    meeting = factory.meeting(status="live")
+    client = console_client(app, factory)
+    page = client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    assert 'id="polls-panel"' in page and "<kbd>4</kbd>" in page
+    csrf = csrf_from(page)
+    made = client.post(
+        f"/moderate/{meeting.code}/polls",
+        data={
+            "csrf_token": csrf,
+            "kind": "single",
+            "question": "Feel safe?",
+            "options": "Yes\nNo\n",
+            "back": "console",
+        },
+    )
+    assert made.status_code == 302 and made.headers["Location"].endswith("#polls-panel")
+    listed = client.get(f"{API}/meetings/{meeting.code}/polls").get_json()["polls"]
+    assert [(p["question"], [o["label"] for o in p["options"]]) for p in listed] == [("Feel safe?", ["Yes", "No"])]
+    poll_id = listed[0]["id"]
+    for step in ("open", "project", "reveal", "close"):
+        done = client.post(f"/moderate/{meeting.code}/polls/{poll_id}", data={"csrf_token": csrf, "action": step})
+        assert done.status_code == 302, step
+    poll = client.get(f"{API}/meetings/{meeting.code}/polls").get_json()["polls"][0]
+    assert poll["status"] == "closed" and poll["results_visible"] is True
+    assert client.get(f"{API}/meetings/{meeting.code}").status_code == 200
+    page = client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    assert "on the projector" in page
+
+
+def test_staff_page_prepares_polls_and_copies_them_from_an_earlier_meeting(app, factory, staff):
+    """Polls are prepared before the meeting on its staff page, and copied from another meeting of the series."""
+    earlier = factory.meeting(status="live", title="Winter")
+    make_poll(app.test_client(), staff, earlier, kind="ranking", question="Order", options=["A", "B"])
+    later = factory.meeting(earlier.series, title="Spring")
+    client = console_client(app, factory)
+    page = client.get(f"/staff/meetings/{later.code}").get_data(as_text=True)
+    assert "Prepare a poll" in page and "Copy polls from an earlier meeting" in page
+    copied = client.post(
+        f"/moderate/{later.code}/polls/copy",
+        data={"csrf_token": csrf_from(page), "source": earlier.code, "back": "staff"},
+    )
+    assert copied.status_code == 302 and f"/staff/meetings/{later.code}" in copied.headers["Location"]
+    polls = client.get(f"{API}/meetings/{later.code}/polls").get_json()["polls"]
+    assert [(p["question"], p["status"], len(p["options"])) for p in polls] == [("Order", "draft", 2)]

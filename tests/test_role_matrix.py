@@ -326,6 +326,15 @@ PAGE_ROWS: list[Row] = [
         staff_only=False,
     ),
     Row("GET", "/moderate/<code>", PAGE_MANAGERS(200)),
+    Row("POST", "/moderate/<code>/polls", PAGE_MANAGERS(302), form={"kind": "rating", "question": "How safe?"}),
+    Row(
+        "POST",
+        "/moderate/<code>/polls/<int:poll_id>",
+        PAGE_MANAGERS(302),
+        form={"action": "close"},
+        setup=lambda w: _a_poll(w),
+    ),
+    Row("POST", "/moderate/<code>/polls/copy", PAGE_MANAGERS(302), form={"source": "ABCDEF"}),
     Row(
         "POST",
         "/moderate/<code>/concerns/<int:concern_id>",

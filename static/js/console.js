@@ -363,6 +363,13 @@ document.addEventListener("keydown", (event) => {
     case "3":
       setProjector("report_back", actionIndex);
       break;
+    case "4": {
+      // The latest open poll, else the latest one that has opened: its "Put on projector" form.
+      const rows = [...document.querySelectorAll(".poll-row")].reverse();
+      const row = rows.find((r) => r.dataset.status === "open") || rows.find((r) => r.dataset.status === "closed");
+      row?.querySelector('.poll-step[data-action="project"]')?.requestSubmit();
+      break;
+    }
     case "ArrowLeft":
       if (reportBack.length) setProjector("report_back", actionIndex - 1);
       break;

@@ -237,6 +237,8 @@ def _console_context(meeting: Meeting) -> dict[str, Any]:
         "join_url": join_url(meeting, current_app.config["PUBLIC_URL"]),
         "report_back_actions": actions.report_back(db, meeting),
         "vote_surges": _vote_surges(meeting, every),
+        "back": "console",
+        **polls.staff_panel(db, actor(), meeting),
     }
 
 
@@ -331,6 +333,91 @@ def projector_control(code: str) -> Any:
             action_index=request.form.get("action_index") or None,
         )
     return redirect(url_for("live.console", code=meeting.code))
+
+
+# The polls panel's buttons map onto PATCH /polls/{id}.
+POLL_STEPS: dict[str, dict[str, Any]] = {
+    "open": {"status": "open"},
+    "close": {"status": "closed"},
+    "reveal": {"results_visible": True},
+    "hide": {"results_visible": False},
+}
+
+
+def _back_to_polls(meeting: Meeting) -> Any:
+    """Return to the polls panel the form came from: the console, or the meeting's staff page."""
+    if request.form.get("back") == "staff":
+        return redirect(url_for("meetings.manage", code=meeting.code) + "#polls-panel")
+    return redirect(url_for("live.console", code=meeting.code) + "#polls-panel")
+
+
+def _lines(value: str | None) -> list[str]:
+    """Return the non-blank lines of a textarea."""
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+@bp.post("/moderate/<code>/polls")
+@staff_page(MEETING_MANAGERS)
+def create_poll(code: str) -> Any:
+    """Prepare a poll from the panel's form."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    form = request.form
+    with flash_refusal():
+        polls.create_poll(
+            db,
+            actor(),
+            meeting,
+            kind=form.get("kind", ""),
+            question=form.get("question", ""),
+            options=_lines(form.get("options")),
+            max_choices=form.get("max_choices") or None,
+            scale=int(form["scale"]) if form.get("scale", "").isdigit() and form.get("kind") == "rating" else None,
+            results_visible=form.get("results_visible") == "on",
+        )
+        flash("Poll prepared. Open it when the moment comes.")
+    return _back_to_polls(meeting)
+
+
+@bp.post("/moderate/<code>/polls/<int:poll_id>")
+@staff_page(MEETING_MANAGERS)
+def change_poll(code: str, poll_id: int) -> Any:
+    """Open, close, reveal, hide, edit or project a poll from the panel."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    step = request.form.get("action", "")
+    with flash_refusal():
+        poll = polls.get_poll(db, poll_id)
+        if poll.meeting_id != meeting.id:
+            raise NotFound("There is no poll with that number.", code="poll_not_found")
+        if step == "project":
+            services.set_projector(db, actor(), meeting, mode="poll", poll_id=poll_id)
+            flash("The poll is on the projector.")
+        elif step == "edit":
+            payload: dict[str, Any] = {"question": request.form.get("question", "")}
+            if "options" in request.form:
+                payload["options"] = _lines(request.form.get("options"))
+            polls.change_poll(db, actor(), poll_id, payload)
+            flash("Poll changed.")
+        elif step in POLL_STEPS:
+            polls.change_poll(db, actor(), poll_id, POLL_STEPS[step])
+            flash(f"Poll {'opened' if step == 'open' else 'closed' if step == 'close' else 'changed'}.")
+        else:
+            flash("Choose what to do with the poll.")
+    return _back_to_polls(meeting)
+
+
+@bp.post("/moderate/<code>/polls/copy")
+@staff_page(MEETING_MANAGERS)
+def copy_polls(code: str) -> Any:
+    """Copy an earlier meeting's polls into this one, as drafts."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    with flash_refusal():
+        source = meetings.get_meeting(db, request.form.get("source", ""))
+        copied = polls.copy_polls(db, actor(), meeting, source)
+        flash(f"Copied {len(copied)} poll{'' if len(copied) == 1 else 's'} as drafts.")
+    return _back_to_polls(meeting)
 
 
 @bp.post("/moderate/<code>/settings")

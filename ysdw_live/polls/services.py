@@ -428,6 +428,24 @@ def projector_poll_or_none(db: Session, meeting: Meeting) -> Poll | None:
     return poll
 
 
+def staff_panel(db: Session, actor: Actor, meeting: Meeting) -> dict[str, Any]:
+    """Return what the polls panel shows staff: every poll, its count of answers, the series' other meetings."""
+    listed = list_polls(db, actor, meeting)
+    totals = dict(
+        db.execute(
+            select(PollResponse.poll_id, func.count(PollResponse.id))
+            .where(PollResponse.poll_id.in_([poll.id for poll in listed]))
+            .group_by(PollResponse.poll_id)
+        ).all()
+    )
+    earlier = db.scalars(
+        select(Meeting)
+        .where(Meeting.series_id == meeting.series_id, Meeting.id != meeting.id)
+        .order_by(Meeting.created_at.desc())
+    )
+    return {"polls": listed, "poll_totals": totals, "earlier_meetings": list(earlier)}
+
+
 def results_for_screen(db: Session, poll: Poll) -> dict[str, Any]:
     """Return a poll's results for the projector, which shows them whatever attendees may see."""
     return results_to_dict(poll, answers_of(db, [poll.id])[poll.id])
