@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -411,3 +412,32 @@ def test_staff_page_prepares_polls_and_copies_them_from_an_earlier_meeting(app, 
     assert copied.status_code == 302 and f"/staff/meetings/{later.code}" in copied.headers["Location"]
     polls = client.get(f"{API}/meetings/{later.code}/polls").get_json()["polls"]
     assert [(p["question"], p["status"], len(p["options"])) for p in polls] == [("Order", "draft", 2)]
+
+
+def test_blocked_words_are_held_back_and_the_admin_extends_the_list(app, factory, staff, tmp_path):
+    """A word-cloud answer with a listed word counts but never reaches the results; the admin's file adds words."""
+    from ysdw_live.polls.profanity import load_blocked_words
+
+    (tmp_path / "blocked_words.txt").write_text("# local words\nsnitch\n", encoding="utf-8")
+    app.config["POLL_BLOCKED_WORDS"] = load_blocked_words(tmp_path, "grass, plod")
+    meeting = factory.meeting(status="live")
+    poll = make_poll(app.test_client(), staff, meeting, kind="word_cloud", question="One word?")
+    for text in ("Safety", "SHIT", "snitch", "plod", "patrols"):
+        assert answer(phone(app, meeting), poll["id"], text=text).status_code == 201
+    shown = results(app.test_client(), poll["id"], staff)
+    assert shown["total"] == 5 and [w["text"] for w in shown["words"]] == ["patrols", "safety"]
+
+
+def test_facilitator_holds_back_and_shows_single_answers(app, factory, staff):
+    """From the console a free-text answer is held back from the projector, and shown again."""
+    meeting = factory.meeting(status="live")
+    poll = make_poll(app.test_client(), staff, meeting, kind="open_text", question="Tell us")
+    assert answer(phone(app, meeting), poll["id"], text="Name and shame my neighbour").status_code == 201
+    client = console_client(app, factory)
+    page = client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    url = re.search(rf"/moderate/{meeting.code}/polls/{poll['id']}/answers/\d+", page).group(0)
+    assert client.post(url, data={"csrf_token": csrf_from(page), "hidden": "1"}).status_code == 302
+    assert results(app.test_client(), poll["id"], staff)["answers"] == []
+    assert "Held back" in client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    assert client.post(url, data={"csrf_token": csrf_from(page), "hidden": "0"}).status_code == 302
+    assert results(app.test_client(), poll["id"], staff)["answers"] == ["Name and shame my neighbour"]

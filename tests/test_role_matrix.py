@@ -337,6 +337,13 @@ PAGE_ROWS: list[Row] = [
     Row("POST", "/moderate/<code>/polls/copy", PAGE_MANAGERS(302), form={"source": "ABCDEF"}),
     Row(
         "POST",
+        "/moderate/<code>/polls/<int:poll_id>/answers/<int:answer_id>",
+        PAGE_MANAGERS(302),
+        form={"hidden": "1"},
+        setup=lambda w: {**_a_poll(w), "answer_id": 1},
+    ),
+    Row(
+        "POST",
         "/moderate/<code>/concerns/<int:concern_id>",
         PAGE_MANAGERS(302),
         form={"action": "highlight"},

@@ -193,7 +193,12 @@ def answer_poll(code: str, poll_id: int) -> Any:
         participant = _participant_for(meeting)
     try:
         polls.answer_poll(
-            db, Actor(participant=participant), poll, _poll_form_answer(poll.kind, request.form), limiter=limiter()
+            db,
+            Actor(participant=participant),
+            poll,
+            _poll_form_answer(poll.kind, request.form),
+            limiter=limiter(),
+            blocked_words=current_app.config["POLL_BLOCKED_WORDS"],
         )
     except DomainError as error:
         db.rollback()
@@ -404,6 +409,22 @@ def change_poll(code: str, poll_id: int) -> Any:
             flash(f"Poll {'opened' if step == 'open' else 'closed' if step == 'close' else 'changed'}.")
         else:
             flash("Choose what to do with the poll.")
+    return _back_to_polls(meeting)
+
+
+@bp.post("/moderate/<code>/polls/<int:poll_id>/answers/<int:answer_id>")
+@staff_page(MEETING_MANAGERS)
+def moderate_poll_answer(code: str, poll_id: int, answer_id: int) -> Any:
+    """Hold back one free-text answer from the projector, or show it after all."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    with flash_refusal():
+        poll = polls.get_poll(db, poll_id)
+        if poll.meeting_id != meeting.id:
+            raise NotFound("There is no poll with that number.", code="poll_not_found")
+        held = request.form.get("hidden") == "1"
+        polls.moderate_answer(db, actor(), poll_id, answer_id, hidden=held)
+        flash("Answer held back from the projector." if held else "Answer shown on the projector.")
     return _back_to_polls(meeting)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 
 from ysdw_live.actors import Actor
 from ysdw_live.api import created, endpoint
@@ -57,7 +57,14 @@ def answer(poll_id: int, body: PollAnswer) -> tuple[Response, int]:
     """Answer a poll (participant); 409 unless it is open."""
     db = get_session()
     poll, participant = services.poll_and_participant(db, poll_id, participant_token())
-    stored = services.answer_poll(db, actor(participant=participant), poll, body.values(), limiter=limiter())
+    stored = services.answer_poll(
+        db,
+        actor(participant=participant),
+        poll,
+        body.values(),
+        limiter=limiter(),
+        blocked_words=current_app.config["POLL_BLOCKED_WORDS"],
+    )
     return created({"poll_id": poll_id, "answer": stored})
 
 

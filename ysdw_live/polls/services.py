@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Text, and_, bindparam, delete, exists, func, literal, select, update
+from sqlalchemy import Boolean, Integer, Text, and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes, contains_eager, selectinload
 
@@ -24,6 +24,7 @@ from ysdw_live.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Va
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, hash_device_token
 from ysdw_live.polls.kinds import ANSWER_FIELDS, KINDS, OPTIONS_MAX, SCALES, PollKind
 from ysdw_live.polls.models import Poll, PollOption, PollResponse, PollStatus
+from ysdw_live.polls.profanity import is_blocked
 from ysdw_live.polls.serializers import poll_to_dict, results_to_dict
 from ysdw_live.ratelimit import Limiter
 from ysdw_live.realtime.publisher import publisher
@@ -298,14 +299,18 @@ def _upsert(dialect: Any) -> Any:
         bindparam("poll_id", type_=Integer),
         bindparam("participant_id", type_=Integer),
         bindparam("answer", type_=Text),
-        literal(False, type_=Boolean),
+        bindparam("hidden", type_=Boolean),
         bindparam("now", type_=UTCDateTime()),
         bindparam("now", type_=UTCDateTime()),
     ).where(_STILL_OPEN)
     insert = dialect.insert(PollResponse).from_select(_ANSWER_COLUMNS, source)
     return insert.on_conflict_do_update(
         index_elements=[PollResponse.poll_id, PollResponse.participant_id],
-        set_={"answer": insert.excluded.answer, "updated_at": insert.excluded.updated_at, "hidden": False},
+        set_={
+            "answer": insert.excluded.answer,
+            "updated_at": insert.excluded.updated_at,
+            "hidden": insert.excluded.hidden,
+        },
     ).returning(PollResponse.id)
 
 
@@ -329,10 +334,19 @@ def poll_and_participant(db: Session, poll_id: int, device_token: str | None) ->
     return row[0], row[1]
 
 
-def answer_poll(db: Session, actor: Actor, poll: Poll, payload: dict[str, Any], *, limiter: Limiter) -> Any:
+def answer_poll(
+    db: Session,
+    actor: Actor,
+    poll: Poll,
+    payload: dict[str, Any],
+    *,
+    limiter: Limiter,
+    blocked_words: frozenset[str] = frozenset(),
+) -> Any:
     """Store the participant's answer (replacing an earlier one while the poll is open); return it as stored.
 
     ``payload`` holds exactly the answer field of the poll's kind. Nothing is stored on any error.
+    A free-text answer with a word of ``blocked_words`` is stored held back (see ``profanity.py``).
     """
     participant = require_participant(actor, poll.meeting)
     given = {name: value for name, value in payload.items() if value is not None}
@@ -357,7 +371,13 @@ def answer_poll(db: Session, actor: Actor, poll: Poll, payload: dict[str, Any], 
     connection = db.connection()
     stored = connection.execute(
         _ANSWER[db.get_bind().dialect.name == "postgresql"],
-        {"poll_id": poll.id, "participant_id": participant.id, "answer": json.dumps(answer), "now": utcnow()},
+        {
+            "poll_id": poll.id,
+            "participant_id": participant.id,
+            "answer": json.dumps(answer),
+            "hidden": poll.behaviour.free_text and is_blocked(answer, blocked_words),
+            "now": utcnow(),
+        },
     ).first()
     if stored is None:
         # Closed (or the meeting ended) between the read and the write: nothing was stored.
@@ -428,8 +448,57 @@ def projector_poll_or_none(db: Session, meeting: Meeting) -> Poll | None:
     return poll
 
 
+# How many of a free-text poll's latest answers the console lists for moderation.
+MODERATION_LIST = 30
+
+
+def moderate_answer(db: Session, actor: Actor, poll_id: int, response_id: int, *, hidden: bool) -> PollResponse:
+    """Hold back one free-text answer from the projector and attendees, or show it after all (admin, facilitator)."""
+    user = actor.require_meeting_manager()
+    poll = get_poll(db, poll_id)
+    response = db.get(PollResponse, response_id) if isinstance(response_id, int) else None
+    if response is None or response.poll_id != poll.id:
+        raise NotFound("There is no such answer to this poll.", code="answer_not_found")
+    if not poll.behaviour.free_text:
+        raise Conflict("Only word-cloud and open-text answers are moderated.", code="not_free_text")
+    if response.hidden != hidden:
+        response.hidden = hidden
+        record(
+            db,
+            user,
+            "poll.moderate",
+            object_type="poll",
+            object_id=poll.id,
+            detail=f"meeting {poll.meeting.code}: an answer {'held back' if hidden else 'shown'}",
+        )
+        db.commit()
+        publisher().poll_answers_changed(poll.meeting_id, [poll.id])
+    return response
+
+
+def _answers_to_moderate(db: Session, polls: list[Poll]) -> dict[int, list[tuple[int, str, bool]]]:
+    """Return the latest answers ``(id, text, held back)`` of each free-text poll, newest first."""
+    found: dict[int, list[tuple[int, str, bool]]] = {}
+    for poll in polls:
+        if not poll.behaviour.free_text or poll.status is PollStatus.draft:
+            continue
+        rows = db.execute(
+            select(PollResponse.id, PollResponse.answer, PollResponse.hidden)
+            .where(PollResponse.poll_id == poll.id)
+            .order_by(PollResponse.updated_at.desc(), PollResponse.id.desc())
+            .limit(MODERATION_LIST)
+        )
+        found[poll.id] = [(response_id, _as_text(json.loads(answer)), hidden) for response_id, answer, hidden in rows]
+    return found
+
+
+def _as_text(answer: Any) -> str:
+    """Return a stored free-text answer (a text, or a word cloud's words) as one line."""
+    return " ".join(answer) if isinstance(answer, list) else str(answer)
+
+
 def staff_panel(db: Session, actor: Actor, meeting: Meeting) -> dict[str, Any]:
-    """Return what the polls panel shows staff: every poll, its count of answers, the series' other meetings."""
+    """Return what the polls panel shows staff: every poll, its answers count, free-text answers, other meetings."""
     listed = list_polls(db, actor, meeting)
     totals = dict(
         db.execute(
@@ -443,7 +512,12 @@ def staff_panel(db: Session, actor: Actor, meeting: Meeting) -> dict[str, Any]:
         .where(Meeting.series_id == meeting.series_id, Meeting.id != meeting.id)
         .order_by(Meeting.created_at.desc())
     )
-    return {"polls": listed, "poll_totals": totals, "earlier_meetings": list(earlier)}
+    return {
+        "polls": listed,
+        "poll_totals": totals,
+        "poll_answers": _answers_to_moderate(db, listed),
+        "earlier_meetings": list(earlier),
+    }
 
 
 def results_for_screen(db: Session, poll: Poll) -> dict[str, Any]:
