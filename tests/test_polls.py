@@ -441,3 +441,26 @@ def test_facilitator_holds_back_and_shows_single_answers(app, factory, staff):
     assert "Held back" in client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
     assert client.post(url, data={"csrf_token": csrf_from(page), "hidden": "0"}).status_code == 302
     assert results(app.test_client(), poll["id"], staff)["answers"] == ["Name and shame my neighbour"]
+
+
+def test_an_answer_costs_one_read_and_one_write(app, factory, staff):
+    """The answer path finds the poll, its options and the participant in one query, then writes once."""
+    from sqlalchemy import event
+
+    meeting = factory.meeting(status="live")
+    poll = make_poll(app.test_client(), staff, meeting, kind="single", question="Q", options=["A", "B"])
+    client = phone(app, meeting)
+    assert answer(client, poll["id"], option_ids=[poll["options"][0]["id"]]).status_code == 201  # marks it answered
+    statements: list[str] = []
+    engine = app.extensions["ysdw_engine"]
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert answer(client, poll["id"], option_ids=[poll["options"][1]["id"]]).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [s.lstrip().split()[0].upper() for s in statements] == ["SELECT", "INSERT"], statements

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Integer, Text, and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, attributes, contains_eager, selectinload
+from sqlalchemy.orm import Session, attributes, contains_eager, joinedload, selectinload
 
 from ysdw_live import validation
 from ysdw_live.actors import Actor
@@ -278,7 +278,8 @@ _POLL_AND_PARTICIPANT = (
         Participant,
         and_(Participant.meeting_id == Poll.meeting_id, Participant.device_hash == bindparam("device")),
     )
-    .options(contains_eager(Poll.meeting), selectinload(Poll.options))
+    # The options come in the same query (a poll has at most 12): one round trip per answer.
+    .options(contains_eager(Poll.meeting), joinedload(Poll.options))
     .where(Poll.id == bindparam("poll_id"))
 )
 _STILL_OPEN = exists(
@@ -324,14 +325,14 @@ def poll_and_participant(db: Session, poll_id: int, device_token: str | None) ->
     The answer path's read; NotFound for an unknown poll, and for a draft one (attendees never see drafts).
     """
     device = hash_device_token(device_token) if device_token and len(device_token) <= 128 else ""
-    row = (
-        db.execute(_POLL_AND_PARTICIPANT, {"device": device, "poll_id": poll_id}).first()
+    rows = (
+        db.execute(_POLL_AND_PARTICIPANT, {"device": device, "poll_id": poll_id}).unique().all()
         if isinstance(poll_id, int)
-        else None
+        else []
     )
-    if row is None:
+    if not rows:
         raise NotFound("There is no poll with that number.", code="poll_not_found")
-    return row[0], row[1]
+    return rows[0][0], rows[0][1]
 
 
 def answer_poll(
