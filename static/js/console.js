@@ -128,7 +128,14 @@ connectMeeting(code, "moderator", {
   ...store.handlers,
   "presence:updated": applyCounters,
   "votes:surge": applySurges,
+  "poll:results": applyPollResults,
 });
+
+/** Keep each poll's count of answers in the Polls panel live (batched, absolute). */
+function applyPollResults({ poll_id: pollId, results }) {
+  const total = document.querySelector(`#poll-row-${pollId} .poll-row__total`);
+  if (total) total.textContent = `${results.total} answer${results.total === 1 ? "" : "s"}`;
+}
 
 /** Show concerns whose votes arrive faster than people tap (a script may be voting): newest first, one line each. */
 function applySurges({ surges }) {

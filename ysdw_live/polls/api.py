@@ -80,7 +80,10 @@ def results(poll_id: int) -> Response:
     """A poll's results, by kind."""
     db = get_session()
     poll, participant = services.poll_and_participant(db, poll_id, participant_token())
-    return jsonify(services.poll_results(db, actor(participant=participant), poll.id))
+    caller = actor(participant=participant)
+    if not caller.is_staff and caller.participant is None:
+        caller.require_password_chosen()  # a one-time staff login is told what to do, not to join
+    return jsonify(services.poll_results(db, caller, poll.id))
 
 
 @endpoint(
