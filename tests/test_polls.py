@@ -464,3 +464,37 @@ def test_an_answer_costs_one_read_and_one_write(app, factory, staff):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert [s.lstrip().split()[0].upper() for s in statements] == ["SELECT", "INSERT"], statements
+
+
+@pytest.mark.redis
+def test_poll_results_batch_through_redis_once_per_interval_across_processes(app, factory, staff):
+    """Two processes' poll batchers share marks and slots in Redis: one sends, the other keeps the marks."""
+    import os
+    import uuid
+
+    import redis
+
+    from ysdw_live.realtime.batching import PollBatcher, RedisDirtyStore, VoteBatcher
+
+    url = os.environ.get("YSDW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {url}: {error}")
+        pytest.skip(f"Redis is not reachable at {url}: {error}")
+    assert PollBatcher.redis_prefix != VoteBatcher.redis_prefix  # poll marks never mix with vote marks
+    prefix = f"ysdw:test:{uuid.uuid4().hex}"
+    here, there = PollBatcher(app, RedisDirtyStore(url, prefix)), PollBatcher(app, RedisDirtyStore(url, prefix))
+    here.interval = there.interval = 60.0  # a slot lasts a minute: no machine is slow enough to see it lapse
+    app.extensions["ysdw_poll_batcher"] = here
+    meeting = factory.meeting(status="live")
+    poll = make_poll(app.test_client(), staff, meeting, kind="rating", question="Q")
+    screen = socketio.test_client(app, auth={"meeting": meeting.code, "role": "projector"})
+    screen.get_received()
+    assert answer(phone(app, meeting), poll["id"], value=4).status_code == 201
+    assert there.flush() == 1  # either process may send
+    there.mark(meeting.id, {poll["id"]})
+    assert here.flush() == 0  # the slot of this interval is taken: the marks wait
+    sent = received(screen, "poll:results")
+    assert [(r["poll_id"], r["results"]["total"], r["seq"]) for r in sent] == [(poll["id"], 1, 1)]
