@@ -498,3 +498,17 @@ def test_poll_results_batch_through_redis_once_per_interval_across_processes(app
     assert here.flush() == 0  # the slot of this interval is taken: the marks wait
     sent = received(screen, "poll:results")
     assert [(r["poll_id"], r["results"]["total"], r["seq"]) for r in sent] == [(poll["id"], 1, 1)]
+
+
+def test_editing_an_open_poll_tells_the_phones(app, factory, staff):
+    """An open poll edited before its first answer is announced again with its new options."""
+    meeting = factory.meeting(status="live")
+    admin = app.test_client()
+    poll = make_poll(admin, staff, meeting, kind="single", question="Safe?", options=["Yes", "No"])
+    sock = socketio.test_client(
+        app, auth={"meeting": meeting.code, "role": "attendee"}, flask_test_client=phone(app, meeting)
+    )
+    sock.get_received()
+    admin.patch(f"{API}/polls/{poll['id']}", json={"options": ["Yes", "No", "Not sure"]}, headers=staff)
+    announced = received(sock, "poll:opened")
+    assert [[o["label"] for o in a["poll"]["options"]] for a in announced] == [["Yes", "No", "Not sure"]]

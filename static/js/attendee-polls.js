@@ -66,7 +66,7 @@ export function attendeePolls(code) {
       }
     },
     "poll:opened"({ poll }) {
-      show(poll);
+      show(poll, { replace: true }); // again after an edit: the new wording and options
       announce(`A poll has opened: ${poll.question}`);
     },
     "poll:closed"({ poll }) {

@@ -228,7 +228,8 @@ def change_poll(db: Session, actor: Actor, poll_id: int, payload: dict[str, Any]
     )
     db.commit()
     events = publisher()
-    if opened:
+    if opened or (edits and poll.status is PollStatus.open):
+        # An open poll edited before its first answer is announced again: phones show the new wording.
         events.poll_opened(meeting, shape)
     if closed:
         events.poll_closed(meeting, shape)
