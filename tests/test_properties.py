@@ -38,6 +38,7 @@ from ysdw_live.api.openapi import OPERATIONS, Operation
 from ysdw_live.auth import services as auth_services
 from ysdw_live.auth.models import Role
 from ysdw_live.db import session_scope
+from ysdw_live.polls import services as polls
 
 MAX_EXAMPLES = 25
 RULE_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -171,12 +172,15 @@ def world(open_app: Flask) -> dict[str, Any]:
         action = actions.create_action(
             db, Actor(user=admin), meeting.series_id, {"you_said": "Lights", "concern_ids": [concern.id]}
         )
+        poll = polls.create_poll(db, Actor(user=admin), meeting, kind="single", question="Safe?", options=["Yes", "No"])
+        polls.change_poll(db, Actor(user=admin), poll.id, {"status": "open"})
         staff_token = auth_services.issue_token(db, admin, "properties")
         found = {
             "code": meeting.code,
             "series_id": meeting.series_id,
             "concern_id": concern.id,
             "action_id": action.id,
+            "poll_id": poll.id,
             "topic_ids": [topic.id for topic in meeting.series.topics],
         }
     joined = open_app.test_client().post(f"/api/v1/meetings/{found['code']}/participants")
@@ -193,7 +197,7 @@ def world(open_app: Flask) -> dict[str, Any]:
 def test_no_input_gives_an_undocumented_answer(open_app: Flask, world: dict[str, Any], operation: Operation) -> None:
     """Whatever the body, path and caller, the answer is one the document lists for the operation (never a 500)."""
     client = open_app.test_client()
-    real_ids = [world["concern_id"], world["action_id"], world["series_id"], *world["topic_ids"]]
+    real_ids = [world["concern_id"], world["action_id"], world["poll_id"], world["series_id"], *world["topic_ids"]]
     callers = ["participant", "nobody"] if operation.rule == "/auth/token" else ["staff", "participant", "nobody"]
     body = bodies(operation, real_ids) if operation.body is not None else st.none()
     query = (

@@ -145,6 +145,20 @@ def _a_concern(world: World) -> dict[str, Any]:
     return {"concern_id": concern.id}
 
 
+def _a_poll(world: World, *, visible: bool = True) -> dict[str, Any]:
+    """Prepare and open a rating poll in the live meeting, its results shown or hidden."""
+    from ysdw_live.meetings import services as meetings
+    from ysdw_live.polls import services as polls
+
+    meeting = meetings.get_meeting(world.db, world.ids["code"])
+    facilitator = world.factory.actor(Role.facilitator)
+    poll = polls.create_poll(
+        world.db, facilitator, meeting, kind="rating", question="How safe?", results_visible=visible
+    )
+    polls.change_poll(world.db, facilitator, poll.id, {"status": "open"})
+    return {"poll_id": poll.id}
+
+
 @dataclass(frozen=True)
 class Row:
     """One method on one route and the status each role must get."""
@@ -236,6 +250,25 @@ API_ROWS: list[Row] = [
     Row("PATCH", "/api/v1/meetings/<code>/projector", MANAGERS(200), json={"mode": "concerns"}),
     Row("GET", "/api/v1/meetings/<code>/counters", ALL_STAFF(200)),
     Row("GET", "/api/v1/meetings/<code>/export.csv", ALL_STAFF(200)),
+    # Live polls: participants answer and read revealed results; managers prepare, open, close and reveal.
+    Row("GET", "/api/v1/meetings/<code>/polls", PARTICIPANTS(200)),
+    Row("POST", "/api/v1/meetings/<code>/polls", MANAGERS(201), json={"kind": "rating", "question": "How safe?"}),
+    Row("PATCH", "/api/v1/polls/<int:poll_id>", MANAGERS(200), json={"status": "closed"}, setup=lambda w: _a_poll(w)),
+    Row("GET", "/api/v1/polls/<int:poll_id>/results", PARTICIPANTS(200), setup=lambda w: _a_poll(w)),
+    Row(
+        "GET",
+        "/api/v1/polls/<int:poll_id>/results",
+        PARTICIPANTS(403, staff=200),
+        setup=lambda w: _a_poll(w, visible=False),
+        query="hidden",
+    ),
+    Row(
+        "POST",
+        "/api/v1/polls/<int:poll_id>/responses",
+        PARTICIPANTS(201, staff=401),
+        json={"value": 1},
+        setup=lambda w: _a_poll(w),
+    ),
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -284,7 +317,31 @@ PAGE_ROWS: list[Row] = [
         setup=lambda w: _a_concern(w),
         staff_only=False,
     ),
+    Row(
+        "POST",
+        "/j/<code>/polls/<int:poll_id>",
+        _statuses(401, 302, 401, 401, 401),
+        form={"value": "4"},
+        setup=lambda w: _a_poll(w),
+        staff_only=False,
+    ),
     Row("GET", "/moderate/<code>", PAGE_MANAGERS(200)),
+    Row("POST", "/moderate/<code>/polls", PAGE_MANAGERS(302), form={"kind": "rating", "question": "How safe?"}),
+    Row(
+        "POST",
+        "/moderate/<code>/polls/<int:poll_id>",
+        PAGE_MANAGERS(302),
+        form={"action": "close"},
+        setup=lambda w: _a_poll(w),
+    ),
+    Row("POST", "/moderate/<code>/polls/copy", PAGE_MANAGERS(302), form={"source": "ABCDEF"}),
+    Row(
+        "POST",
+        "/moderate/<code>/polls/<int:poll_id>/answers/<int:answer_id>",
+        PAGE_MANAGERS(302),
+        form={"hidden": "1"},
+        setup=lambda w: {**_a_poll(w), "answer_id": 1},
+    ),
     Row(
         "POST",
         "/moderate/<code>/concerns/<int:concern_id>",

@@ -30,6 +30,7 @@ from ysdw_live.api.openapi import OPERATIONS
 from ysdw_live.auth import services as auth_services
 from ysdw_live.auth.models import Role
 from ysdw_live.db import Base, session_scope
+from ysdw_live.polls import services as polls
 
 MAX_EXAMPLES = 20
 CHECKS = [
@@ -58,12 +59,15 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         meeting = world.meeting(status="live", moderation=False)
         concern = add_concern(db, meeting, "Street lights are out")
         action = actions.create_action(db, Actor(user=admin), meeting.series_id, {"you_said": "Lights"})
+        poll = polls.create_poll(db, Actor(user=admin), meeting, kind="single", question="Safe?", options=["Yes", "No"])
+        polls.change_poll(db, Actor(user=admin), poll.id, {"status": "open"})
         # Path values that name real things, so generated bodies get past the 404 to the checks behind it.
         app.config["FUZZ_PATH"] = {
             "code": meeting.code,
             "series_id": meeting.series_id,
             "concern_id": concern.id,
             "action_id": action.id,
+            "poll_id": poll.id,
         }
     yield app
     app.extensions["ysdw_engine"].dispose()

@@ -12,6 +12,7 @@ from flask import Flask
 from ysdw_live import config as config_module
 from ysdw_live import db, validation
 from ysdw_live.clock import Clock
+from ysdw_live.polls.profanity import load_blocked_words
 from ysdw_live.privacy.notice import ensure_notice
 from ysdw_live.ratelimit import Limiter, MemoryStore, RedisStore
 from ysdw_live.realtime import socketio, yield_to_other_connections
@@ -58,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store = RedisStore(redis_url) if redis_url else MemoryStore()
     app.extensions["ysdw_limiter"] = Limiter(store, enabled=app.config["RATELIMIT_ENABLED"], overrides=_limits(app))
     app.extensions["ysdw_clock"] = Clock.named(app.config["TIMEZONE"])
+    app.config["POLL_BLOCKED_WORDS"] = load_blocked_words(instance_path, app.config.get("BLOCKED_WORDS") or "")
 
     socketio.init_app(
         app,
@@ -111,6 +113,7 @@ def _register(app: Flask) -> None:
     import ysdw_live.auth.api
     import ysdw_live.concerns.api
     import ysdw_live.meetings.api
+    import ysdw_live.polls.api
     import ysdw_live.series.api  # noqa: F401
     from ysdw_live import api, cli, pages, web
     from ysdw_live.actions.views import bp as actions_bp

@@ -137,5 +137,8 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "TOKEN_DAYS": _positive_int(env, "YSDW_TOKEN_DAYS", 30),
         # The retention purge once a day while app.py serves; off ("0") when cron runs `flask purge` instead.
         "DAILY_PURGE": env.get("YSDW_DAILY_PURGE", "1") != "0",
+        # Words that hold back a word-cloud or open-text poll answer, added to the built-in list and
+        # to instance/blocked_words.txt (comma-separated).
+        "BLOCKED_WORDS": env.get("YSDW_BLOCKED_WORDS", ""),
     }
     return settings

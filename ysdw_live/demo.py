@@ -126,9 +126,43 @@ def load_demo(db: Session) -> str:
     meeting.go_live()
     db.flush()
     _add_demo_concerns(db, meeting)
+    _add_demo_polls(db, meeting)
     db.commit()
     _add_winter_actions(db, winter)
     return meeting.code
+
+
+# Polls prepared for the live meeting (drafts: the facilitator opens each when the moment comes).
+DEMO_POLLS: list[dict[str, object]] = [
+    {"kind": "single", "question": "Do you feel safe in Riverside after dark?", "options": ["Yes", "Mostly", "No"]},
+    {"kind": "rating", "question": "How well do the police deal with the issues that matter to you?", "scale": 5},
+    {"kind": "word_cloud", "question": "In one to three words: what should we focus on next?"},
+    {
+        "kind": "ranking",
+        "question": "Put these in order of priority",
+        "options": ["Drug dealing", "Speeding", "Antisocial behaviour", "Burglary"],
+    },
+]
+
+
+def _add_demo_polls(db: Session, meeting: Meeting) -> None:
+    """Prepare the live meeting's polls as drafts."""
+    from ysdw_live.polls.kinds import PollKind
+    from ysdw_live.polls.models import Poll, PollOption, PollStatus
+
+    for spec in DEMO_POLLS:
+        labels = list(spec.get("options", []))  # type: ignore[call-overload]
+        meeting_poll = Poll(
+            kind=PollKind(spec["kind"]),
+            question=str(spec["question"]),
+            scale=int(spec.get("scale", 5)),  # type: ignore[call-overload]
+            status=PollStatus.draft,
+            results_visible=False,
+            answered=False,
+            options=[PollOption(position=i, label=label) for i, label in enumerate(labels)],
+        )
+        meeting_poll.meeting = meeting
+        db.add(meeting_poll)
 
 
 # What was raised at the winter meeting, and what the force did about it since.

@@ -3,6 +3,7 @@
 import { announce, api, ConnectionError, failureMessage, pageData, whileSending } from "./api.js";
 import { concernStore } from "./concern-store.js";
 import { adoptItems, isVisible, renderBoard, setVotes } from "./concern-view.js";
+import { attendeePolls } from "./attendee-polls.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 
 const data = pageData();
@@ -57,9 +58,17 @@ function applyMeeting(meeting) {
   document.getElementById("raise").hidden = meeting.status !== "live";
 }
 
+const polls = attendeePolls(code);
 connectMeeting(code, "attendee", {
   status: connectionIndicator(document.getElementById("connection-status")),
   ...store.handlers,
+  "poll:opened": polls["poll:opened"],
+  "poll:closed": polls["poll:closed"],
+  "poll:results": polls["poll:results"],
+  snapshot(snapshot) {
+    polls.snapshot(snapshot);
+    store.handlers.snapshot(snapshot);
+  },
 });
 
 // Votes: toggle at once on screen, then confirm with the server (or put it back).

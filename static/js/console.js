@@ -128,7 +128,14 @@ connectMeeting(code, "moderator", {
   ...store.handlers,
   "presence:updated": applyCounters,
   "votes:surge": applySurges,
+  "poll:results": applyPollResults,
 });
+
+/** Keep each poll's count of answers in the Polls panel live (batched, absolute). */
+function applyPollResults({ poll_id: pollId, results }) {
+  const total = document.querySelector(`#poll-row-${pollId} .poll-row__total`);
+  if (total) total.textContent = `${results.total} answer${results.total === 1 ? "" : "s"}`;
+}
 
 /** Show concerns whose votes arrive faster than people tap (a script may be voting): newest first, one line each. */
 function applySurges({ surges }) {
@@ -363,6 +370,13 @@ document.addEventListener("keydown", (event) => {
     case "3":
       setProjector("report_back", actionIndex);
       break;
+    case "4": {
+      // The latest open poll, else the latest one that has opened: its "Put on projector" form.
+      const rows = [...document.querySelectorAll(".poll-row")].reverse();
+      const row = rows.find((r) => r.dataset.status === "open") || rows.find((r) => r.dataset.status === "closed");
+      row?.querySelector('.poll-step[data-action="project"]')?.requestSubmit();
+      break;
+    }
     case "ArrowLeft":
       if (reportBack.length) setProjector("report_back", actionIndex - 1);
       break;

@@ -4,6 +4,7 @@ import { api, pageData } from "./api.js";
 import { concernStore } from "./concern-store.js";
 import { adoptItems, isVisible, renderBoard } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
+import { projectorPolls } from "./projector-polls.js";
 import { renderSlides } from "./report-back.js";
 
 const TOP = 8;
@@ -33,8 +34,11 @@ function render() {
   });
 }
 
+const polls = projectorPolls();
+
 function applyProjector(projector) {
   showMode(projector.mode);
+  if (projector.poll_id) polls.show(projector.poll_id);
   if (typeof projector.action_index === "number") showSlide(projector.action_index);
 }
 
@@ -42,7 +46,8 @@ function showMode(mode) {
   const previous = document.body.dataset.mode;
   document.body.dataset.mode = mode;
   document.getElementById("join-screen").hidden = mode !== "join";
-  document.getElementById("concerns-screen").hidden = !(mode === "concerns" || mode === "poll");
+  document.getElementById("concerns-screen").hidden = mode !== "concerns";
+  document.getElementById("poll-screen").hidden = mode !== "poll";
   document.getElementById("report-back-screen").hidden = mode !== "report_back";
   document.getElementById("join-corner").hidden = mode === "join";
   // Fetch the slides fresh when that mode starts, so actions agreed since the page loaded are there too.
@@ -69,4 +74,11 @@ function showSlide(index) {
 connectMeeting(data.code, "projector", {
   status: connectionIndicator(document.getElementById("connection-status")),
   ...store.handlers,
+  "poll:opened": polls["poll:opened"],
+  "poll:closed": polls["poll:closed"],
+  "poll:results": polls["poll:results"],
+  snapshot(snapshot) {
+    polls.snapshot(snapshot);
+    store.handlers.snapshot(snapshot);
+  },
 });

@@ -41,6 +41,7 @@ from ysdw_live.db import utcnow
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode, hash_device_token
 from ysdw_live.meetings.serializers import projector_to_dict
+from ysdw_live.polls.services import projector_poll
 from ysdw_live.ratelimit import Limiter
 from ysdw_live.realtime.publisher import publisher
 
@@ -595,8 +596,7 @@ def set_projector(
     if clean_mode is ProjectorMode.poll and clean_poll is None:
         raise ValidationError("Choose the poll to show.", field="poll_id", code="required")
     if clean_poll is not None:
-        # No poll can be created yet, so no poll id names one.
-        raise NotFound("There is no poll with that id.", code="poll_not_found", field="poll_id")
+        projector_poll(db, meeting, clean_poll)  # 404 unless it is one of this meeting's polls
     if clean_mode is ProjectorMode.report_back:
         last = max(0, len(report_back(db, meeting)) - 1)
         clean_index = min(clean_index or 0, last)
@@ -614,6 +614,8 @@ def set_projector(
     version = _bump_version(db, meeting)
     meeting.projector_mode = clean_mode
     meeting.projector_action_index = clean_index
+    if clean_poll is not None:
+        meeting.projector_poll_id = clean_poll
     changed: list[tuple[Concern, dict[str, Any]]] = []
     if concern is not None:
         db.refresh(concern)
@@ -625,7 +627,9 @@ def set_projector(
         "meeting.projector",
         object_type="meeting",
         object_id=meeting.code,
-        detail=f"mode {clean_mode.value}" + (f", pinned number {concern.number}" if concern is not None else ""),
+        detail=f"mode {clean_mode.value}"
+        + (f", pinned number {concern.number}" if concern is not None else "")
+        + (f", poll {clean_poll}" if clean_poll is not None else ""),
     )
     db.commit()
     events = publisher()

@@ -36,6 +36,9 @@ from ysdw_live.concerns.serializers import concern_to_dict
 from ysdw_live.errors import NotFound
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
+from ysdw_live.polls import services as polls
+from ysdw_live.polls.kinds import PollKind
+from ysdw_live.polls.serializers import poll_to_dict, summarise
 
 # Entries are small (one meeting's visible concerns); a process rarely serves more than a few
 # meetings, each with one live version per audience.
@@ -113,8 +116,13 @@ def read_snapshot(
     public_url: str,
     cache: SnapshotCache,
     connected: Callable[[], int] | None = None,
+    projector: bool = False,
 ) -> dict[str, Any]:
     """Return the snapshot for ``caller`` in one consistent read, and end that read.
+
+    ``polls`` lists the open polls (and the one on the projector; moderators get every poll),
+    each with its ``results`` when this connection may see them: moderators and the projector
+    always, attendees once the results are revealed.
 
     ``staff`` (a moderator) sees every status and gets ``counters``; ``connected`` counts the
     meeting's connected participants for them. An attendee (``participant_id``) also gets its own
@@ -159,7 +167,7 @@ def read_snapshot(
         snapshot: dict[str, Any] = {
             "meeting": shared["meeting"],
             "concerns": listed,
-            "polls": [],
+            "polls": _polls_with_results(db, shared["polls"], all_results=staff or projector),
             "projector": shared["projector"],
             "version": shared["version"],
         }
@@ -171,6 +179,22 @@ def read_snapshot(
         return snapshot
     finally:
         db.rollback()
+
+
+def _polls_with_results(db: Session, listed: tuple[Any, ...], *, all_results: bool) -> list[dict[str, Any]]:
+    """Return the snapshot's polls, adding the current results to those the connection may see.
+
+    Results change without a version bump (answers are batched), so they are read per connection,
+    in one query for every poll that needs them; hidden ones cost an attendee nothing.
+    """
+    wanted = [poll["id"] for poll, _shape in listed if all_results or poll["results_visible"]]
+    answers = polls.answers_of(db, wanted)
+    return [
+        {**poll, "results": summarise(poll["id"], PollKind(poll["kind"]), shape, answers[poll["id"]])}
+        if poll["id"] in answers
+        else dict(poll)
+        for poll, shape in listed
+    ]
 
 
 def current_version(db: Session, meeting_id: int) -> int:
@@ -189,5 +213,21 @@ def _shared_part(db: Session, meeting: Meeting, caller: Actor, *, staff: bool, p
         "meeting": meeting_to_dict(meeting, public_url),
         "concerns": tuple(concern_to_dict(c, voted=False) for c in listed),
         "projector": projector_to_dict(meeting),
+        # Plain values (the cache outlives the session): each poll's shape and what its results need.
+        "polls": tuple(
+            (poll_to_dict(poll), poll.shape()) for poll in _snapshot_polls(db, meeting, caller, staff=staff)
+        ),
         "version": meeting.version,
     }
+
+
+def _snapshot_polls(db: Session, meeting: Meeting, caller: Actor, *, staff: bool) -> list[Any]:
+    """Return the polls an audience sees: every one for moderators; the open ones and the projector's for the room."""
+    if staff:
+        return polls.list_polls(db, caller, meeting)
+    shown = polls.list_polls(db, Actor(), meeting)
+    if meeting.projector_poll_id is not None and all(p.id != meeting.projector_poll_id for p in shown):
+        projected = polls.projector_poll_or_none(db, meeting)
+        if projected is not None:
+            shown.append(projected)
+    return shown

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from ysdw_live.actions import services as actions
 from ysdw_live.actors import Actor
@@ -19,11 +20,13 @@ from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.concerns import services
 from ysdw_live.concerns.models import Concern, ConcernStatus
 from ysdw_live.db import declare_writer, get_session
-from ysdw_live.errors import DomainError, NotAuthenticated
+from ysdw_live.errors import DomainError, NotAuthenticated, NotFound
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
+from ysdw_live.polls import services as polls
+from ysdw_live.polls.kinds import PollKind
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.web import actor, address_key, limiter, participant_token, set_participant_cookie
 
@@ -60,9 +63,10 @@ def _render_attendee_page(
     *,
     errors: list[tuple[str, str]] | None = None,
     form: dict[str, Any] | None = None,
+    poll_form: Any = None,
     status: int = 200,
 ) -> Any:
-    """Render the attendee page for ``participant`` (also after a failed form post)."""
+    """Render the attendee page for ``participant`` (also after a failed form post; ``poll_form``: a poll's)."""
     db = get_session()
     caller = Actor(participant=participant)
     sort = _sort_arg()
@@ -79,6 +83,8 @@ def _render_attendee_page(
         "errors": errors or [],
         "form": form or {},
         "text_max": 500,
+        "polls": polls.list_polls(db, caller, meeting),
+        "poll_answer": poll_form or MultiDict(),
     }
     context.update(_loop_closing_context(meeting, participant))
     response = current_app.make_response((render_template("attendee/meeting.html", **context), status))
@@ -157,6 +163,53 @@ def submit(code: str) -> Any:
     return response
 
 
+def _poll_form_answer(kind: PollKind, form: Any) -> dict[str, Any]:
+    """Return the API's answer payload from a poll's plain form (ranking: a place chosen for each option)."""
+    if kind in (PollKind.single, PollKind.multiple):
+        return {"option_ids": [int(value) for value in form.getlist("option_ids") if value.isdigit()]}
+    if kind is PollKind.rating:
+        return {"value": form.get("value") or None}
+    if kind is PollKind.ranking:
+        places = {
+            int(name.removeprefix("rank-")): value
+            for name, value in form.items()
+            if name.startswith("rank-") and name.removeprefix("rank-").isdigit() and value.isdigit()
+        }
+        if len(set(places.values())) != len(places):
+            return {"ranking": []}  # two options in one place: not an order (refused as such)
+        return {"ranking": sorted(places, key=lambda option_id: int(places[option_id]))}
+    return {"text": form.get("text", "")}
+
+
+@bp.post("/j/<code>/polls/<int:poll_id>")
+def answer_poll(code: str, poll_id: int) -> Any:
+    """Answer a poll from its plain form; errors come back on the page with an error summary."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    poll, participant = polls.poll_and_participant(db, poll_id, participant_token())
+    if poll.meeting_id != meeting.id:
+        raise NotFound("There is no poll with that number.", code="poll_not_found")
+    if participant is None:
+        participant = _participant_for(meeting)
+    try:
+        polls.answer_poll(
+            db,
+            Actor(participant=participant),
+            poll,
+            _poll_form_answer(poll.kind, request.form),
+            limiter=limiter(),
+            blocked_words=current_app.config["POLL_BLOCKED_WORDS"],
+        )
+    except DomainError as error:
+        db.rollback()
+        field = f"poll-{poll.id}"
+        return _render_attendee_page(
+            meeting, participant, errors=[(field, error.message)], poll_form=request.form, status=error.status
+        )
+    flash("Thank you. Your answer was sent. You can change it while the poll is open.")
+    return redirect(url_for("live.join", code=meeting.code) + f"#poll-{poll.id}")
+
+
 @bp.post("/j/<code>/concerns/<int:concern_id>/vote")
 def vote(code: str, concern_id: int) -> Any:
     """Add or remove this device's upvote from the plain form."""
@@ -189,6 +242,8 @@ def _console_context(meeting: Meeting) -> dict[str, Any]:
         "join_url": join_url(meeting, current_app.config["PUBLIC_URL"]),
         "report_back_actions": actions.report_back(db, meeting),
         "vote_surges": _vote_surges(meeting, every),
+        "back": "console",
+        **polls.staff_panel(db, actor(), meeting),
     }
 
 
@@ -279,9 +334,111 @@ def projector_control(code: str) -> Any:
             meeting,
             mode=request.form.get("mode", ""),
             concern_id=request.form.get("concern_id") or None,
+            poll_id=request.form.get("poll_id") or None,
             action_index=request.form.get("action_index") or None,
         )
     return redirect(url_for("live.console", code=meeting.code))
+
+
+# The polls panel's buttons map onto PATCH /polls/{id}.
+POLL_STEPS: dict[str, dict[str, Any]] = {
+    "open": {"status": "open"},
+    "close": {"status": "closed"},
+    "reveal": {"results_visible": True},
+    "hide": {"results_visible": False},
+}
+
+
+def _back_to_polls(meeting: Meeting) -> Any:
+    """Return to the polls panel the form came from: the console, or the meeting's staff page."""
+    if request.form.get("back") == "staff":
+        return redirect(url_for("meetings.manage", code=meeting.code) + "#polls-panel")
+    return redirect(url_for("live.console", code=meeting.code) + "#polls-panel")
+
+
+def _lines(value: str | None) -> list[str]:
+    """Return the non-blank lines of a textarea."""
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+@bp.post("/moderate/<code>/polls")
+@staff_page(MEETING_MANAGERS)
+def create_poll(code: str) -> Any:
+    """Prepare a poll from the panel's form."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    form = request.form
+    with flash_refusal():
+        polls.create_poll(
+            db,
+            actor(),
+            meeting,
+            kind=form.get("kind", ""),
+            question=form.get("question", ""),
+            options=_lines(form.get("options")),
+            max_choices=form.get("max_choices") or None,
+            scale=int(form["scale"]) if form.get("scale", "").isdigit() and form.get("kind") == "rating" else None,
+            results_visible=form.get("results_visible") == "on",
+        )
+        flash("Poll prepared. Open it when the moment comes.")
+    return _back_to_polls(meeting)
+
+
+@bp.post("/moderate/<code>/polls/<int:poll_id>")
+@staff_page(MEETING_MANAGERS)
+def change_poll(code: str, poll_id: int) -> Any:
+    """Open, close, reveal, hide, edit or project a poll from the panel."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    step = request.form.get("action", "")
+    with flash_refusal():
+        poll = polls.get_poll(db, poll_id)
+        if poll.meeting_id != meeting.id:
+            raise NotFound("There is no poll with that number.", code="poll_not_found")
+        if step == "project":
+            services.set_projector(db, actor(), meeting, mode="poll", poll_id=poll_id)
+            flash("The poll is on the projector.")
+        elif step == "edit":
+            payload: dict[str, Any] = {"question": request.form.get("question", "")}
+            if "options" in request.form:
+                payload["options"] = _lines(request.form.get("options"))
+            polls.change_poll(db, actor(), poll_id, payload)
+            flash("Poll changed.")
+        elif step in POLL_STEPS:
+            polls.change_poll(db, actor(), poll_id, POLL_STEPS[step])
+            flash(f"Poll {'opened' if step == 'open' else 'closed' if step == 'close' else 'changed'}.")
+        else:
+            flash("Choose what to do with the poll.")
+    return _back_to_polls(meeting)
+
+
+@bp.post("/moderate/<code>/polls/<int:poll_id>/answers/<int:answer_id>")
+@staff_page(MEETING_MANAGERS)
+def moderate_poll_answer(code: str, poll_id: int, answer_id: int) -> Any:
+    """Hold back one free-text answer from the projector, or show it after all."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    with flash_refusal():
+        poll = polls.get_poll(db, poll_id)
+        if poll.meeting_id != meeting.id:
+            raise NotFound("There is no poll with that number.", code="poll_not_found")
+        held = request.form.get("hidden") == "1"
+        polls.moderate_answer(db, actor(), poll_id, answer_id, hidden=held)
+        flash("Answer held back from the projector." if held else "Answer shown on the projector.")
+    return _back_to_polls(meeting)
+
+
+@bp.post("/moderate/<code>/polls/copy")
+@staff_page(MEETING_MANAGERS)
+def copy_polls(code: str) -> Any:
+    """Copy an earlier meeting's polls into this one, as drafts."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    with flash_refusal():
+        source = meetings.get_meeting(db, request.form.get("source", ""))
+        copied = polls.copy_polls(db, actor(), meeting, source)
+        flash(f"Copied {len(copied)} poll{'' if len(copied) == 1 else 's'} as drafts.")
+    return _back_to_polls(meeting)
 
 
 @bp.post("/moderate/<code>/settings")
@@ -310,8 +467,11 @@ def projector(code: str) -> Any:
     concerns = services.list_concerns(db, Actor(), meeting, sort="top")
     highlighted, others = pin_highlighted(concerns)
     report_back_actions = actions.report_back(db, meeting)
+    shown_poll = polls.projector_poll_or_none(db, meeting)
     return render_template(
         "projector/present.html",
+        poll=shown_poll,
+        poll_results=polls.results_for_screen(db, shown_poll) if shown_poll is not None else None,
         meeting=meeting,
         highlighted=highlighted,
         concerns=others[:8],

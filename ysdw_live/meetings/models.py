@@ -82,6 +82,8 @@ class Meeting(Base):
     )
     # Which report-back action (0-based, in report-back order) the projector shows.
     projector_action_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Which poll the projector shows in poll mode (no foreign key: polls' models import this module).
+    projector_poll_id: Mapped[int | None] = mapped_column(Integer)
     went_live_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the retention period deleted attendee data (last time it found any); None: never.

@@ -34,11 +34,11 @@ def join_url(meeting: Meeting, public_url: str) -> str:
 
 
 def projector_to_dict(meeting: Meeting) -> dict[str, Any]:
-    """Return what the projector shows now: ``concern_id`` is the highlighted concern; no poll exists yet."""
+    """Return what the projector shows now: ``concern_id`` is the highlighted concern, ``poll_id`` its poll."""
     return {
         "mode": meeting.projector_mode.value,
         "concern_id": meeting.projector_concern_id,
-        "poll_id": None,
+        "poll_id": meeting.projector_poll_id,
         "action_index": meeting.projector_action_index,
         "version": meeting.version,
     }

@@ -14,6 +14,7 @@ from ysdw_live.meetings import services
 from ysdw_live.meetings.models import Meeting, MeetingMode, MeetingStatus, normalise_code
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
+from ysdw_live.polls import services as polls
 from ysdw_live.privacy import notice
 from ysdw_live.series.services import get_series
 from ysdw_live.web import actor, app_clock, check_code_lookup, count_code_miss
@@ -142,9 +143,14 @@ def new_meeting(series_id: int) -> Any:
 @staff_page()
 def manage(code: str) -> Any:
     """A meeting's page for staff: details, status controls and links."""
-    meeting = services.get_meeting(get_session(), code)
+    db = get_session()
+    meeting = services.get_meeting(db, code)
     return render_template(
-        "staff/meeting_show.html", meeting=meeting, join_url=join_url(meeting, current_app.config["PUBLIC_URL"])
+        "staff/meeting_show.html",
+        meeting=meeting,
+        join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
+        back="staff",
+        **polls.staff_panel(db, actor(), meeting),
     )
 
 

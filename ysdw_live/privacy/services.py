@@ -34,6 +34,7 @@ from ysdw_live.clock import Clock
 from ysdw_live.concerns.services import purge_meeting_data as purge_concerns
 from ysdw_live.meetings.models import Meeting, MeetingStatus
 from ysdw_live.meetings.services import purge_participants
+from ysdw_live.polls.services import purge_poll_answers
 from ysdw_live.series.models import Series
 
 # One purger per domain: (session, meeting ids, dry_run=…) -> {what: how many}. The caller commits.
@@ -50,7 +51,8 @@ class DomainPurger:
 
 PURGERS: list[DomainPurger] = [
     DomainPurger("concerns", purge_concerns),
-    # Polls (open-text answers) and surveys (responses) add theirs here, before the participants.
+    DomainPurger("polls", purge_poll_answers),
+    # Surveys (responses) add theirs here, before the participants.
     DomainPurger("participants", purge_participants),
 ]
 

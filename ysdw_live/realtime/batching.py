@@ -41,8 +41,10 @@ from sqlalchemy import select
 from ysdw_live.concerns.models import VISIBLE_STATUSES, Concern
 from ysdw_live.db import session_scope
 from ysdw_live.meetings.models import Meeting
+from ysdw_live.polls.models import Poll, PollResponse
+from ysdw_live.polls.serializers import results_to_dict
 from ysdw_live.realtime import app_extension, socketio
-from ysdw_live.realtime.rooms import MODERATOR, meeting_room, role_room
+from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, role_room
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +253,9 @@ class VoteBatcher:
     calls :meth:`flush` (tests drive it by hand this way).
     """
 
+    # Where the marks live in Redis: each batcher has its own keys.
+    redis_prefix = "ysdw:votes"
+
     def __init__(
         self,
         app: Flask,
@@ -267,7 +272,9 @@ class VoteBatcher:
         self._surge_lock = threading.Lock()
         self.background = bool(app.config.get("VOTE_FLUSH_BACKGROUND", True))
         redis_url = app.config.get("REDIS_URL")
-        self.store: DirtyStore = store or (RedisDirtyStore(redis_url) if redis_url else MemoryDirtyStore())
+        self.store: DirtyStore = store or (
+            RedisDirtyStore(redis_url, self.redis_prefix) if redis_url else MemoryDirtyStore()
+        )
         self._sleep = sleep or socketio.sleep
         self._lock = threading.Lock()
         self._running = False
@@ -449,6 +456,72 @@ class VoteBatcher:
         return self.store.current_seq(meeting_id)
 
 
+class PollBatcher(VoteBatcher):
+    """Poll results batched like votes: an answer marks its poll; a tick sends one ``poll:results`` per poll.
+
+    The same marks, slots, sequence numbers and failure handling as :class:`VoteBatcher` (a poll id
+    in place of a concern id); the results are absolute, read from the database when sent, so a
+    thousand answers in a second make at most a few events per poll. No surge check: one answer
+    per participant per poll is a unique row, so a burst of answers is simply the room answering.
+    """
+
+    redis_prefix = "ysdw:polls"
+
+    def mark(self, meeting_id: int, concern_ids: set[int]) -> None:
+        """Note that these polls' results changed; the next tick sends them (no taps counted)."""
+        self.store.add(meeting_id, concern_ids)
+        with self._lock:
+            self._marked_since_flush = True
+            if self._running or self._stopped or not self.background:
+                return
+            self._running = True
+        socketio.start_background_task(self.run)
+
+    def _emit_counts(self, meeting_id: int, concern_ids: set[int]) -> bool | None:
+        """Read the results of the marked polls and emit each with the next ``seq`` (None: a later batch overtook)."""
+        seq = self.store.next_seq(meeting_id)
+        with self.app.app_context(), session_scope(self.app) as db:
+            meeting = db.get(Meeting, meeting_id)
+            if meeting is None:
+                return False
+            polls = list(
+                db.scalars(select(Poll).where(Poll.meeting_id == meeting_id, Poll.id.in_(sorted(concern_ids))))
+            )
+            answers: dict[int, list[tuple[str, bool]]] = {poll.id: [] for poll in polls}
+            rows = db.execute(
+                select(PollResponse.poll_id, PollResponse.answer, PollResponse.hidden)
+                .where(PollResponse.poll_id.in_(list(answers)))
+                .order_by(PollResponse.updated_at, PollResponse.id)
+            )
+            for poll_id, answer, hidden in rows:
+                answers[poll_id].append((answer, hidden))
+            batches = [(poll.id, poll.results_visible, results_to_dict(poll, answers[poll.id])) for poll in polls]
+            code, version = meeting.code, meeting.version
+            db.rollback()
+        if not batches:
+            return False
+        if self.store.current_seq(meeting_id) != seq:
+            return None
+        for poll_id, visible, results in batches:
+            rooms = [role_room(code, MODERATOR), role_room(code, PROJECTOR)]
+            if visible:
+                rooms.append(role_room(code, ATTENDEE))
+            payload = {"poll_id": poll_id, "results": results, "version": version, "seq": seq}
+            socketio.emit("poll:results", payload, to=sorted(rooms))
+        return True
+
+
+def poll_batcher(app: Flask) -> PollBatcher:
+    """Return the application's poll results batcher, creating it on first use."""
+    batcher: PollBatcher = app_extension(app, "ysdw_poll_batcher", lambda: PollBatcher(app))
+    return batcher
+
+
+def flush_poll_results(app: Flask) -> int:
+    """Flush pending poll results now (tests and shutdown); return the number of meetings sent."""
+    return poll_batcher(app).flush()
+
+
 def vote_batcher(app: Flask) -> VoteBatcher:
     """Return the application's vote batcher, creating it on first use."""
     batcher: VoteBatcher = app_extension(app, "ysdw_vote_batcher", lambda: VoteBatcher(app))
@@ -457,9 +530,10 @@ def vote_batcher(app: Flask) -> VoteBatcher:
 
 def stop_vote_batcher(app: Flask) -> None:
     """Stop the app's background flusher, if it has one, before its database goes away."""
-    batcher: VoteBatcher | None = app.extensions.get("ysdw_vote_batcher")
-    if batcher is not None:
-        batcher.stop()
+    for name in ("ysdw_vote_batcher", "ysdw_poll_batcher"):
+        batcher: VoteBatcher | None = app.extensions.get(name)
+        if batcher is not None:
+            batcher.stop()
 
 
 def flush_votes(app: Flask) -> int:

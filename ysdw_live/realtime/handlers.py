@@ -17,7 +17,7 @@ from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import DomainError
 from ysdw_live.live import services as live
 from ysdw_live.meetings import services as meetings
-from ysdw_live.realtime.batching import vote_batcher
+from ysdw_live.realtime.batching import poll_batcher, vote_batcher
 from ysdw_live.realtime.presence import presence, presence_announcer
 from ysdw_live.realtime.rooms import (
     ATTENDEE,
@@ -167,7 +167,8 @@ def send_snapshot(socketio: SocketIO, db: Session, room: LiveRoom, caller: Actor
     be overtaken; ``concern-store.js`` therefore buffers events until the snapshot arrives and
     replays those newer than it. Delivery is at most once: a connection that drops catches up
     from the snapshot of its reconnect. Vote counts carry no meeting version: they are ordered by
-    the batch number ``seq``, and the snapshot's ``vote_seq`` says which batches it already holds.
+    the batch number ``seq``, and the snapshot's ``vote_seq`` says which batches it already holds
+    (``poll_seq`` likewise for ``poll:results``).
     """
     for name in rooms:
         join_room(name)
@@ -177,7 +178,8 @@ def send_snapshot(socketio: SocketIO, db: Session, room: LiveRoom, caller: Actor
         # starts a fresh transaction): the batches up to that number took their marks earlier, so
         # they hold no vote the snapshot lacks and the client may drop them (see batching.py).
         vote_seq = batcher.current_seq(room.meeting_id)
-        snapshot = {**snapshot_for(db, room, caller, role), "vote_seq": vote_seq}
+        poll_seq = poll_batcher(current_app._get_current_object()).current_seq(room.meeting_id)  # type: ignore[attr-defined]
+        snapshot = {**snapshot_for(db, room, caller, role), "vote_seq": vote_seq, "poll_seq": poll_seq}
         socketio.emit("meeting:snapshot", snapshot, to=_sid())
         if live.current_version(db, room.meeting_id) == snapshot["version"]:
             return
@@ -195,6 +197,7 @@ def snapshot_for(db: Session, room: LiveRoom, caller: Actor, role: str) -> dict[
         public_url=app.config["PUBLIC_URL"],
         cache=snapshot_cache(app),
         connected=lambda: presence(app).count(room.code),
+        projector=role == PROJECTOR,
     )
 
 

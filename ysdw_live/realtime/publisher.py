@@ -10,7 +10,7 @@ from flask import current_app
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.serializers import meeting_to_dict
 from ysdw_live.realtime import socketio
-from ysdw_live.realtime.batching import vote_batcher
+from ysdw_live.realtime.batching import poll_batcher, vote_batcher
 from ysdw_live.realtime.rooms import (
     ATTENDEE,
     MODERATOR,
@@ -94,6 +94,10 @@ class Publisher:
     def poll_closed(self, meeting: Meeting, poll: dict[str, Any]) -> None:
         """Tell everyone in the meeting that ``poll`` closed."""
         socketio.emit("poll:closed", {"poll": poll, "version": meeting.version}, to=meeting_room(meeting.code))
+
+    def poll_answers_changed(self, meeting_id: int, poll_ids: Iterable[int]) -> None:
+        """Mark these polls' results changed; the poll batcher emits them shortly (never per answer)."""
+        poll_batcher(current_app._get_current_object()).mark(meeting_id, set(poll_ids))  # type: ignore[attr-defined]
 
     def poll_results(self, meeting: Meeting, poll_id: int, results: dict[str, Any], *, results_visible: bool) -> None:
         """Send poll results to moderators and the projector, and to attendees when results are visible."""

@@ -15,7 +15,7 @@ import time
 from flask import Flask
 
 from ysdw_live.realtime import socketio
-from ysdw_live.realtime.batching import flush_votes, stop_vote_batcher
+from ysdw_live.realtime.batching import flush_poll_results, flush_votes, stop_vote_batcher
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ def drain(app: Flask, *, timeout: float = 5.0) -> int:
         socketio.sleep(float(app.config.get("VOTE_FLUSH_INTERVAL", 0.3)))
     try:
         flush_votes(app)
+        flush_poll_results(app)
     except Exception:
         # The counts are committed: clients reconnecting elsewhere read them from the snapshot.
         log.exception("the final flush of vote counts failed")
