@@ -29,7 +29,9 @@ from ysdw_live.actors import Actor
 from ysdw_live.api.openapi import OPERATIONS
 from ysdw_live.auth import services as auth_services
 from ysdw_live.auth.models import Role
+from ysdw_live.clock import Clock
 from ysdw_live.db import Base, session_scope
+from ysdw_live.surveys import services as surveys
 
 MAX_EXAMPLES = 20
 CHECKS = [
@@ -58,12 +60,16 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         meeting = world.meeting(status="live", moderation=False)
         concern = add_concern(db, meeting, "Street lights are out")
         action = actions.create_action(db, Actor(user=admin), meeting.series_id, {"you_said": "Lights"})
+        survey = surveys.create_survey(
+            db, Actor(user=admin), meeting, {"template": "trust_confidence"}, clock=Clock.named("UTC")
+        )
         # Path values that name real things, so generated bodies get past the 404 to the checks behind it.
         app.config["FUZZ_PATH"] = {
             "code": meeting.code,
             "series_id": meeting.series_id,
             "concern_id": concern.id,
             "action_id": action.id,
+            "survey_id": survey.id,
         }
     yield app
     app.extensions["ysdw_engine"].dispose()

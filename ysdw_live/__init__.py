@@ -111,7 +111,8 @@ def _register(app: Flask) -> None:
     import ysdw_live.auth.api
     import ysdw_live.concerns.api
     import ysdw_live.meetings.api
-    import ysdw_live.series.api  # noqa: F401
+    import ysdw_live.series.api
+    import ysdw_live.surveys.api  # noqa: F401
     from ysdw_live import api, cli, pages, web
     from ysdw_live.actions.views import bp as actions_bp
     from ysdw_live.audit.views import bp as audit_bp

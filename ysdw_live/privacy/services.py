@@ -35,6 +35,7 @@ from ysdw_live.concerns.services import purge_meeting_data as purge_concerns
 from ysdw_live.meetings.models import Meeting, MeetingStatus
 from ysdw_live.meetings.services import purge_participants
 from ysdw_live.series.models import Series
+from ysdw_live.surveys.services import purge_survey_responses
 
 # One purger per domain: (session, meeting ids, dry_run=…) -> {what: how many}. The caller commits.
 Purger = Callable[..., dict[str, int]]
@@ -50,7 +51,8 @@ class DomainPurger:
 
 PURGERS: list[DomainPurger] = [
     DomainPurger("concerns", purge_concerns),
-    # Polls (open-text answers) and surveys (responses) add theirs here, before the participants.
+    # Polls (open-text answers) add theirs here, before the participants.
+    DomainPurger("surveys", purge_survey_responses),
     DomainPurger("participants", purge_participants),
 ]
 
