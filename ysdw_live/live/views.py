@@ -25,7 +25,8 @@ from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
 from ysdw_live.realtime.batching import vote_batcher
-from ysdw_live.web import actor, address_key, limiter, participant_token, set_participant_cookie
+from ysdw_live.surveys import services as surveys
+from ysdw_live.web import actor, address_key, app_clock, limiter, participant_token, set_participant_cookie
 
 bp = Blueprint("live", __name__)
 
@@ -81,6 +82,8 @@ def _render_attendee_page(
         "text_max": 500,
     }
     context.update(_loop_closing_context(meeting, participant))
+    survey = surveys.survey_of_meeting(db, meeting)
+    context["survey_open"] = survey is not None and survey.is_open(app_clock().now())
     response = current_app.make_response((render_template("attendee/meeting.html", **context), status))
     response.headers["Cache-Control"] = "no-store"
     return response

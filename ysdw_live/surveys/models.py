@@ -198,6 +198,22 @@ class SurveyAnswer(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+class SurveyDraft(Base):
+    """Answers given so far on the one-question-per-page form, until the respondent sends them.
+
+    Never holds equality answers: those go straight from their page into the response's transaction.
+    """
+
+    __tablename__ = "survey_draft"
+    __table_args__ = (UniqueConstraint("survey_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class EqualityAnswers(Base):
     """One person's equality monitoring answers: special category data, kept apart.
 
@@ -240,6 +256,14 @@ class QuestionField:
     def summary(question: SurveyQuestion, values: list[Any]) -> dict[str, Any]:
         """Return the per-question results from the stored answers."""
         raise NotImplementedError
+
+    @staticmethod
+    def from_form(values: list[str]) -> Any:
+        """Return a form's submitted values as the API's answer (a number where one is meant)."""
+        if not values or values[0].strip() == "":
+            return None
+        value = values[0].strip()
+        return int(value) if value.isdigit() and len(value) <= 10 else value
 
 
 def _option_counts(question: SurveyQuestion, counts: Counter[int], answered: int) -> list[dict[str, Any]]:
@@ -293,6 +317,11 @@ class MultipleField(QuestionField):
         return sorted(set(value))
 
     @staticmethod
+    def from_form(values: list[str]) -> Any:
+        """Every ticked box, as option ids."""
+        return [int(value) if value.isdigit() and len(value) <= 10 else value for value in values if value]
+
+    @staticmethod
     def summary(question: SurveyQuestion, values: list[Any]) -> dict[str, Any]:
         """Counts per option (percentages of the people who answered)."""
         counts: Counter[int] = Counter()
@@ -337,6 +366,11 @@ class TextField(QuestionField):
     def check(question: SurveyQuestion, value: Any, field: str) -> Any:
         """Trimmed text up to the limit."""
         return validation.text(value, field, max_length=TEXT_ANSWER_MAX, required=True, multiline=True, label="Answer")
+
+    @staticmethod
+    def from_form(values: list[str]) -> Any:
+        """The text as typed (a number-looking text stays text)."""
+        return values[0] if values else None
 
     @staticmethod
     def summary(question: SurveyQuestion, values: list[Any]) -> dict[str, Any]:

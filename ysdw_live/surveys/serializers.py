@@ -35,3 +35,8 @@ def survey_to_dict(survey: Survey, now: datetime) -> dict[str, Any]:
         "closes_at": iso(survey.closes_at),
         "questions": [question_to_dict(question) for question in survey.questions],
     }
+
+
+def survey_url(meeting_code: str, public_url: str) -> str:
+    """Return the survey's own link (what its QR code encodes): anyone with it may answer, joined or not."""
+    return f"{public_url.rstrip('/')}/j/{meeting_code}/survey"

@@ -31,6 +31,7 @@ from ysdw_live.surveys.models import (
     QuestionKind,
     Survey,
     SurveyAnswer,
+    SurveyDraft,
     SurveyOption,
     SurveyQuestion,
     SurveyResponse,
@@ -246,7 +247,7 @@ def answer_field(question: SurveyQuestion) -> str:
 
 def check_answer(question: SurveyQuestion, value: Any) -> Any:
     """Return one answer as stored, or None when left out; raise when required and missing, or bad."""
-    if value is None or value == "" or value == []:
+    if value is None or value == [] or (isinstance(value, str) and not value.strip()):
         if question.required:
             raise ValidationError(
                 "Answer this question: it is required.", field=answer_field(question), code="required"
@@ -339,12 +340,54 @@ def submit_response(
     db.add(response)
     if clean_equality:
         db.add(EqualityAnswers(survey_id=survey.id, answers=clean_equality))
+    db.execute(
+        delete(SurveyDraft).where(SurveyDraft.survey_id == survey.id, SurveyDraft.participant_id == participant.id)
+    )
     try:
         db.commit()
     except IntegrityError:
         db.rollback()
         raise Conflict("You have already answered this survey. Thank you.", code="already_answered") from None
     return response
+
+
+def draft_answers(db: Session, survey: Survey, participant: Participant) -> dict[str, Any]:
+    """Return the answers this participant has given so far on the survey's pages, by question id."""
+    draft = db.scalar(
+        select(SurveyDraft).where(SurveyDraft.survey_id == survey.id, SurveyDraft.participant_id == participant.id)
+    )
+    return dict(draft.answers) if draft is not None else {}
+
+
+def save_draft_answer(
+    db: Session, actor: Actor, survey: Survey, question: SurveyQuestion, value: Any, *, clock: Clock
+) -> None:
+    """Check one answer from a question page and keep it with the participant's others until they send them."""
+    participant = actor.participant
+    if participant is None or participant.meeting_id != survey.meeting_id:
+        raise NotAuthenticated("Open the survey's link first.", code="not_joined")
+    survey.require_open(clock.now())
+    if has_responded(db, survey, participant):
+        raise Conflict("You have already answered this survey. Thank you.", code="already_answered")
+    clean = check_answer(question, value)
+    draft = db.scalar(
+        select(SurveyDraft).where(SurveyDraft.survey_id == survey.id, SurveyDraft.participant_id == participant.id)
+    )
+    if draft is None:
+        draft = SurveyDraft(survey_id=survey.id, participant_id=participant.id, answers={})
+        db.add(draft)
+    answers = dict(draft.answers or {})
+    if clean is None:
+        answers.pop(str(question.id), None)
+    else:
+        answers[str(question.id)] = clean
+    draft.answers = answers
+    draft.updated_at = clock.now()
+    try:
+        db.commit()
+    except IntegrityError:  # two tabs saved the first answer at once: keep the other's, save this into it
+        db.rollback()
+        save_draft_answer(db, actor, survey, question, value, clock=clock)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,14 +504,14 @@ def export_rows(db: Session, actor: Actor, survey_id: int) -> tuple[list[str], l
     for number, response in enumerate(responses, start=1):
         given = {answer.question_id: answer.value for answer in response.answers}
         rows.append(
-            [number, response.created_at.isoformat(), *(_readable(q, given.get(q.id)) for q in survey.questions)]
+            [number, response.created_at.isoformat(), *(readable_answer(q, given.get(q.id)) for q in survey.questions)]
         )
     audit(db, user, "survey.export", object_type="survey", object_id=survey.id, detail=f"{len(rows)} responses")
     db.commit()
     return header, rows
 
 
-def _readable(question: SurveyQuestion, value: Any) -> Any:
+def readable_answer(question: SurveyQuestion, value: Any) -> Any:
     """Return an answer as people read it: option labels, the number, the text."""
     if value is None:
         return ""
@@ -508,6 +551,8 @@ def purge_survey_responses(db: Session, meeting_ids: list[int], *, dry_run: bool
     for survey in surveys:
         responses = db.scalar(select(func.count(SurveyResponse.id)).where(SurveyResponse.survey_id == survey.id)) or 0
         equality = db.scalar(select(func.count(EqualityAnswers.id)).where(EqualityAnswers.survey_id == survey.id)) or 0
+        if not dry_run:
+            db.execute(delete(SurveyDraft).where(SurveyDraft.survey_id == survey.id))
         removed["survey responses"] += responses
         removed["equality monitoring answers"] += equality
         if dry_run or not (responses or equality):

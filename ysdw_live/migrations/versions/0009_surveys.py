@@ -1,12 +1,12 @@
 """surveys: a survey per meeting, its questions and options, one response per participant, equality answers kept apart
 
 Survey responses are unique per (survey, participant); equality monitoring answers live in their own
-table with no link to a response or participant. A survey keeps its aggregate results when retention
-deletes its responses.
+table with no link to a response or participant; survey_draft keeps a respondent's answers between the
+form's pages. A survey keeps its aggregate results when retention deletes its responses.
 
 Revision ID: 0009
 Revises: 0006 (written beside 0008, polls; the lead re-chains them at merge)
-Create Date: 2026-12-02 14:24:27.955949
+Create Date: 2026-12-02 14:27:08.516254
 """
 
 from __future__ import annotations
@@ -50,6 +50,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey")),
         sa.UniqueConstraint("meeting_id", name=op.f("uq_survey_meeting_id")),
     )
+    op.create_table(
+        "survey_draft",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("updated_at", ysdw_live.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_survey_draft_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"], ["survey.id"], name=op.f("fk_survey_draft_survey_id_survey"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_draft")),
+        sa.UniqueConstraint("survey_id", "participant_id", name=op.f("uq_survey_draft_survey_id_participant_id")),
+    )
+    with op.batch_alter_table("survey_draft", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_survey_draft_participant_id"), ["participant_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_survey_draft_survey_id"), ["survey_id"], unique=False)
+
     op.create_table(
         "survey_equality",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -188,5 +211,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_survey_equality_survey_id"))
 
     op.drop_table("survey_equality")
+    with op.batch_alter_table("survey_draft", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_survey_draft_survey_id"))
+        batch_op.drop_index(batch_op.f("ix_survey_draft_participant_id"))
+
+    op.drop_table("survey_draft")
     op.drop_table("survey")
     # ### end Alembic commands ###
