@@ -14,8 +14,11 @@ from ysdw_live import validation
 from ysdw_live.actors import Actor
 from ysdw_live.audit.services import record as audit
 from ysdw_live.clock import Clock
+from ysdw_live.concerns.models import TEXT_MAX as CONCERN_TEXT_MAX
+from ysdw_live.concerns.services import carry_into
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
-from ysdw_live.meetings.models import Meeting, Participant
+from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant
+from ysdw_live.meetings.services import meetings_of_series
 from ysdw_live.surveys.content import EQUALITY, EQUALITY_BY_KEY, PREFER_NOT_TO_SAY, TEMPLATES
 from ysdw_live.surveys.models import (
     DAYS_DEFAULT,
@@ -523,16 +526,35 @@ def readable_answer(question: SurveyQuestion, value: Any) -> Any:
     return value
 
 
-def text_answer(db: Session, actor: Actor, answer_id: int) -> tuple[Survey, str]:
-    """Return the survey and text of a free-text answer (staff), for turning it into a concern."""
-    actor.require_meeting_manager()
+def next_meeting(db: Session, meeting: Meeting) -> Meeting | None:
+    """Return the series' next meeting after ``meeting`` that has not ended (draft or live), if any."""
+    later = [
+        other
+        for other in meetings_of_series(db, meeting.series_id)
+        if other.id != meeting.id
+        and other.status is not MeetingStatus.closed
+        and (meeting.starts_at is None or other.starts_at is None or other.starts_at >= meeting.starts_at)
+    ]
+    return later[0] if later else None
+
+
+def turn_into_concern(db: Session, actor: Actor, answer_id: int) -> tuple[Meeting, int]:
+    """Make a free-text answer a concern of the series' next meeting (approved); return that meeting and its number."""
+    user = actor.require_meeting_manager()
     answer = db.get(SurveyAnswer, answer_id)
-    if answer is None or not isinstance(answer.value, str):
+    question = db.get(SurveyQuestion, answer.question_id) if answer is not None else None
+    if answer is None or question is None or not isinstance(answer.value, str):
         raise NotFound("There is no such answer.", code="answer_not_found")
-    question = db.get(SurveyQuestion, answer.question_id)
-    if question is None:
-        raise NotFound("There is no such answer.", code="answer_not_found")
-    return get_survey(db, question.survey_id), answer.value
+    survey = get_survey(db, question.survey_id)
+    target = next_meeting(db, survey.meeting)
+    if target is None:
+        raise Conflict(
+            "This series has no meeting coming up. Create the next meeting first, then try again.",
+            code="no_next_meeting",
+        )
+    text = answer.value if len(answer.value) <= CONCERN_TEXT_MAX else answer.value[: CONCERN_TEXT_MAX - 1] + "…"
+    concern = carry_into(db, user, target, text, detail=f"from survey {survey.id} of meeting {survey.meeting.code}")
+    return target, concern.number
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ysdw_live.actors import Actor
+from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import Conflict, NotAuthenticated, ValidationError
 from ysdw_live.meetings import qr
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
-from ysdw_live.pages import form_error_list
+from ysdw_live.pages import flash_refusal, form_error_list, staff_page
 from ysdw_live.surveys import services
 from ysdw_live.surveys.content import EQUALITY, PREFER_NOT_TO_SAY
 from ysdw_live.surveys.models import Survey, SurveyQuestion
 from ysdw_live.surveys.serializers import survey_url
-from ysdw_live.web import address_key, app_clock, limiter, participant_token, set_participant_cookie
+from ysdw_live.web import actor, address_key, app_clock, limiter, participant_token, set_participant_cookie
 
 bp = Blueprint("surveys", __name__)
 
@@ -228,3 +229,94 @@ def survey_qr(code: str) -> Response:
     response = Response(qr.svg(survey_url(meeting.code, current_app.config["PUBLIC_URL"])), mimetype="image/svg+xml")
     response.cache_control.max_age = 300
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff pages
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_custom_questions(text: str) -> list[dict[str, Any]]:
+    """Read the staff form's questions: one a line, ``kind | question | option | option …``.
+
+    A kind of ``text``, ``rating``, ``rating10`` or ``nps`` takes no options; ``likert`` defaults to
+    the agree scale; ``single`` and ``multiple`` need two or more. A trailing ``*`` on the question makes it required.
+    """
+    questions: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        kind, _, rest = line.partition("|")
+        parts = [part.strip() for part in rest.split("|")]
+        prompt = parts[0] if parts else ""
+        required = prompt.endswith("*")
+        question: dict[str, Any] = {"kind": kind.strip().lower(), "prompt": prompt.rstrip("*").strip()}
+        if required:
+            question["required"] = True
+        if question["kind"] == "rating10":
+            question.update(kind="rating", scale_max=10)
+        if parts[1:]:
+            question["options"] = [part for part in parts[1:] if part]
+        questions.append(question)
+    return questions
+
+
+@bp.post("/staff/meetings/<code>/survey")
+@staff_page(MEETING_MANAGERS)
+def create(code: str) -> Any:
+    """Create the meeting's survey from the template, or from the questions typed on the form."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    payload: dict[str, Any] = {"days": request.form.get("days") or None}
+    if request.form.get("source") == "custom":
+        payload["title"] = request.form.get("title", "")
+        payload["questions"] = parse_custom_questions(request.form.get("questions", ""))
+    else:
+        payload["template"] = "trust_confidence"
+    with flash_refusal():
+        services.create_survey(db, actor(), meeting, payload, clock=app_clock())
+        flash("The survey is open. Share its link or put it on the projector.")
+    return redirect(url_for("meetings.manage", code=meeting.code) + "#survey")
+
+
+@bp.post("/staff/surveys/<int:survey_id>/status")
+@staff_page(MEETING_MANAGERS)
+def change_status(survey_id: int) -> Any:
+    """Open or close a survey from a button."""
+    db = get_session()
+    survey = services.get_survey(db, survey_id)
+    code = survey.meeting.code
+    target = request.form.get("status", "")
+    with flash_refusal():
+        services.update_survey(
+            db, actor(), survey_id, {"status": target, "days": request.form.get("days") or None}, clock=app_clock()
+        )
+        flash("The survey is open." if target == "open" else "The survey is closed.")
+    return redirect(url_for("meetings.manage", code=code) + "#survey")
+
+
+@bp.get("/staff/surveys/<int:survey_id>")
+@staff_page(MEETING_MANAGERS)
+def results(survey_id: int) -> Any:
+    """The survey's results: per question counts and percentages with charts and tables, text answers, equality."""
+    db = get_session()
+    survey = services.get_survey(db, survey_id)
+    found = services.results(db, actor(), survey_id, clock=app_clock())
+    return render_template(
+        "surveys/results.html",
+        survey=survey,
+        meeting=survey.meeting,
+        results=found,
+        next_meeting=services.next_meeting(db, survey.meeting),
+        survey_link=survey_url(survey.meeting.code, current_app.config["PUBLIC_URL"]),
+    )
+
+
+@bp.post("/staff/surveys/<int:survey_id>/answers/<int:answer_id>/concern")
+@staff_page(MEETING_MANAGERS)
+def answer_to_concern(survey_id: int, answer_id: int) -> Any:
+    """Turn a free-text answer into a concern of the series' next meeting, in one click."""
+    with flash_refusal():
+        target, number = services.turn_into_concern(get_session(), actor(), answer_id)
+        flash(f"Added as concern {number} of “{target.title}”.")
+    return redirect(url_for("surveys.results", survey_id=survey_id) + "#text-answers")
