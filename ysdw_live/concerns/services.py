@@ -44,6 +44,7 @@ from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, Proje
 from ysdw_live.meetings.serializers import projector_to_dict
 from ysdw_live.ratelimit import Limiter
 from ysdw_live.realtime.publisher import publisher
+from ysdw_live.surveys.models import Survey
 
 MODERATION_FIELDS = {"status", "highlighted", "text", "topic_id"}
 
@@ -620,6 +621,11 @@ def set_projector(
     clean_poll = validation.optional_integer(poll_id, "poll_id", minimum=1, label="Poll")
     clean_index = validation.optional_integer(action_index, "action_index", minimum=0, label="Action number")
     user = actor.require_meeting_manager()
+    if (
+        clean_mode is ProjectorMode.survey
+        and db.scalar(select(Survey.id).where(Survey.meeting_id == meeting.id)) is None
+    ):
+        raise Conflict("This meeting has no survey to show. Create it on the meeting's page first.", code="no_survey")
     if clean_mode is ProjectorMode.poll and clean_poll is None:
         raise ValidationError("Choose the poll to show.", field="poll_id", code="required")
     if clean_poll is not None:

@@ -26,6 +26,7 @@ from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.surveys import services as surveys
+from ysdw_live.surveys.serializers import survey_url
 from ysdw_live.web import actor, address_key, app_clock, limiter, participant_token, set_participant_cookie
 
 bp = Blueprint("live", __name__)
@@ -191,6 +192,7 @@ def _console_context(meeting: Meeting) -> dict[str, Any]:
         "counters": services.meeting_counters(db, meeting),
         "join_url": join_url(meeting, current_app.config["PUBLIC_URL"]),
         "report_back_actions": actions.report_back(db, meeting),
+        "survey": surveys.survey_of_meeting(db, meeting),
         "vote_surges": _vote_surges(meeting, every),
     }
 
@@ -313,8 +315,11 @@ def projector(code: str) -> Any:
     concerns = services.list_concerns(db, Actor(), meeting, sort="top")
     highlighted, others = pin_highlighted(concerns)
     report_back_actions = actions.report_back(db, meeting)
+    survey = surveys.survey_of_meeting(db, meeting)
     return render_template(
         "projector/present.html",
+        survey=survey,
+        survey_link=survey_url(meeting.code, current_app.config["PUBLIC_URL"]),
         meeting=meeting,
         highlighted=highlighted,
         concerns=others[:8],
