@@ -147,7 +147,7 @@ def _questions_from(payload: Any) -> list[SurveyQuestion]:
     return questions
 
 
-def _template_questions(name: str) -> tuple[str, list[SurveyQuestion]]:
+def template_questions(name: str) -> tuple[str, list[SurveyQuestion]]:
     """Return the title and fresh questions of the shipped template ``name``."""
     if name not in TEMPLATES:
         raise ValidationError("There is no survey template with that name.", field="template", code="unknown_template")
@@ -175,7 +175,7 @@ def create_survey(db: Session, actor: Actor, meeting: Meeting, payload: Mapping[
     if template is not None:
         if payload.get("questions") is not None:
             raise ValidationError("Send a template or questions, not both.", field="questions")
-        title, questions = _template_questions(str(template))
+        title, questions = template_questions(str(template))
         if payload.get("title") is not None:
             title = validation.text(payload["title"], "title", max_length=TITLE_MAX, label="Title")
     else:
