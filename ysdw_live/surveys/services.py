@@ -340,13 +340,14 @@ def submit_response(
         raise Conflict("You have already answered this survey. Thank you.", code="already_answered")
     response = SurveyResponse(survey_id=survey.id, participant_id=participant.id, created_at=clock.now())
     response.answers = [SurveyAnswer(question_id=qid, value=value) for qid, value in clean.items()]
-    db.add(response)
-    if clean_equality:
-        db.add(EqualityAnswers(survey_id=survey.id, answers=clean_equality))
-    db.execute(
-        delete(SurveyDraft).where(SurveyDraft.survey_id == survey.id, SurveyDraft.participant_id == participant.id)
-    )
     try:
+        # The draft goes with the response; any statement here may flush the insert, so all sit in the try.
+        db.execute(
+            delete(SurveyDraft).where(SurveyDraft.survey_id == survey.id, SurveyDraft.participant_id == participant.id)
+        )
+        db.add(response)
+        if clean_equality:
+            db.add(EqualityAnswers(survey_id=survey.id, answers=clean_equality))
         db.commit()
     except IntegrityError:
         db.rollback()
