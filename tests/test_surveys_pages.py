@@ -145,3 +145,29 @@ def test_a_closed_survey_says_so(app, client, db, factory):
     db.rollback()
     page = app.test_client().get(f"/j/{meeting.code}/survey").get_data(as_text=True)
     assert "This survey is closed" in page and "Start now" not in page
+
+
+def test_equality_page_drops_follow_ups_whose_question_was_not_answered_yes(app, db, survey):
+    """Without JavaScript every question is on one page: a follow-up without its trigger is left out, not an error."""
+    code = survey["meeting_code"]
+    browser = app.test_client()
+    browser.get(f"/j/{code}/survey")
+    page = post(
+        browser,
+        f"/j/{code}/survey/about-you/questions",
+        {"disability": "No", "disability_impact": "Yes, a lot", "ethnic_detail": "Prefer not to say"},
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    assert 'name="disability" value="No"' in html
+    assert "disability_impact" not in html and "ethnic_detail" not in html
+
+
+def test_equality_page_error_links_to_its_question(app, survey):
+    """A background from another group than the one chosen: 400, and the summary's link has a target on the page."""
+    code = survey["meeting_code"]
+    browser = app.test_client()
+    browser.get(f"/j/{code}/survey")
+    page = post(browser, f"/j/{code}/survey/about-you/questions", {"ethnic_group": "White", "ethnic_detail": "Indian"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and 'href="#ethnic_detail"' in html and 'id="ethnic_detail"' in html

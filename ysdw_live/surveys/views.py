@@ -145,6 +145,10 @@ def equality(code: str) -> Any:
         detail = given.get("ethnic_detail")
         if detail and detail != PREFER_NOT_TO_SAY and "ethnic_group" not in given:
             given["ethnic_group"] = next((g for g, items in _ethnic_groups().items() if detail in items), "")
+        # A follow-up ("if you answered yes") answered without its trigger is left out, as the page says.
+        for question in EQUALITY:
+            if question.follows and question.key in given and not services.equality_shown(question.key, given):
+                del given[question.key]
         try:
             clean = services.check_equality(given)
         except ValidationError as error:
