@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.browser.helpers import assert_accessible, console_errors
@@ -66,3 +67,31 @@ def test_a_phone_completes_the_trust_and_confidence_survey_with_the_keyboard_onl
     results = live_server.api("GET", f"/surveys/{created.json()['id']}/results").json()
     assert results["responses"] == 1
     assert results["questions"][-1]["answers"][0]["text"] == "Walk the estate after dark"
+
+
+def test_staff_read_the_results_with_charts_and_tables(page, live_server):
+    """Twelve responses: the results page has charts with tables, "fewer than 10" where due, and is accessible."""
+    meeting = live_server.live_meeting(title="Results meeting")
+    code = meeting["code"]
+    survey = live_server.api("POST", f"/meetings/{code}/surveys", json={"template": "trust_confidence"}).json()
+    first, stop_search = survey["questions"][0], survey["questions"][8]
+    for person in range(12):
+        token = requests.post(f"{live_server.url}/api/v1/meetings/{code}/participants", timeout=10).json()["token"]
+        answers = {str(first["id"]): first["options"][person % 3]["id"]}
+        if person < 5:
+            answers[str(stop_search["id"])] = stop_search["options"][0]["id"]
+        sent = requests.post(
+            f"{live_server.url}/api/v1/surveys/{survey['id']}/responses",
+            json={"answers": answers, "equality": {"sex": "Female"}},
+            headers={"X-Participant-Token": token},
+            timeout=10,
+        )
+        assert sent.status_code == 201
+    live_server.login(page, live_server.user("facilitator"))
+    page.goto(f"/staff/meetings/{code}")
+    page.get_by_role("link", name="See the results").click()
+    expect(page.get_by_role("heading", name=re.compile("results"), level=1)).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Bar chart")).first).to_be_visible()
+    expect(page.get_by_text("Fewer than 10").first).to_be_visible()
+    expect(page.get_by_role("cell", name="fewer than 10").first).to_be_visible()
+    assert_accessible(page, "survey results")
