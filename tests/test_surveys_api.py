@@ -337,3 +337,28 @@ def test_retention_purge_keeps_the_results_and_deletes_responses_and_equality(ap
     assert after["questions"][0] == before["questions"][0]
     assert after["questions"][-1]["answers"] == []  # free text went with the responses
     assert after["equality"] == before["equality"]
+
+
+def test_good_or_excellent_headline_is_null_under_ten(app, client, db, factory, staff):
+    """The impact headline: n always, the % Good or Excellent only from 10 answers."""
+    from ysdw_live.surveys import services as surveys
+
+    meeting = factory.meeting(status="closed")
+    survey = new_survey(client, staff, meeting)
+    rating = survey["questions"][0]
+    tokens = join_tokens(app, meeting, 10)
+    for n, token in enumerate(tokens):
+        # Excellent, Good, Fair, Excellent, Good, Fair, …: 7 of 10 Good or Excellent.
+        body = {"answers": {str(rating["id"]): rating["options"][n % 3]["id"]}}
+        assert (
+            client.post(
+                f"{API}/surveys/{survey['id']}/responses", json=body, headers={"X-Participant-Token": token}
+            ).status_code
+            == 201
+        )
+        db.expire_all()
+        headline = surveys.good_or_excellent(db, surveys.get_survey(db, survey["id"]))
+        db.rollback()
+        if n == 8:
+            assert headline == {"n": 9, "pct": None}
+    assert headline == {"n": 10, "pct": 70}

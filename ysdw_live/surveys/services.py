@@ -474,6 +474,30 @@ def build_results(db: Session, survey: Survey) -> dict[str, Any]:
     return {"responses": int(total), "questions": questions, "equality": equality_results(db, survey)}
 
 
+def good_or_excellent(db: Session, survey: Survey) -> dict[str, Any]:
+    """The headline figure for the series' impact page: how many rated the local police, and the % Good or Excellent.
+
+    ``pct`` is null where fewer than 10 answered (api.md's ``good_or_excellent: {n, pct}``); "Don't know"
+    counts in ``n``, as the national survey's headline does.
+    """
+    body = survey.kept_results if survey.purged_responses else build_results(db, survey)
+    rating = next(
+        (
+            q
+            for q, item in zip((body or {}).get("questions", []), survey.questions, strict=False)
+            if item.key == "police_rating"
+        ),
+        None,
+    )
+    if rating is None:
+        return {"n": 0, "pct": None}
+    answered = rating["answered"]
+    if rating["suppressed"]:
+        return {"n": answered, "pct": None}
+    good = sum(option["count"] for option in rating["options"] if option["label"] in ("Excellent", "Good"))
+    return {"n": answered, "pct": percent(good, answered)}
+
+
 def results(db: Session, actor: Actor, survey_id: int, *, clock: Clock) -> dict[str, Any]:
     """Return per-question counts and percentages (null under 10 answers), text answers and equality in aggregate.
 
