@@ -31,3 +31,24 @@ def test_demo_live_meeting_has_prepared_polls(db):
     polls = list(db.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)))
     assert [p.kind.value for p in polls] == ["single", "rating", "word_cloud", "ranking"]
     assert all(p.status.value == "draft" for p in polls) and len(polls[3].options) == 4
+
+
+def test_demo_winter_survey_shows_suppression_on_both_sides(db):
+    """The closed winter meeting has 14 survey responses: most questions show figures, one stays under 10."""
+    from ysdw_live.actors import Actor
+    from ysdw_live.auth.models import Role
+    from ysdw_live.auth.services import create_user
+    from ysdw_live.clock import Clock
+    from ysdw_live.surveys import services as surveys
+    from ysdw_live.surveys.models import Survey
+
+    load_demo(db)
+    survey = db.query(Survey).one()
+    staff = Actor(user=create_user(db, None, "demo-check@example.org", Role.admin, "correct horse battery staple 9"))
+    results = surveys.results(db, staff, survey.id, clock=Clock.named("UTC"))
+    assert results["responses"] >= 12
+    suppressed = {q["prompt"][:40]: q["suppressed"] for q in results["questions"] if q["kind"] != "text"}
+    assert any(suppressed.values()) and not all(suppressed.values())
+    sex = next(item for item in results["equality"] if item["key"] == "sex")
+    counts = {group["label"]: group["count"] for group in sex["groups"]}
+    assert counts["Female"] == 10 and counts["Male"] is None

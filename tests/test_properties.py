@@ -28,7 +28,8 @@ import ysdw_live.actions.api
 import ysdw_live.auth.api
 import ysdw_live.concerns.api
 import ysdw_live.meetings.api
-import ysdw_live.series.api  # noqa: F401  (each declares its operations on import)
+import ysdw_live.series.api
+import ysdw_live.surveys.api  # noqa: F401  (each declares its operations on import)
 from tests.actions_support import add_concern
 from tests.conftest import Factory, TestDatabase, make_test_app
 from tests.openapi_check import ValidatingClient
@@ -37,8 +38,10 @@ from ysdw_live.actors import Actor
 from ysdw_live.api.openapi import OPERATIONS, Operation
 from ysdw_live.auth import services as auth_services
 from ysdw_live.auth.models import Role
+from ysdw_live.clock import Clock
 from ysdw_live.db import session_scope
 from ysdw_live.polls import services as polls
+from ysdw_live.surveys import services as surveys
 
 MAX_EXAMPLES = 25
 RULE_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -174,6 +177,9 @@ def world(open_app: Flask) -> dict[str, Any]:
         )
         poll = polls.create_poll(db, Actor(user=admin), meeting, kind="single", question="Safe?", options=["Yes", "No"])
         polls.change_poll(db, Actor(user=admin), poll.id, {"status": "open"})
+        survey = surveys.create_survey(
+            db, Actor(user=admin), meeting, {"template": "trust_confidence"}, clock=Clock.named("UTC")
+        )
         staff_token = auth_services.issue_token(db, admin, "properties")
         found = {
             "code": meeting.code,
@@ -181,6 +187,7 @@ def world(open_app: Flask) -> dict[str, Any]:
             "concern_id": concern.id,
             "action_id": action.id,
             "poll_id": poll.id,
+            "survey_id": survey.id,
             "topic_ids": [topic.id for topic in meeting.series.topics],
         }
     joined = open_app.test_client().post(f"/api/v1/meetings/{found['code']}/participants")
@@ -197,7 +204,14 @@ def world(open_app: Flask) -> dict[str, Any]:
 def test_no_input_gives_an_undocumented_answer(open_app: Flask, world: dict[str, Any], operation: Operation) -> None:
     """Whatever the body, path and caller, the answer is one the document lists for the operation (never a 500)."""
     client = open_app.test_client()
-    real_ids = [world["concern_id"], world["action_id"], world["poll_id"], world["series_id"], *world["topic_ids"]]
+    real_ids = [
+        world["concern_id"],
+        world["action_id"],
+        world["poll_id"],
+        world["series_id"],
+        world["survey_id"],
+        *world["topic_ids"],
+    ]
     callers = ["participant", "nobody"] if operation.rule == "/auth/token" else ["staff", "participant", "nobody"]
     body = bodies(operation, real_ids) if operation.body is not None else st.none()
     query = (

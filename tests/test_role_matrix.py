@@ -159,6 +159,26 @@ def _a_poll(world: World, *, visible: bool = True) -> dict[str, Any]:
     return {"poll_id": poll.id}
 
 
+def _a_survey(world: World) -> dict[str, Any]:
+    """Open the live meeting's survey with one response (a text answer), for rows whose URL names one."""
+    from ysdw_live.actors import Actor
+    from ysdw_live.clock import Clock
+    from ysdw_live.meetings import services as meetings
+    from ysdw_live.surveys import services as surveys
+
+    meeting = meetings.get_meeting(world.db, world.ids["code"])
+    clock = Clock.named("UTC")
+    survey = surveys.create_survey(
+        world.db, world.factory.actor(Role.facilitator), meeting, {"template": "trust_confidence"}, clock=clock
+    )
+    text = survey.questions[-1]
+    participant, _token = meetings.join(world.db, meeting, None)
+    response = surveys.submit_response(
+        world.db, Actor(participant=participant), survey.id, {str(text.id): "More foot patrols"}, clock=clock
+    )
+    return {"survey_id": survey.id, "answer_id": response.answers[0].id, "number": 1}
+
+
 @dataclass(frozen=True)
 class Row:
     """One method on one route and the status each role must get."""
@@ -269,7 +289,29 @@ API_ROWS: list[Row] = [
         json={"value": 1},
         setup=lambda w: _a_poll(w),
     ),
+    # Surveys: participants of the meeting read and answer (anyone else is told it does not exist); managers run them.
+    Row("POST", "/api/v1/meetings/<code>/surveys", MANAGERS(201), json={"template": "trust_confidence"}),
+    Row("GET", "/api/v1/surveys/<int:survey_id>", _statuses(404, 200, 200, 200, 200), setup=lambda w: _a_survey(w)),
+    Row(
+        "POST",
+        "/api/v1/surveys/<int:survey_id>/responses",
+        PARTICIPANTS(201, staff=401),
+        json={"answers": {}},
+        setup=lambda w: _a_survey(w),
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/surveys/<int:survey_id>",
+        MANAGERS(200),
+        json={"status": "closed"},
+        setup=lambda w: _a_survey(w),
+    ),
+    Row("GET", "/api/v1/surveys/<int:survey_id>/results", MANAGERS(200), setup=lambda w: _a_survey(w)),
+    Row("GET", "/api/v1/surveys/<int:survey_id>/responses.csv", MANAGERS(200), setup=lambda w: _a_survey(w)),
 ]
+
+# The survey's pages: its link is for anyone (it mints the participant cookie); the form needs that cookie.
+SURVEY_RESPONDENT = _statuses(401, 200, 401, 401, 401)
 
 # ---------------------------------------------------------------------------------------------
 # THE TABLE: pages (login cookie / participant cookie, CSRF token on posts)
@@ -391,6 +433,53 @@ PAGE_ROWS: list[Row] = [
     Row("GET", "/staff/audit", PAGE_ADMINS(200)),
     Row("GET", "/staff/audit.csv", PAGE_ADMINS(200)),
     Row("GET", "/privacy", _statuses(200, 200, 200, 200, 200)),
+    # Surveys: the respondent's pages and the staff's.
+    Row("GET", "/j/<code>/survey", _statuses(200, 200, 200, 200, 200), setup=lambda w: _a_survey(w), staff_only=False),
+    Row("GET", "/j/<code>/survey/qr.svg", _statuses(200, 200, 200, 200, 200), setup=lambda w: _a_survey(w)),
+    Row("GET", "/j/<code>/survey/done", _statuses(200, 200, 200, 200, 200), setup=lambda w: _a_survey(w)),
+    Row("GET", "/j/<code>/survey/<int:number>", SURVEY_RESPONDENT, setup=lambda w: _a_survey(w)),
+    Row(
+        "POST",
+        "/j/<code>/survey/<int:number>",
+        _statuses(401, 302, 401, 401, 401),
+        form={"answer": ""},
+        setup=lambda w: _a_survey(w),
+        staff_only=False,
+    ),
+    Row("GET", "/j/<code>/survey/about-you", SURVEY_RESPONDENT, setup=lambda w: _a_survey(w)),
+    Row("GET", "/j/<code>/survey/about-you/questions", SURVEY_RESPONDENT, setup=lambda w: _a_survey(w)),
+    Row(
+        "POST",
+        "/j/<code>/survey/about-you/questions",
+        SURVEY_RESPONDENT,
+        form={"age_band": "Prefer not to say"},
+        setup=lambda w: _a_survey(w),
+    ),
+    Row("GET", "/j/<code>/survey/check", SURVEY_RESPONDENT, setup=lambda w: _a_survey(w)),
+    Row(
+        "POST",
+        "/j/<code>/survey/send",
+        _statuses(401, 302, 401, 401, 401),
+        form={},
+        setup=lambda w: _a_survey(w),
+        staff_only=False,
+    ),
+    Row("POST", "/staff/meetings/<code>/survey", PAGE_MANAGERS(302), form={"source": "template", "days": "7"}),
+    Row("GET", "/staff/surveys/<int:survey_id>", PAGE_MANAGERS(200), setup=lambda w: _a_survey(w)),
+    Row(
+        "POST",
+        "/staff/surveys/<int:survey_id>/status",
+        PAGE_MANAGERS(302),
+        form={"status": "closed"},
+        setup=lambda w: _a_survey(w),
+    ),
+    Row(
+        "POST",
+        "/staff/surveys/<int:survey_id>/answers/<int:answer_id>/concern",
+        PAGE_MANAGERS(302),
+        form={},
+        setup=lambda w: _a_survey(w),
+    ),
 ]
 
 

@@ -29,8 +29,10 @@ from ysdw_live.actors import Actor
 from ysdw_live.api.openapi import OPERATIONS
 from ysdw_live.auth import services as auth_services
 from ysdw_live.auth.models import Role
+from ysdw_live.clock import Clock
 from ysdw_live.db import Base, session_scope
 from ysdw_live.polls import services as polls
+from ysdw_live.surveys import services as surveys
 
 MAX_EXAMPLES = 20
 CHECKS = [
@@ -61,6 +63,9 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         action = actions.create_action(db, Actor(user=admin), meeting.series_id, {"you_said": "Lights"})
         poll = polls.create_poll(db, Actor(user=admin), meeting, kind="single", question="Safe?", options=["Yes", "No"])
         polls.change_poll(db, Actor(user=admin), poll.id, {"status": "open"})
+        survey = surveys.create_survey(
+            db, Actor(user=admin), meeting, {"template": "trust_confidence"}, clock=Clock.named("UTC")
+        )
         # Path values that name real things, so generated bodies get past the 404 to the checks behind it.
         app.config["FUZZ_PATH"] = {
             "code": meeting.code,
@@ -68,6 +73,7 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             "concern_id": concern.id,
             "action_id": action.id,
             "poll_id": poll.id,
+            "survey_id": survey.id,
         }
     yield app
     app.extensions["ysdw_engine"].dispose()

@@ -114,7 +114,8 @@ def _register(app: Flask) -> None:
     import ysdw_live.concerns.api
     import ysdw_live.meetings.api
     import ysdw_live.polls.api
-    import ysdw_live.series.api  # noqa: F401
+    import ysdw_live.series.api
+    import ysdw_live.surveys.api  # noqa: F401
     from ysdw_live import api, cli, pages, web
     from ysdw_live.actions.views import bp as actions_bp
     from ysdw_live.audit.views import bp as audit_bp
@@ -125,9 +126,10 @@ def _register(app: Flask) -> None:
     from ysdw_live.privacy.views import bp as privacy_bp
     from ysdw_live.realtime import handlers
     from ysdw_live.series.views import bp as series_bp
+    from ysdw_live.surveys.views import bp as surveys_bp
 
     api.init_app(app)
-    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp, audit_bp, privacy_bp):
+    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp, audit_bp, privacy_bp, surveys_bp):
         app.register_blueprint(blueprint)
 
     app.before_request(yield_to_other_connections)

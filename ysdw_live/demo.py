@@ -19,6 +19,8 @@ from ysdw_live.meetings.models import (
     new_device_token,
 )
 from ysdw_live.series.models import Series, Topic
+from ysdw_live.surveys.models import EqualityAnswers, Survey, SurveyAnswer, SurveyResponse, SurveyStatus
+from ysdw_live.surveys.services import template_questions
 
 DEMO_TITLE = "Riverside community focus group (demo)"
 DEMO_LEADER = "demo-leader@yswd.local"
@@ -129,6 +131,7 @@ def load_demo(db: Session) -> str:
     _add_demo_polls(db, meeting)
     db.commit()
     _add_winter_actions(db, winter)
+    _add_winter_survey(db, winter)
     return meeting.code
 
 
@@ -278,3 +281,58 @@ def _add_demo_concerns(db: Session, meeting: Meeting) -> None:
         db.flush()
         db.add_all(Vote(concern_id=concern.id, participant_id=voter.id) for voter in voters[:votes])
         meeting.bump_version()
+
+
+# Fourteen people answered the winter meeting's survey: enough that most questions show figures,
+# while the stop and search question (answered by eight) and small equality groups stay suppressed.
+DEMO_SURVEY_RESPONSES = 14
+DEMO_SURVEY_TEXTS = [
+    "Come to the youth club, not just the community centre.",
+    "Tell us what happened after we report something.",
+    "More officers on foot in the evenings.",
+    "Publish the stop and search figures every month.",
+    "Translate the hate crime leaflets.",
+]
+
+
+def _add_winter_survey(db: Session, winter: Meeting) -> None:
+    """Give the closed winter meeting its trust and confidence survey, closed, with 14 responses."""
+    title, questions = template_questions("trust_confidence")
+    closed_at = (winter.closed_at or utcnow()) + timedelta(days=14)
+    survey = Survey(
+        meeting_id=winter.id,
+        title=title,
+        template="trust_confidence",
+        status=SurveyStatus.closed,
+        opened_at=winter.closed_at,
+        closes_at=closed_at,
+        closed_at=closed_at,
+    )
+    survey.questions = questions
+    db.add(survey)
+    db.flush()
+    for person in range(DEMO_SURVEY_RESPONSES):
+        participant = Participant(meeting_id=winter.id, device_hash=hash_device_token(new_device_token()))
+        db.add(participant)
+        db.flush()
+        response = SurveyResponse(survey_id=survey.id, participant_id=participant.id)
+        for question in survey.questions:
+            if question.key == "stop_search" and person >= 8:
+                continue  # an optional question some people left out: fewer than 10 answers
+            if question.options:
+                # Mostly the second and third options (Good / Fair, Tend to agree / Neither …), some spread.
+                index = (1, 2, 1, 0, 2, 1, 3, 1)[(person + question.position) % 8] % len(question.options)
+                response.answers.append(SurveyAnswer(question_id=question.id, value=question.options[index].id))
+            elif person < len(DEMO_SURVEY_TEXTS):
+                response.answers.append(SurveyAnswer(question_id=question.id, value=DEMO_SURVEY_TEXTS[person]))
+        db.add(response)
+        db.add(
+            EqualityAnswers(
+                survey_id=survey.id,
+                answers={
+                    "sex": "Female" if person < 10 else "Male",
+                    "age_band": ("25–34", "35–44", "45–54", "55–64")[person % 4],
+                },
+            )
+        )
+    db.commit()

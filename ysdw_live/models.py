@@ -7,3 +7,4 @@ from ysdw_live.concerns import models as concern_models  # noqa: F401
 from ysdw_live.meetings import models as meeting_models  # noqa: F401
 from ysdw_live.polls import models as poll_models  # noqa: F401
 from ysdw_live.series import models as series_models  # noqa: F401
+from ysdw_live.surveys import models as survey_models  # noqa: F401

@@ -40,7 +40,7 @@ const PAYLOADS = {
   highlight: { highlighted: true },
   unhighlight: { highlighted: false },
 };
-const MODE_LABELS = { join: "Join screen", concerns: "Concerns", poll: "Poll", report_back: "Report-back" };
+const MODE_LABELS = { join: "Join screen", concerns: "Concerns", poll: "Poll", report_back: "Report-back", survey: "Survey" };
 
 function listFor(concern) {
   if (concern.status === "pending") return "pending";
@@ -377,6 +377,9 @@ document.addEventListener("keydown", (event) => {
       row?.querySelector('.poll-step[data-action="project"]')?.requestSubmit();
       break;
     }
+    case "5":
+      if (document.querySelector('.projector-form[data-mode="survey"]')) setProjector("survey");
+      break;
     case "ArrowLeft":
       if (reportBack.length) setProjector("report_back", actionIndex - 1);
       break;

@@ -49,7 +49,11 @@ function showMode(mode) {
   document.getElementById("concerns-screen").hidden = mode !== "concerns";
   document.getElementById("poll-screen").hidden = mode !== "poll";
   document.getElementById("report-back-screen").hidden = mode !== "report_back";
-  document.getElementById("join-corner").hidden = mode === "join";
+  const surveyScreen = document.getElementById("survey-screen");
+  surveyScreen.hidden = mode !== "survey";
+  document.getElementById("join-corner").hidden = mode === "join" || mode === "survey";
+  // A survey created after this page loaded: reload once to draw its link and QR code.
+  if (mode === "survey" && surveyScreen.dataset.empty === "true") window.location.reload();
   // Fetch the slides fresh when that mode starts, so actions agreed since the page loaded are there too.
   if (mode === "report_back" && previous !== "report_back") refreshSlides();
 }

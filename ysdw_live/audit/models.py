@@ -47,6 +47,12 @@ ACTION_LABELS = {
     "action.create": "Created an action",
     "action.update": "Changed an action",
     "action.public_update": "Posted a progress update",
+    "survey.create": "Created a survey",
+    "survey.update": "Changed a survey",
+    "survey.open": "Opened a survey",
+    "survey.close": "Closed a survey",
+    "survey.export": "Downloaded survey responses",
+    "survey.concern": "Turned a survey answer into a concern",
     "audit.export": "Downloaded the audit trail",
     "database.backup": "Backed up the database",
 }

@@ -169,10 +169,11 @@ def undo(code: str) -> Response:
 @endpoint(
     "PATCH",
     "/meetings/<code>/projector",
-    summary="Choose what the projector shows (admin, facilitator)",
+    summary="Choose what the projector shows: join, concerns, poll, report_back or survey "
+    "(409 without a survey) (admin, facilitator)",
     body=ProjectorInput,
     response=Projector,
-    errors=(401, 403, 404),
+    errors=(401, 403, 404, 409),
 )
 def set_projector(code: str, body: ProjectorInput) -> Response:
     """Choose what the projector shows (admin, facilitator)."""

@@ -26,6 +26,7 @@ from ysdw_live import validation
 from ysdw_live.actions.services import report_back
 from ysdw_live.actors import Actor
 from ysdw_live.audit.services import describe_changes, record
+from ysdw_live.auth.models import User
 from ysdw_live.concerns.models import (
     AUTHOR_NAME_MAX,
     SORTS,
@@ -44,6 +45,7 @@ from ysdw_live.meetings.serializers import projector_to_dict
 from ysdw_live.polls.services import projector_poll
 from ysdw_live.ratelimit import Limiter
 from ysdw_live.realtime.publisher import publisher
+from ysdw_live.surveys.models import Survey
 
 MODERATION_FIELDS = {"status", "highlighted", "text", "topic_id"}
 
@@ -228,6 +230,33 @@ def submit_concern(
         db.flush()
         # Never the text: it is someone's words, deleted after the retention period; the trail is not.
         record(db, user, "concern.enter", object_type="concern", object_id=concern.id, detail=_where(meeting, concern))
+    db.commit()
+    publisher().concern_created(concern, code=meeting.code, version=version)
+    return concern
+
+
+def carry_into(db: Session, user: User, meeting: Meeting, text: str, *, detail: str) -> Concern:
+    """Add a concern brought in by staff (e.g. from a survey answer) to a draft or live meeting, approved at once.
+
+    The caller has checked the role; ``detail`` says where it came from, for the audit trail (never the text).
+    """
+    if meeting.status is MeetingStatus.closed:
+        raise Conflict("That meeting has ended.", code="meeting_closed")
+    clean_text = _clean_text(text)
+    version = _bump_version(db, meeting)
+    number = db.scalar(select(func.coalesce(func.max(Concern.number), 0) + 1).where(Concern.meeting_id == meeting.id))
+    concern = Concern(
+        meeting_id=meeting.id,
+        number=number,
+        text=clean_text,
+        source=ConcernSource.facilitator,
+        status=ConcernStatus.approved,
+        highlighted=False,
+        votes=0,
+    )
+    db.add(concern)
+    db.flush()
+    record(db, user, "survey.concern", object_type="concern", object_id=concern.id, detail=detail)
     db.commit()
     publisher().concern_created(concern, code=meeting.code, version=version)
     return concern
@@ -593,6 +622,11 @@ def set_projector(
     clean_poll = validation.optional_integer(poll_id, "poll_id", minimum=1, label="Poll")
     clean_index = validation.optional_integer(action_index, "action_index", minimum=0, label="Action number")
     user = actor.require_meeting_manager()
+    if (
+        clean_mode is ProjectorMode.survey
+        and db.scalar(select(Survey.id).where(Survey.meeting_id == meeting.id)) is None
+    ):
+        raise Conflict("This meeting has no survey to show. Create it on the meeting's page first.", code="no_survey")
     if clean_mode is ProjectorMode.poll and clean_poll is None:
         raise ValidationError("Choose the poll to show.", field="poll_id", code="required")
     if clean_poll is not None:

@@ -28,7 +28,9 @@ from ysdw_live.pages import flash_refusal, form_error_list, staff_page
 from ysdw_live.polls import services as polls
 from ysdw_live.polls.kinds import PollKind
 from ysdw_live.realtime.batching import vote_batcher
-from ysdw_live.web import actor, address_key, limiter, participant_token, set_participant_cookie
+from ysdw_live.surveys import services as surveys
+from ysdw_live.surveys.serializers import survey_url
+from ysdw_live.web import actor, address_key, app_clock, limiter, participant_token, set_participant_cookie
 
 bp = Blueprint("live", __name__)
 
@@ -87,6 +89,8 @@ def _render_attendee_page(
         "poll_answer": poll_form or MultiDict(),
     }
     context.update(_loop_closing_context(meeting, participant))
+    survey = surveys.survey_of_meeting(db, meeting)
+    context["survey_open"] = survey is not None and survey.is_open(app_clock().now())
     response = current_app.make_response((render_template("attendee/meeting.html", **context), status))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -241,6 +245,7 @@ def _console_context(meeting: Meeting) -> dict[str, Any]:
         "counters": services.meeting_counters(db, meeting),
         "join_url": join_url(meeting, current_app.config["PUBLIC_URL"]),
         "report_back_actions": actions.report_back(db, meeting),
+        "survey": surveys.survey_of_meeting(db, meeting),
         "vote_surges": _vote_surges(meeting, every),
         "back": "console",
         **polls.staff_panel(db, actor(), meeting),
@@ -468,10 +473,13 @@ def projector(code: str) -> Any:
     highlighted, others = pin_highlighted(concerns)
     report_back_actions = actions.report_back(db, meeting)
     shown_poll = polls.projector_poll_or_none(db, meeting)
+    survey = surveys.survey_of_meeting(db, meeting)
     return render_template(
         "projector/present.html",
         poll=shown_poll,
         poll_results=polls.results_for_screen(db, shown_poll) if shown_poll is not None else None,
+        survey=survey,
+        survey_link=survey_url(meeting.code, current_app.config["PUBLIC_URL"]),
         meeting=meeting,
         highlighted=highlighted,
         concerns=others[:8],

@@ -43,6 +43,8 @@ class ProjectorMode(enum.StrEnum):
     concerns = "concerns"
     poll = "poll"
     report_back = "report_back"
+    # The meeting's survey: its link and QR code (surveys/).
+    survey = "survey"
 
 
 def new_code() -> str:

@@ -17,6 +17,8 @@ from ysdw_live.pages import flash_refusal, form_error_list, staff_page
 from ysdw_live.polls import services as polls
 from ysdw_live.privacy import notice
 from ysdw_live.series.services import get_series
+from ysdw_live.surveys import services as surveys
+from ysdw_live.surveys.serializers import survey_url
 from ysdw_live.web import actor, app_clock, check_code_lookup, count_code_miss
 
 bp = Blueprint("meetings", __name__)
@@ -145,12 +147,18 @@ def manage(code: str) -> Any:
     """A meeting's page for staff: details, status controls and links."""
     db = get_session()
     meeting = services.get_meeting(db, code)
+    survey = surveys.survey_of_meeting(db, meeting)
     return render_template(
         "staff/meeting_show.html",
         meeting=meeting,
         join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
         back="staff",
         **polls.staff_panel(db, actor(), meeting),
+        survey=survey,
+        survey_open=survey is not None and survey.is_open(app_clock().now()),
+        survey_responses=surveys.response_count(db, survey) if survey is not None else 0,
+        survey_link=survey_url(meeting.code, current_app.config["PUBLIC_URL"]),
+        local=app_clock().local,
     )
 
 

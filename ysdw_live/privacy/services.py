@@ -36,6 +36,7 @@ from ysdw_live.meetings.models import Meeting, MeetingStatus
 from ysdw_live.meetings.services import purge_participants
 from ysdw_live.polls.services import purge_poll_answers
 from ysdw_live.series.models import Series
+from ysdw_live.surveys.services import purge_survey_responses
 
 # One purger per domain: (session, meeting ids, dry_run=…) -> {what: how many}. The caller commits.
 Purger = Callable[..., dict[str, int]]
@@ -52,7 +53,7 @@ class DomainPurger:
 PURGERS: list[DomainPurger] = [
     DomainPurger("concerns", purge_concerns),
     DomainPurger("polls", purge_poll_answers),
-    # Surveys (responses) add theirs here, before the participants.
+    DomainPurger("surveys", purge_survey_responses),
     DomainPurger("participants", purge_participants),
 ]
 
