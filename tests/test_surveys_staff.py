@@ -127,3 +127,20 @@ def test_leaders_see_no_survey_controls(app, client, db, factory):
     assert "Open the trust and confidence survey" not in page
     refused = client.post(f"/staff/meetings/{code}/survey", data={"source": "template", "csrf_token": csrf_from(page)})
     assert refused.status_code == 403
+
+
+def test_the_csv_downloads_with_a_login_cookie(client, db, factory):
+    """The export notes itself in the audit trail: a GET that writes, also for a browser's login (it was a 500)."""
+    facilitator = factory.user(Role.facilitator)
+    meeting = factory.meeting(status="live")
+    code = meeting.code
+    db.rollback()
+    login(client, facilitator.email)
+    page = f"/staff/meetings/{code}"
+    assert (
+        staff_post(client, page, f"/staff/meetings/{code}/survey", {"source": "template", "days": "7"}).status_code
+        == 302
+    )
+    survey_id = int(client.get(page).get_data(as_text=True).split("/staff/surveys/")[1].split('"')[0])
+    download = client.get(f"{API}/surveys/{survey_id}/responses.csv")
+    assert download.status_code == 200 and download.mimetype == "text/csv"

@@ -8,7 +8,7 @@ from ysdw_live.actors import Actor
 from ysdw_live.api import created, endpoint
 from ysdw_live.api.openapi import PARTICIPANT, PARTICIPANT_OR_STAFF
 from ysdw_live.csv_export import csv_download
-from ysdw_live.db import get_session
+from ysdw_live.db import declare_writer, get_session
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.serializers import iso
 from ysdw_live.surveys import services
@@ -110,5 +110,6 @@ def survey_results(survey_id: int) -> Response:
 )
 def survey_export(survey_id: int) -> Response:
     """Download the survey's responses as CSV (formula-safe)."""
+    declare_writer()  # the export is itself noted in the audit trail
     header, rows = services.export_rows(get_session(), actor(), survey_id)
     return csv_download(header, rows, f"survey-{survey_id}-responses.csv")
