@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class PollShape:
     scale: int
 
 
-class Kind:
+class Kind(ABC):
     """One poll kind: which answer field it takes, how to clean an answer, how to summarise answers."""
 
     field: ClassVar[str] = ""
@@ -58,13 +59,13 @@ class Kind:
     # Moderated kinds carry free text that a facilitator may hold back from the projector.
     free_text: ClassVar[bool] = False
 
+    @abstractmethod
     def clean(self, value: Any, shape: PollShape) -> Any:
         """Return the answer as stored, or raise ValidationError."""
-        raise NotImplementedError
 
+    @abstractmethod
     def summarise(self, answers: Iterable[Any], shape: PollShape) -> dict[str, Any]:
         """Return the kind's part of the results (added to ``{poll_id, kind, total}``)."""
-        raise NotImplementedError
 
 
 def _option_ids(value: Any, shape: PollShape, field: str) -> list[int]:

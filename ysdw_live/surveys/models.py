@@ -7,6 +7,7 @@ results, so services, serializers and templates never branch on the kind themsel
 from __future__ import annotations
 
 import enum
+from abc import abstractmethod
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -248,14 +249,14 @@ class QuestionField:
     kind: ClassVar[QuestionKind]
 
     @staticmethod
+    @abstractmethod
     def check(question: SurveyQuestion, value: Any, field: str) -> Any:
         """Return the answer as stored, or raise ValidationError."""
-        raise NotImplementedError
 
     @staticmethod
+    @abstractmethod
     def summary(question: SurveyQuestion, values: list[Any]) -> dict[str, Any]:
         """Return the per-question results from the stored answers."""
-        raise NotImplementedError
 
     @staticmethod
     def from_form(values: list[str]) -> Any:
