@@ -512,3 +512,32 @@ def test_editing_an_open_poll_tells_the_phones(app, factory, staff):
     admin.patch(f"{API}/polls/{poll['id']}", json={"options": ["Yes", "No", "Not sure"]}, headers=staff)
     announced = received(sock, "poll:opened")
     assert [[o["label"] for o in a["poll"]["options"]] for a in announced] == [["Yes", "No", "Not sure"]]
+
+
+def test_connections_share_the_results_read_for_one_poll_batch(app, factory, staff, monkeypatch):
+    """Phones connecting between two batches read a visible poll's answers once; a new batch reads them again."""
+    from ysdw_live.polls import services as poll_services
+
+    meeting = factory.meeting(status="live")
+    admin = app.test_client()
+    poll = make_poll(
+        admin, staff, meeting, kind="single", question="Safe?", options=["Yes", "No"], results_visible=True
+    )
+    first = phone(app, meeting)
+    assert answer(first, poll["id"], option_ids=[poll["options"][0]["id"]]).status_code == 201
+    flush_poll_results(app)
+    reads: list[list[int]] = []
+    real = poll_services.answers_of
+    monkeypatch.setattr(poll_services, "answers_of", lambda db, ids: reads.append(ids) or real(db, ids))
+
+    def snapshot_total(client) -> int:
+        sock = socketio.test_client(app, auth={"meeting": meeting.code, "role": "attendee"}, flask_test_client=client)
+        return received(sock, "meeting:snapshot")[-1]["polls"][0]["results"]["total"]
+
+    assert [snapshot_total(phone(app, meeting)) for _ in range(3)] == [1, 1, 1]
+    assert len(reads) == 1
+    later = phone(app, meeting)
+    assert answer(later, poll["id"], option_ids=[poll["options"][1]["id"]]).status_code == 201
+    flush_poll_results(app)  # a new batch number: the next connection reads the answers again
+    assert snapshot_total(phone(app, meeting)) == 2
+    assert len(reads) == 2

@@ -117,12 +117,14 @@ def read_snapshot(
     cache: SnapshotCache,
     connected: Callable[[], int] | None = None,
     projector: bool = False,
+    poll_seq: int | None = None,
 ) -> dict[str, Any]:
     """Return the snapshot for ``caller`` in one consistent read, and end that read.
 
     ``polls`` lists the open polls (and the one on the projector; moderators get every poll),
     each with its ``results`` when this connection may see them: moderators and the projector
-    always, attendees once the results are revealed.
+    always, attendees once the results are revealed. ``poll_seq``, the poll batch number drawn
+    before this read, lets connections share the results read once for that batch.
 
     ``staff`` (a moderator) sees every status and gets ``counters``; ``connected`` counts the
     meeting's connected participants for them. An attendee (``participant_id``) also gets its own
@@ -167,7 +169,9 @@ def read_snapshot(
         snapshot: dict[str, Any] = {
             "meeting": shared["meeting"],
             "concerns": listed,
-            "polls": _polls_with_results(db, shared["polls"], all_results=staff or projector),
+            "polls": _polls_with_results(
+                db, shared["polls"], all_results=staff or projector, cache=cache, batch=(meeting_id, version, poll_seq)
+            ),
             "projector": shared["projector"],
             "version": shared["version"],
         }
@@ -181,19 +185,38 @@ def read_snapshot(
         db.rollback()
 
 
-def _polls_with_results(db: Session, listed: tuple[Any, ...], *, all_results: bool) -> list[dict[str, Any]]:
+def _polls_with_results(
+    db: Session,
+    listed: tuple[Any, ...],
+    *,
+    all_results: bool,
+    cache: SnapshotCache,
+    batch: tuple[int, int, int | None],
+) -> list[dict[str, Any]]:
     """Return the snapshot's polls, adding the current results to those the connection may see.
 
-    Results change without a version bump (answers are batched), so they are read per connection,
-    in one query for every poll that needs them; hidden ones cost an attendee nothing.
+    Results change without a version bump (answers are batched). They are read in one query for
+    every poll that needs them and kept for the poll batch number drawn before the read
+    (``batch``: meeting, version, poll seq): a later connection that draws the same number gets
+    the same results, which hold every answer sent before that batch, and the answers since reach
+    it in a later batch (the argument of ``vote_seq``). A thousand phones connecting while a poll
+    with visible results is open read its answers once, not a thousand times.
     """
-    wanted = [poll["id"] for poll, _shape in listed if all_results or poll["results_visible"]]
-    answers = polls.answers_of(db, wanted)
+    wanted = tuple(poll["id"] for poll, _shape in listed if all_results or poll["results_visible"])
+    if not wanted:
+        return [dict(poll) for poll, _shape in listed]
+    shapes = {poll["id"]: (PollKind(poll["kind"]), shape) for poll, shape in listed}
+
+    def read() -> dict[int, dict[str, Any]]:
+        answers = polls.answers_of(db, list(wanted))
+        return {poll_id: summarise(poll_id, *shapes[poll_id], answers[poll_id]) for poll_id in wanted}
+
+    meeting_id, version, poll_seq = batch
+    results = (
+        read() if poll_seq is None else cache.get((meeting_id, version, f"poll-results:{poll_seq}:{wanted}"), read)
+    )
     return [
-        {**poll, "results": summarise(poll["id"], PollKind(poll["kind"]), shape, answers[poll["id"]])}
-        if poll["id"] in answers
-        else dict(poll)
-        for poll, shape in listed
+        {**poll, "results": results[poll["id"]]} if poll["id"] in results else dict(poll) for poll, _shape in listed
     ]
 
 

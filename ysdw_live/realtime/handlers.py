@@ -179,13 +179,19 @@ def send_snapshot(socketio: SocketIO, db: Session, room: LiveRoom, caller: Actor
         # they hold no vote the snapshot lacks and the client may drop them (see batching.py).
         vote_seq = batcher.current_seq(room.meeting_id)
         poll_seq = poll_batcher(current_app._get_current_object()).current_seq(room.meeting_id)  # type: ignore[attr-defined]
-        snapshot = {**snapshot_for(db, room, caller, role), "vote_seq": vote_seq, "poll_seq": poll_seq}
+        snapshot = {
+            **snapshot_for(db, room, caller, role, poll_seq=poll_seq),
+            "vote_seq": vote_seq,
+            "poll_seq": poll_seq,
+        }
         socketio.emit("meeting:snapshot", snapshot, to=_sid())
         if live.current_version(db, room.meeting_id) == snapshot["version"]:
             return
 
 
-def snapshot_for(db: Session, room: LiveRoom, caller: Actor, role: str) -> dict[str, Any]:
+def snapshot_for(
+    db: Session, room: LiveRoom, caller: Actor, role: str, *, poll_seq: int | None = None
+) -> dict[str, Any]:
     """Return the snapshot a connection in ``role`` may see, with ``voted`` right for an attendee."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return live.read_snapshot(
@@ -198,6 +204,7 @@ def snapshot_for(db: Session, room: LiveRoom, caller: Actor, role: str) -> dict[
         cache=snapshot_cache(app),
         connected=lambda: presence(app).count(room.code),
         projector=role == PROJECTOR,
+        poll_seq=poll_seq,
     )
 
 
