@@ -116,7 +116,7 @@ def _register(app: Flask) -> None:
     import ysdw_live.polls.api
     import ysdw_live.series.api
     import ysdw_live.surveys.api  # noqa: F401
-    from ysdw_live import api, cli, pages, web
+    from ysdw_live import api, cli, i18n, pages, web
     from ysdw_live.actions.views import bp as actions_bp
     from ysdw_live.audit.views import bp as audit_bp
     from ysdw_live.auth.views import bp as auth_bp
@@ -129,6 +129,7 @@ def _register(app: Flask) -> None:
     from ysdw_live.surveys.views import bp as surveys_bp
 
     api.init_app(app)
+    i18n.init_app(app)
     for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp, audit_bp, privacy_bp, surveys_bp):
         app.register_blueprint(blueprint)
 

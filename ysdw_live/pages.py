@@ -20,6 +20,7 @@ from ysdw_live.api import http_error_response
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited
+from ysdw_live.i18n import DEFAULT_LANGUAGE
 from ysdw_live.web import (
     STATE_CHANGING,
     actor,
@@ -53,7 +54,6 @@ PERMISSIONS_POLICY = ", ".join(
 RTL_LANGUAGES = frozenset({"ar", "ur", "fa", "he", "ps"})
 # The languages pages exist in; the browser's Accept-Language picks among them.
 SUPPORTED_LANGUAGES = ["en"]
-DEFAULT_LANGUAGE = "en"
 
 
 def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
