@@ -4,6 +4,7 @@ import { announce, api, ConnectionError, failureMessage, pageData, whileSending 
 import { concernStore } from "./concern-store.js";
 import { adoptItems, isVisible, renderBoard, setVotes } from "./concern-view.js";
 import { attendeePolls } from "./attendee-polls.js";
+import { attendeeSurvey } from "./survey-live.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 
 const data = pageData();
@@ -59,14 +60,17 @@ function applyMeeting(meeting) {
 }
 
 const polls = attendeePolls(code);
+const survey = attendeeSurvey({ announce });
 connectMeeting(code, "attendee", {
   status: connectionIndicator(document.getElementById("connection-status")),
   ...store.handlers,
   "poll:opened": polls["poll:opened"],
   "poll:closed": polls["poll:closed"],
   "poll:results": polls["poll:results"],
+  "survey:updated": survey["survey:updated"],
   snapshot(snapshot) {
     polls.snapshot(snapshot);
+    survey.snapshot(snapshot);
     store.handlers.snapshot(snapshot);
   },
 });
