@@ -108,7 +108,8 @@ def test_the_survey_appears_on_phones_and_the_projector_the_moment_it_opens(phon
     wait_live(page)
     assert live_server.api("PATCH", f"/meetings/{code}/projector", json={"mode": "join"}).status_code == 200
 
-    assert live_server.api("POST", f"/meetings/{code}/surveys", json={"template": "trust_confidence"}).status_code == 201
+    created = live_server.api("POST", f"/meetings/{code}/surveys", json={"template": "trust_confidence"})
+    assert created.status_code == 201
     expect(phone_page.locator("#survey")).to_be_visible()
     expect(phone_page.locator("#live-announcer")).to_contain_text("The survey is open")
     expect(phone_page.locator("#survey img")).to_have_attribute("src", f"/j/{code}/survey/qr.svg")
