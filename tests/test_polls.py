@@ -541,3 +541,33 @@ def test_connections_share_the_results_read_for_one_poll_batch(app, factory, sta
     flush_poll_results(app)  # a new batch number: the next connection reads the answers again
     assert snapshot_total(phone(app, meeting)) == 2
     assert len(reads) == 2
+
+
+def test_closing_the_meeting_closes_its_open_polls_and_says_so(app, factory, staff):
+    """Open polls close with the meeting (poll:closed to everyone); drafts stay drafts; answers are then 409."""
+    meeting = factory.meeting(status="live")
+    admin = app.test_client()
+    opened = make_poll(admin, staff, meeting, kind="rating", question="How safe do you feel?")
+    draft = make_poll(admin, staff, meeting, open_it=False, kind="open_text", question="Later")
+    attendee = phone(app, meeting)
+    screen = socketio.test_client(app, auth={"meeting": meeting.code, "role": "projector"})
+    screen.get_received()
+
+    closed = admin.patch(f"{API}/meetings/{meeting.code}", json={"status": "closed"}, headers=staff)
+    assert closed.status_code == 200
+    events = screen.get_received()
+    names = [e["name"] for e in events]
+    assert names.index("meeting:updated") < names.index("poll:closed")
+    shut = [e["args"][0] for e in events if e["name"] == "poll:closed"]
+    assert [(e["poll"]["id"], e["poll"]["status"]) for e in shut] == [(opened["id"], "closed")]
+    assert shut[0]["version"] == closed.get_json()["version"]
+    listed = admin.get(f"{API}/meetings/{meeting.code}/polls", headers=staff).get_json()["polls"]
+    polls = {p["id"]: p["status"] for p in listed}
+    assert polls == {opened["id"]: "closed", draft["id"]: "draft"}
+    refused = answer(attendee, opened["id"], value=4)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] in {"poll_closed", "meeting_closed"}
+
+    # Reopening the meeting does not reopen the poll behind the facilitator's back.
+    assert admin.patch(f"{API}/meetings/{meeting.code}", json={"status": "live"}, headers=staff).status_code == 200
+    again = admin.get(f"{API}/meetings/{meeting.code}/polls", headers=staff).get_json()["polls"]
+    assert {p["id"]: p["status"] for p in again}[opened["id"]] == "closed"

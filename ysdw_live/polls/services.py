@@ -10,6 +10,7 @@ reach clients as absolute numbers in batches (``realtime/batching.py``), never o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, Text, and_, bindparam, delete, exists, func, select, update
@@ -21,6 +22,7 @@ from ysdw_live.actors import Actor
 from ysdw_live.audit.services import record
 from ysdw_live.db import UTCDateTime, utcnow
 from ysdw_live.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationError
+from ysdw_live.meetings import services as meeting_services
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, hash_device_token
 from ysdw_live.polls.kinds import ANSWER_FIELDS, KINDS, OPTIONS_MAX, SCALES, PollKind
 from ysdw_live.polls.models import Poll, PollOption, PollResponse, PollStatus
@@ -237,6 +239,39 @@ def change_poll(db: Session, actor: Actor, poll_id: int, payload: dict[str, Any]
         # Fresh absolute results for whoever may now see them (a reveal reaches attendees).
         events.poll_answers_changed(meeting.id, [poll.id])
     return poll
+
+
+def close_with_meeting(db: Session, meeting: Meeting, status: MeetingStatus) -> Callable[[], None] | None:
+    """Close the meeting's open polls when the meeting closes (a meeting status hook); announce them after.
+
+    A poll left open in a closed meeting would read "open" on every page and refuse every answer.
+    Reopening the meeting leaves them closed: the facilitator opens again what they want.
+    """
+    if status is not MeetingStatus.closed:
+        return None
+    still_open = list(
+        db.scalars(
+            select(Poll)
+            .options(selectinload(Poll.options))
+            .where(Poll.meeting_id == meeting.id, Poll.status == PollStatus.open)
+        )
+    )
+    for poll in still_open:
+        poll.close()
+    if not still_open:
+        return None
+    db.flush()
+    shapes = [poll_to_dict(poll) for poll in still_open]
+
+    def announce() -> None:
+        events = publisher()
+        for shape in shapes:
+            events.poll_closed(meeting, shape)
+
+    return announce
+
+
+meeting_services.STATUS_HOOKS.append(close_with_meeting)
 
 
 def list_polls(db: Session, actor: Actor, meeting: Meeting) -> list[Poll]:
