@@ -12,7 +12,18 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -103,6 +114,7 @@ def template_globals() -> dict[str, Any]:
     lang = g.get("lang", DEFAULT_LANGUAGE)
     return {
         "csrf_token": csrf_token,
+        "carried_form": carried_form,
         "current_user": _safe_staff_user(),
         "lang": lang,
         "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
@@ -245,6 +257,25 @@ def flash_refusal() -> Iterator[None]:
     except DomainError as error:
         get_session().rollback()
         flash(error.message, "error")
+
+
+# A form posted from a panel of a bigger page (the console's polls panel) goes back to that page
+# with a redirect; what was typed and what was wrong ride along in the session, once.
+CARRIED_VALUES_MAX = 4000
+
+
+def carry_form(name: str, form: Any, errors: list[tuple[str, str]]) -> None:
+    """Keep ``form``'s values (not its CSRF token) and ``errors`` for the next page that shows form ``name``."""
+    values = {key: str(value)[:CARRIED_VALUES_MAX] for key, value in form.items() if key != "csrf_token"}
+    session[f"form:{name}"] = {"values": values, "errors": [list(pair) for pair in errors]}
+
+
+def carried_form(name: str) -> dict[str, Any] | None:
+    """Return (and forget) what :func:`carry_form` kept for form ``name``: ``{values, errors}``, or None."""
+    kept = session.pop(f"form:{name}", None)
+    if not isinstance(kept, dict):
+        return None
+    return {"values": kept.get("values") or {}, "errors": [tuple(pair) for pair in kept.get("errors") or []]}
 
 
 def form_error_list(error: DomainError) -> list[tuple[str, str]]:
