@@ -72,7 +72,7 @@ def test_ranking_reorders_with_the_keyboard(live_server, phone_page):
 
 
 def test_the_console_approves_free_text_answers_as_they_arrive(live_server, phone_page, page):
-    """An approve-first open-text poll: the console's panel shows the waiting answer live; approving puts it on screen."""
+    """An approve-first open-text poll: the console shows the waiting answer live; approving puts it on screen."""
     code = live_server.live_meeting()["code"]
     console = page
     live_server.login(console, live_server.user("facilitator"))
