@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -115,6 +116,7 @@ def template_globals() -> dict[str, Any]:
     return {
         "csrf_token": csrf_token,
         "carried_form": carried_form,
+        "form_key": form_key,
         "current_user": _safe_staff_user(),
         "lang": lang,
         "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
@@ -262,6 +264,11 @@ def flash_refusal() -> Iterator[None]:
 # A form posted from a panel of a bigger page (the console's polls panel) goes back to that page
 # with a redirect; what was typed and what was wrong ride along in the session, once.
 CARRIED_VALUES_MAX = 4000
+
+
+def form_key() -> str:
+    """Return a fresh key for a form that must not act twice when sent twice (an Idempotency-Key)."""
+    return secrets.token_urlsafe(16)
 
 
 def carry_form(name: str, form: Any, errors: list[tuple[str, str]]) -> None:

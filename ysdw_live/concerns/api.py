@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from ysdw_live.actors import Actor
 from ysdw_live.api import created, endpoint
@@ -80,7 +80,9 @@ def submit_concern(code: str, body: ConcernInput) -> tuple[Response, int]:
     db = get_session()
     meeting, participant = meetings.meeting_and_participant(db, code, participant_token())
     caller = actor(participant=participant)
-    concern = services.submit_concern(db, caller, meeting, **body.values(), limiter=limiter())
+    concern = services.submit_concern(
+        db, caller, meeting, **body.values(), client_key=request.headers.get("Idempotency-Key"), limiter=limiter()
+    )
     return created(_written(concern))
 
 
