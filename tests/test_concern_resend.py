@@ -98,3 +98,29 @@ def test_the_plain_form_sent_twice_raises_one_concern(app, db, factory):
     # The next page offers a new key for the next concern.
     following = phone.get(f"/j/{meeting.code}").get_data(as_text=True)
     assert re.search(r'name="client_key" value="([^"]+)"', following).group(1) != key
+
+
+def test_a_concern_keeps_the_language_the_browser_told_us(app, db, factory):
+    """Accept-Language's first language (its primary subtag) is kept with the concern; the switch's choice wins."""
+    meeting = plain(factory.meeting(status="live"))
+    db.rollback()
+    phone = joined(app, meeting)
+    said = phone.post(
+        f"{API}/meetings/{meeting.code}/concerns",
+        json={"text": "Za szybko jeżdżą pod szkołą"},
+        headers={"Accept-Language": "pl-PL, pl;q=0.9, en;q=0.5"},
+    )
+    assert said.status_code == 201 and said.get_json()["language"] == "pl"
+    silent = phone.post(f"{API}/meetings/{meeting.code}/concerns", json={"text": "No header"})
+    assert silent.get_json()["language"] is None
+    phone.set_cookie("ysdw_lang", "ur")
+    chosen = phone.post(
+        f"{API}/meetings/{meeting.code}/concerns",
+        json={"text": "Chosen on the switch"},
+        headers={"Accept-Language": "en"},
+    )
+    assert chosen.get_json()["language"] == "ur"
+    junk = phone.post(
+        f"{API}/meetings/{meeting.code}/concerns", json={"text": "Odd header"}, headers={"Cookie": "ysdw_lang=<script>"}
+    )
+    assert junk.status_code == 201

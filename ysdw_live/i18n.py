@@ -47,6 +47,9 @@ LANGUAGE_NAMES = {
     "fa": "فارسی",
     "ps": "پښتو",
 }
+# The language a person chose with the switch (or ?lang=), remembered for a year on this device.
+LANGUAGE_COOKIE = "ysdw_lang"
+
 # Languages written right to left: their pages get dir="rtl".
 RTL_LANGUAGES = frozenset({"ar", "ur", "fa", "he", "ps"})
 

@@ -32,7 +32,7 @@ from ysdw_live.api import http_error_response
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited
-from ysdw_live.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, text_direction
+from ysdw_live.i18n import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGE_NAMES, text_direction
 from ysdw_live.web import (
     STATE_CHANGING,
     actor,
@@ -63,8 +63,6 @@ PERMISSIONS_POLICY = ", ".join(
         "usb",
     )
 )
-# The language a person chose with the switch (or ?lang=), remembered for a year on this device.
-LANGUAGE_COOKIE = "ysdw_lang"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 

@@ -31,7 +31,7 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.schemas import Projector, ProjectorInput
 from ysdw_live.meetings.serializers import projector_to_dict
-from ysdw_live.web import actor, limiter, participant_token
+from ysdw_live.web import actor, limiter, participant_token, writing_language
 
 
 def _caller(meeting: Meeting) -> Actor:
@@ -81,7 +81,13 @@ def submit_concern(code: str, body: ConcernInput) -> tuple[Response, int]:
     meeting, participant = meetings.meeting_and_participant(db, code, participant_token())
     caller = actor(participant=participant)
     concern = services.submit_concern(
-        db, caller, meeting, **body.values(), client_key=request.headers.get("Idempotency-Key"), limiter=limiter()
+        db,
+        caller,
+        meeting,
+        **body.values(),
+        client_key=request.headers.get("Idempotency-Key"),
+        language=writing_language(),
+        limiter=limiter(),
     )
     return created(_written(concern))
 

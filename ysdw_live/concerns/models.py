@@ -18,6 +18,8 @@ TEXT_MAX = 500
 AUTHOR_NAME_MAX = 60
 # An Idempotency-Key: 8 to 64 letters, digits, "-" or "_" (a UUID fits).
 CLIENT_KEY_MAX = 64
+# A language tag's primary subtag ("pl", "ar", "ur"): the language the browser said it reads.
+LANGUAGE_MAX = 8
 # How a list of concerns can be ordered: most votes first, or newest first.
 SORTS = ("top", "recent")
 
@@ -69,6 +71,9 @@ class Concern(Base):
     # The phone's own key for this concern (an Idempotency-Key): sent again after a lost answer, it
     # finds this concern instead of raising it twice. Unique per participant; None for staff entries.
     client_key: Mapped[str | None] = mapped_column(String(CLIENT_KEY_MAX))
+    # The language the person's browser said they read (a hint for the console and screen readers;
+    # the text itself is kept exactly as written, never translated). None: not told, or staff typed it.
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

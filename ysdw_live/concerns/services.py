@@ -115,6 +115,17 @@ def _clean_client_key(value: object) -> str | None:
     return value
 
 
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+
+def _clean_language(value: object) -> str | None:
+    """Return a primary language subtag ("pl"), or None for anything else (a hint: never an error)."""
+    if not isinstance(value, str):
+        return None
+    primary = value.strip().split("-")[0].split("_")[0].lower()
+    return primary if _LANGUAGE.fullmatch(primary) else None
+
+
 def _own_participant(actor: Actor, meeting: Meeting) -> Participant | None:
     """Return the actor's participant when it belongs to ``meeting``."""
     participant = actor.participant
@@ -200,6 +211,7 @@ def submit_concern(
     author_name: object = None,
     source: object = "attendee",
     client_key: object = None,
+    language: object = None,
     limiter: Limiter,
 ) -> Concern:
     """Raise a concern in a live meeting: pending under moderation, else shown at once.
@@ -264,6 +276,7 @@ def submit_concern(
         highlighted=False,
         votes=0,
         client_key=clean_key if participant is not None else None,
+        language=_clean_language(language) if participant is not None else None,
     )
     db.add(concern)
     if user is not None:

@@ -30,7 +30,15 @@ from ysdw_live.polls.kinds import PollKind
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.surveys import services as surveys
 from ysdw_live.surveys.serializers import survey_url
-from ysdw_live.web import actor, address_key, app_clock, limiter, participant_token, set_participant_cookie
+from ysdw_live.web import (
+    actor,
+    address_key,
+    app_clock,
+    limiter,
+    participant_token,
+    set_participant_cookie,
+    writing_language,
+)
 
 bp = Blueprint("live", __name__)
 
@@ -151,6 +159,7 @@ def submit(code: str) -> Any:
             author_name=form.get("author_name") or None,
             # The form's own key: sent twice (a double tap on a slow line), it raises one concern.
             client_key=form.get("client_key") or None,
+            language=writing_language(),
             limiter=limiter(),
         )
     except DomainError as error:

@@ -1,4 +1,4 @@
-"""concern client key: a phone's Idempotency-Key, so a concern resent after a lost answer is raised once
+"""concern client key and language: a phone's Idempotency-Key (a resend raises once), the browser's language
 
 Revision ID: 0014
 Revises: 0010
@@ -20,6 +20,7 @@ def upgrade() -> None:
     """Apply this revision."""
     with op.batch_alter_table("concern") as batch:
         batch.add_column(sa.Column("client_key", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
         batch.create_unique_constraint(op.f("uq_concern_participant_id_client_key"), ["participant_id", "client_key"])
 
 
@@ -28,3 +29,4 @@ def downgrade() -> None:
     with op.batch_alter_table("concern") as batch:
         batch.drop_constraint(op.f("uq_concern_participant_id_client_key"), type_="unique")
         batch.drop_column("client_key")
+        batch.drop_column("language")
