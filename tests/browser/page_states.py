@@ -110,13 +110,21 @@ PAGE_STATES: list[PageState] = [
     # Attendee pages (phone size)
     PageState("attendee: live meeting", "live.join", "/j/{live}", as_="phone", live=True),
     PageState("attendee: open poll", "live.join", "/j/{poll_meeting}", as_="phone", live=True),
-    PageState("attendee: concern refused", "live.join", "/j/{live}", as_="phone", live=True, refused=True,
-              prepare=_submit_empty("Send", shows=".error-message")),
+    PageState(
+        "attendee: concern refused",
+        "live.join",
+        "/j/{live}",
+        as_="phone",
+        live=True,
+        refused=True,
+        prepare=_submit_empty("Send", shows=".error-message"),
+    ),
     PageState("attendee: closed meeting", "live.join", "/j/{closed}", as_="phone"),
     PageState("survey: start", "surveys.start", "/j/{live}/survey", as_="phone"),
     PageState("survey: first question", "surveys.question", "/j/{live}/survey/1", as_="phone"),
-    PageState("survey: question refused", "surveys.question", "/j/{live}/survey/1", as_="phone",
-              prepare=_too_long_an_answer),
+    PageState(
+        "survey: question refused", "surveys.question", "/j/{live}/survey/1", as_="phone", prepare=_too_long_an_answer
+    ),
     PageState("survey: about you", "surveys.about_you", "/j/{live}/survey/about-you", as_="phone"),
     PageState("survey: equality questions", "surveys.equality", "/j/{live}/survey/about-you/questions", as_="phone"),
     PageState("survey: check answers", "surveys.check", "/j/{live}/survey/check", as_="phone", prepare=_answer_all),
@@ -125,8 +133,9 @@ PAGE_STATES: list[PageState] = [
     PageState("projector: join", "live.projector", "/present/{live}?mode=join", as_="projector", live=True),
     PageState("projector: concerns", "live.projector", "/present/{live}?mode=concerns", as_="projector", live=True),
     PageState("projector: poll", "live.projector", "/present/{poll_meeting}?mode=poll", as_="projector", live=True),
-    PageState("projector: report-back", "live.projector", "/present/{live}?mode=report_back", as_="projector",
-              live=True),
+    PageState(
+        "projector: report-back", "live.projector", "/present/{live}?mode=report_back", as_="projector", live=True
+    ),
     # Staff pages
     PageState("dashboard", "meetings.dashboard", "/dashboard", as_="admin"),
     PageState("dashboard (leader)", "meetings.dashboard", "/dashboard", as_="leader"),
@@ -141,8 +150,9 @@ PAGE_STATES: list[PageState] = [
     PageState("series list", "series.index", "/staff/series", as_="admin"),
     PageState("series", "series.show", "/staff/series/{series_id}", as_="admin"),
     PageState("new series", "series.new", "/staff/series/new", as_="admin"),
-    PageState("new series refused", "series.new", "/staff/series/new", as_="admin",
-              prepare=_submit_empty("Create series")),
+    PageState(
+        "new series refused", "series.new", "/staff/series/new", as_="admin", prepare=_submit_empty("Create series")
+    ),
     PageState("edit series", "series.edit", "/staff/series/{series_id}/edit", as_="admin"),
     PageState("new meeting", "meetings.new_meeting", "/staff/series/{series_id}/meetings/new", as_="admin"),
     PageState("action list", "actions.index", "/staff/series/{series_id}/actions", as_="leader"),

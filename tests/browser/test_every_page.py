@@ -113,7 +113,7 @@ def test_every_page_passes_axe(browser, live_server, world):
             if state.prepare is not None:
                 try:
                     state.prepare(page, world)
-                except Exception as error:  # noqa: BLE001 - reported with the state's name, then the sweep goes on
+                except Exception as error:  # reported with the state's name, then the sweep goes on
                     shot = snap(page, f"sweep-{state.name}")
                     problems.append(f"{state.name} ({page.url}): could not reach this state: {error} (see {shot})")
                     page.close()
