@@ -134,6 +134,20 @@ PAGE_STATES: list[PageState] = [
     PageState("projector: concerns", "live.projector", "/present/{live}?mode=concerns", as_="projector", live=True),
     PageState("projector: poll", "live.projector", "/present/{poll_meeting}?mode=poll", as_="projector", live=True),
     PageState(
+        "projector: concerns, high contrast",
+        "live.projector",
+        "/present/{live}?mode=concerns&theme=contrast",
+        as_="projector",
+        live=True,
+    ),
+    PageState(
+        "projector: concerns, light",
+        "live.projector",
+        "/present/{live}?mode=concerns&theme=light",
+        as_="projector",
+        live=True,
+    ),
+    PageState(
         "projector: report-back", "live.projector", "/present/{live}?mode=report_back", as_="projector", live=True
     ),
     # Staff pages

@@ -8,6 +8,7 @@ shows everything that is wrong at once.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from sqlalchemy import select
@@ -74,14 +75,16 @@ def _context_for(browser: Any, live_server: Any, state: PageState) -> Any:
 
 def _show_on_projector(live_server: Any, world: dict[str, Any], path: str) -> str:
     """Put the projector in the mode the path asks for (``?mode=…``) and return the path without it."""
-    base, _, mode = path.partition("?mode=")
+    base, _, query = path.partition("?")
+    params = dict(parse_qsl(query))
+    mode = params.pop("mode", None)
     if mode:
         code = base.rsplit("/", 1)[1]
         body: dict[str, Any] = {"mode": mode}
         if mode == "poll":
             body["poll_id"] = world["poll_id"]
         live_server.api("PATCH", f"/meetings/{code}/projector", json=body).raise_for_status()
-    return base
+    return f"{base}?{urlencode(params)}" if params else base
 
 
 def test_every_page_passes_axe(browser, live_server, world):

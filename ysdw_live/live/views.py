@@ -372,6 +372,9 @@ def _back_to_polls(meeting: Meeting, anchor: str = "polls-panel") -> Any:
     return redirect(url_for("live.console", code=meeting.code) + f"#{anchor}")
 
 
+# The projector's looks besides the default (white on near-black): see app.css.
+PROJECTOR_THEMES = ("light", "contrast")
+
 # The new-poll form's inputs, by the API field an error names (the error summary links to them).
 POLL_FIELDS = {
     "kind": "poll-kind",
@@ -522,6 +525,8 @@ def projector(code: str) -> Any:
     survey = surveys.survey_of_meeting(db, meeting)
     return render_template(
         "projector/present.html",
+        # ?theme=light for a bright hall, ?theme=contrast for the most contrast (black, white, yellow).
+        theme=request.args.get("theme") if request.args.get("theme") in PROJECTOR_THEMES else None,
         poll=shown_poll,
         poll_results=polls.results_for_screen(db, shown_poll) if shown_poll is not None else None,
         survey=survey,
