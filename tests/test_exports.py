@@ -307,7 +307,7 @@ def test_pack_shows_concerns_outcomes_polls_survey_and_actions(app, client, db, 
     assert "Held back concern" not in html and "1 more was not put on the screen" in html
     assert "Speed checks twice a week &amp; a camera" in html  # the concern's linked action
     assert "Best night, for you?" in html and "Mardi, ünï" in html
-    assert "Fewer than 10 people answered this question" in html
+    assert "Fewer than 10 people answered the survey, so no figures are shown." in html
     assert "SECRET" not in html
     assert "Actions raised at this meeting" in html and "Report-back given at this meeting" in html
     (entry,) = audited(db, "meeting.pack")
@@ -324,3 +324,27 @@ def test_pack_and_series_pages_link_the_exports(client, factory):
     series = client.get(f"/staff/series/{meeting.series_id}").get_data(as_text=True)
     for link in (f"{API}/series/{meeting.series_id}/actions.csv", f"{API}/series/{meeting.series_id}/priorities.json"):
         assert link in series
+
+
+def test_pack_survey_figures_from_ten_and_suppressed_questions_under_ten(app, client, db, factory, staff):
+    """Ten responses: the rating shows its counts and per cents; a question fewer than 10 answered shows none."""
+    meeting = factory.meeting(status="live")
+    survey = client.post(
+        f"{API}/meetings/{meeting.code}/surveys", json={"template": "trust_confidence"}, headers=staff
+    ).get_json()
+    rating, second = survey["questions"][0], survey["questions"][1]
+    for n, token in enumerate(join_tokens(app, meeting, 10)):
+        answers = {str(rating["id"]): rating["options"][1]["id"]}
+        if n < 9:
+            answers[str(second["id"])] = second["options"][0]["id"]
+        response = app.test_client().post(
+            f"{API}/surveys/{survey['id']}/responses", json={"answers": answers}, headers={"X-Participant-Token": token}
+        )
+        assert response.status_code == 201, response.get_json()
+    login(client, factory.user(Role.leader).email)
+    html = client.get(f"/staff/meetings/{meeting.code}/pack").get_data(as_text=True)
+    assert "10 responses" in html
+    rating_part = html.split(rating["prompt"])[1].split("</table>")[0]
+    assert ">10</td>" in rating_part and ">100%</td>" in rating_part
+    second_part = html.split(second["prompt"])[1].split("</div>")[0]
+    assert "Fewer than 10 people answered this question" in second_part
