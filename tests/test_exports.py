@@ -348,3 +348,12 @@ def test_pack_survey_figures_from_ten_and_suppressed_questions_under_ten(app, cl
     assert ">10</td>" in rating_part and ">100%</td>" in rating_part
     second_part = html.split(second["prompt"])[1].split("</div>")[0]
     assert "Fewer than 10 people answered this question" in second_part
+
+
+def test_meeting_page_title_is_the_meeting_title_only(client, factory):
+    """The staff meeting page's <title> names the meeting and holds no markup (the polls panel once leaked into it)."""
+    meeting = factory.meeting(status="live", title="Title check")
+    login(client, factory.user(Role.facilitator).email)
+    html = client.get(f"/staff/meetings/{meeting.code}").get_data(as_text=True)
+    title = html.split("<title>")[1].split("</title>")[0]
+    assert "Title check" in title and "<" not in title and len(title) < 80
