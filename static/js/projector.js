@@ -46,13 +46,12 @@ function draw() {
 // Fitting the concerns to the screen. Paging through them was the alternative; it was left out
 // because the room cannot control the pace (a slide turns while someone is reading it) and the
 // facilitator already has the highlight to put one concern in front of everyone. Instead the list
-// shrinks its type (down to MIN_SCALE of the projector's size, still large at the back of a hall);
+// shrinks its type (down to three quarters of the projector's size: about 30px on a 1080p screen);
 // when even that is not enough the lowest ones are left off and counted in "+N more", so a
 // concern with few votes (one the facilitator just entered, say) is never silently out of sight.
-// The highlighted concern is always drawn: it shrinks further (to LAST_RESORT) before it is cut.
-const SCALES = [1, 0.92, 0.85, 0.78, 0.72, 0.66];
-const MIN_SCALE = SCALES[SCALES.length - 1];
-const LAST_RESORT = [0.58, 0.5, 0.44, 0.38];
+// The highlighted concern is always drawn: with the list emptied it shrinks further (LAST_RESORT).
+const SCALES = [1, 0.93, 0.87, 0.81, 0.75];
+const LAST_RESORT = [0.66, 0.58, 0.5, 0.44, 0.38];
 const screenEl = document.getElementById("concerns-screen");
 const moreEl = document.getElementById("concerns-more");
 

@@ -190,6 +190,8 @@ def test_a_closed_meeting_says_so_on_the_phone_and_the_projector_live_and_after_
         expect(projector.locator("#join-corner")).to_be_hidden()
         expect(projector.locator("#concerns-screen")).to_be_hidden()
         expect(ended).to_contain_text(f"/series/{meeting['series_id']}/actions")
+        box = ended.bounding_box()
+        assert box["y"] + box["height"] <= 1080, f"the ended screen runs off the bottom ({box})"
         assert projector.evaluate("window.__noReload") is True, "the projector reloaded"
 
         projector.reload()
@@ -407,9 +409,18 @@ def _wide_things(page: Any) -> list[str]:
 
 def test_attendee_pages_reflow_at_320_px_with_text_at_200_percent(live_server, browser):
     """Meeting page (concerns, a poll, the report-back), join page and survey pages never scroll sideways."""
-    meeting = live_server.live_meeting(title="Reflow meeting with a rather long title for a phone")
+    meeting = live_server.live_meeting(
+        title="Reflow meeting with a rather long title for a phone", topics=["Neighbourhood policing"]
+    )
     code = meeting["code"]
-    first = _facilitator_concern(live_server, code, LONG)
+    topic = live_server.api("GET", f"/series/{meeting['series_id']}").json()["topics"][0]
+    made = live_server.api(
+        "POST",
+        f"/meetings/{code}/concerns",
+        json={"text": LONG, "source": "facilitator", "topic_id": topic["id"], "author_name": "Bartholomew"},
+    )
+    made.raise_for_status()
+    first = made.json()
     _facilitator_concern(live_server, code, "Parking on the pavement by the school gates every morning")
     _vote(live_server, code, first["id"], 2)
     live_server.api("PATCH", f"/concerns/{first['id']}", json={"highlighted": True}).raise_for_status()
