@@ -541,3 +541,109 @@ def test_connections_share_the_results_read_for_one_poll_batch(app, factory, sta
     flush_poll_results(app)  # a new batch number: the next connection reads the answers again
     assert snapshot_total(phone(app, meeting)) == 2
     assert len(reads) == 2
+
+
+def test_closing_the_meeting_closes_its_open_polls_and_says_so(app, factory, staff):
+    """Open polls close with the meeting (poll:closed to everyone); drafts stay drafts; answers are then 409."""
+    meeting = factory.meeting(status="live")
+    admin = app.test_client()
+    opened = make_poll(admin, staff, meeting, kind="rating", question="How safe do you feel?")
+    draft = make_poll(admin, staff, meeting, open_it=False, kind="open_text", question="Later")
+    attendee = phone(app, meeting)
+    screen = socketio.test_client(app, auth={"meeting": meeting.code, "role": "projector"})
+    screen.get_received()
+
+    closed = admin.patch(f"{API}/meetings/{meeting.code}", json={"status": "closed"}, headers=staff)
+    assert closed.status_code == 200
+    events = screen.get_received()
+    names = [e["name"] for e in events]
+    assert names.index("meeting:updated") < names.index("poll:closed")
+    shut = [e["args"][0] for e in events if e["name"] == "poll:closed"]
+    assert [(e["poll"]["id"], e["poll"]["status"]) for e in shut] == [(opened["id"], "closed")]
+    assert shut[0]["version"] == closed.get_json()["version"]
+    listed = admin.get(f"{API}/meetings/{meeting.code}/polls", headers=staff).get_json()["polls"]
+    polls = {p["id"]: p["status"] for p in listed}
+    assert polls == {opened["id"]: "closed", draft["id"]: "draft"}
+    refused = answer(attendee, opened["id"], value=4)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] in {"poll_closed", "meeting_closed"}
+
+    # Reopening the meeting does not reopen the poll behind the facilitator's back.
+    assert admin.patch(f"{API}/meetings/{meeting.code}", json={"status": "live"}, headers=staff).status_code == 200
+    again = admin.get(f"{API}/meetings/{meeting.code}/polls", headers=staff).get_json()["polls"]
+    assert {p["id"]: p["status"] for p in again}[opened["id"]] == "closed"
+
+
+def test_a_poll_that_approves_answers_first_shows_none_until_the_facilitator_approves(app, factory, staff):
+    """Each new (or changed) answer waits; the console approves or holds back one by one; results follow."""
+    meeting = factory.meeting(status="live")
+    poll = make_poll(app.test_client(), staff, meeting, kind="open_text", question="Tell us", approve_answers=True)
+    assert poll["approve_answers"] is True
+    attendee = phone(app, meeting)
+    for text, device in (("More patrols on Elm Street", attendee), ("Name my neighbour", phone(app, meeting))):
+        assert answer(device, poll["id"], text=text).status_code == 201
+    waiting = results(app.test_client(), poll["id"], staff)
+    assert waiting["total"] == 2 and waiting["answers"] == []
+
+    client = console_client(app, factory)
+    page = client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    assert "2 answers waiting for approval" in page
+    rows = dict(
+        (text, int(answer_id))
+        for answer_id, text in re.findall(r'data-answer-id="(\d+)">\s*<span class="user-text"><bdi>([^<]+)', page)
+    )
+    base = f"/moderate/{meeting.code}/polls/{poll['id']}/answers"
+    token = csrf_from(page)
+    assert client.post(f"{base}/{rows['More patrols on Elm Street']}", data={"csrf_token": token, "hidden": "0"})
+    assert client.post(f"{base}/{rows['Name my neighbour']}", data={"csrf_token": token, "hidden": "1"})
+    assert results(app.test_client(), poll["id"], staff)["answers"] == ["More patrols on Elm Street"]
+    after = client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    assert "waiting for approval" not in after and "Held back" in after
+
+    # A changed answer waits again; switching approval off shows what waits, not what was held back.
+    assert answer(attendee, poll["id"], text="Patrols after dark").status_code == 201
+    assert results(app.test_client(), poll["id"], staff)["answers"] == []
+    off = app.test_client().patch(f"{API}/polls/{poll['id']}", json={"approve_answers": False}, headers=staff)
+    assert off.status_code == 200 and off.get_json()["approve_answers"] is False
+    assert results(app.test_client(), poll["id"], staff)["answers"] == ["Patrols after dark"]
+
+
+def test_only_free_text_polls_can_approve_answers_first(app, factory, staff):
+    """approve_answers on a choice poll is a 400 naming the field; nothing is stored."""
+    meeting = factory.meeting(status="live")
+    refused = app.test_client().post(
+        f"{API}/meetings/{meeting.code}/polls",
+        json={"kind": "single", "question": "Q", "options": ["A", "B"], "approve_answers": True},
+        headers=staff,
+    )
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert error["code"] == "not_free_text" and "approve_answers" in error["fields"]
+    assert app.test_client().get(f"{API}/meetings/{meeting.code}/polls", headers=staff).get_json()["polls"] == []
+
+
+def test_a_blocked_word_is_held_back_rather_than_waiting(app, factory, staff):
+    """With approval on, an answer with a blocked word goes straight to held back (nothing to approve)."""
+    meeting = factory.meeting(status="live")
+    poll = make_poll(app.test_client(), staff, meeting, kind="word_cloud", question="One word?", approve_answers=True)
+    assert answer(phone(app, meeting), poll["id"], text="shit").status_code == 201
+    page = console_client(app, factory).get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    assert "waiting for approval" not in page and "Held back" in page
+
+
+def test_a_refused_poll_comes_back_to_the_console_with_an_error_summary_and_what_was_typed(app, factory):
+    """No JavaScript: the panel's form posts, is refused, and the console shows the summary linking to the field."""
+    meeting = factory.meeting(status="live")
+    client = console_client(app, factory)
+    page = client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    posted = client.post(
+        f"/moderate/{meeting.code}/polls",
+        data={"csrf_token": csrf_from(page), "kind": "single", "question": "Which first?", "options": "Only one"},
+    )
+    assert posted.status_code == 302 and posted.headers["Location"].endswith("#poll-new")
+    shown = client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    assert "There is a problem" in shown and 'href="#poll-options"' in shown
+    assert 'id="poll-options" name="options" rows="4" aria-invalid="true"' in shown
+    assert 'value="Which first?"' in shown and ">Only one</textarea>" in shown
+    assert '<option value="single" selected>' in shown
+    # Shown once: the next visit is clean.
+    assert "There is a problem" not in client.get(f"/moderate/{meeting.code}").get_data(as_text=True)

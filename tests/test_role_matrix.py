@@ -368,6 +368,7 @@ PAGE_ROWS: list[Row] = [
         staff_only=False,
     ),
     Row("GET", "/moderate/<code>", PAGE_MANAGERS(200)),
+    Row("GET", "/moderate/<code>/polls/panel", PAGE_MANAGERS(200)),
     Row("POST", "/moderate/<code>/polls", PAGE_MANAGERS(302), form={"kind": "rating", "question": "How safe?"}),
     Row(
         "POST",

@@ -124,7 +124,10 @@ def test_attendee_page_links_to_the_open_survey_with_its_qr(app, client, db, fac
     meeting = factory.meeting(status="live")
     db.rollback()
     browser = app.test_client()
-    assert "/survey" not in browser.get(f"/j/{meeting.code}").get_data(as_text=True)
+    before = browser.get(f"/j/{meeting.code}").get_data(as_text=True)
+    # The panel is in the page for the live script, but hidden and without its QR image loaded.
+    assert '<section class="panel" id="survey" aria-labelledby="survey-heading" hidden>' in before
+    assert ' src="/j/' not in before[before.index('id="survey"') :].split("</section>")[0]
     staff = bearer(token_for(client, factory.user(Role.facilitator).email))
     client.post(f"{API}/meetings/{meeting.code}/surveys", json={"template": "trust_confidence"}, headers=staff)
     page = browser.get(f"/j/{meeting.code}").get_data(as_text=True)

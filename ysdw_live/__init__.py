@@ -143,6 +143,7 @@ def _register(app: Flask) -> None:
     app.add_template_filter(pages.bdi, "bdi")
     app.add_template_filter(pages.isolate, "isolate")
     app.after_request(pages.security_headers)
+    app.after_request(pages.remember_language)
     app.register_error_handler(DomainError, pages.domain_error_page)
     app.register_error_handler(HTTPException, pages.http_error_page)
     app.add_url_rule("/favicon.ico", view_func=pages.favicon)

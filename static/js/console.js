@@ -4,6 +4,7 @@ import { announce, api, failureMessage, pageData, whileSending } from "./api.js"
 import { concernStore } from "./concern-store.js";
 import { adoptItems, reorder, syncItems } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
+import { pollsPanel } from "./polls-panel.js";
 
 const OFFLINE = "No connection. The change was not saved — try again.";
 const data = pageData();
@@ -128,14 +129,8 @@ connectMeeting(code, "moderator", {
   ...store.handlers,
   "presence:updated": applyCounters,
   "votes:surge": applySurges,
-  "poll:results": applyPollResults,
+  ...pollsPanel(),
 });
-
-/** Keep each poll's count of answers in the Polls panel live (batched, absolute). */
-function applyPollResults({ poll_id: pollId, results }) {
-  const total = document.querySelector(`#poll-row-${pollId} .poll-row__total`);
-  if (total) total.textContent = `${results.total} answer${results.total === 1 ? "" : "s"}`;
-}
 
 /** Show concerns whose votes arrive faster than people tap (a script may be voting): newest first, one line each. */
 function applySurges({ surges }) {

@@ -6,6 +6,7 @@ import { adoptItems, isVisible, renderBoard } from "./concern-view.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 import { projectorPolls } from "./projector-polls.js";
 import { renderSlides } from "./report-back.js";
+import { projectorSurvey } from "./survey-live.js";
 
 const TOP = 8;
 const data = pageData();
@@ -114,6 +115,7 @@ function applyStatus(status) {
 }
 
 const polls = projectorPolls();
+const survey = projectorSurvey();
 
 function applyProjector(projector) {
   showMode(projector.mode);
@@ -128,11 +130,8 @@ function showMode(mode) {
   document.getElementById("concerns-screen").hidden = mode !== "concerns";
   document.getElementById("poll-screen").hidden = mode !== "poll";
   document.getElementById("report-back-screen").hidden = mode !== "report_back";
-  const surveyScreen = document.getElementById("survey-screen");
-  surveyScreen.hidden = mode !== "survey";
+  document.getElementById("survey-screen").hidden = mode !== "survey";
   document.getElementById("join-corner").hidden = mode === "join" || mode === "survey";
-  // A survey created after this page loaded: reload once to draw its link and QR code.
-  if (mode === "survey" && surveyScreen.dataset.empty === "true") window.location.reload();
   // Fetch the slides fresh when that mode starts, so actions agreed since the page loaded are there too.
   if (mode === "report_back" && previous !== "report_back") refreshSlides();
   if (mode === "concerns") fit();
@@ -161,8 +160,10 @@ connectMeeting(data.code, "projector", {
   "poll:opened": polls["poll:opened"],
   "poll:closed": polls["poll:closed"],
   "poll:results": polls["poll:results"],
+  "survey:updated": survey["survey:updated"],
   snapshot(snapshot) {
     polls.snapshot(snapshot);
+    survey.snapshot(snapshot);
     store.handlers.snapshot(snapshot);
   },
 });

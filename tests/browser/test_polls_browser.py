@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import expect
@@ -68,3 +69,30 @@ def test_ranking_reorders_with_the_keyboard(live_server, phone_page):
     expect(section.locator(".form-status")).to_contain_text("Thank you")
     results = live_server.api("GET", f"/polls/{poll['id']}/results").json()
     assert [option["label"] for option in results["options"]] == ["Speeding", "Drugs", "Litter"]
+
+
+def test_the_console_approves_free_text_answers_as_they_arrive(live_server, phone_page, page):
+    """An approve-first open-text poll: the console shows the waiting answer live; approving puts it on screen."""
+    code = live_server.live_meeting()["code"]
+    console = page
+    live_server.login(console, live_server.user("facilitator"))
+    console.goto(f"/moderate/{code}")
+    wait_live(console)
+    phone_page.goto(f"/j/{code}")
+    wait_live(phone_page)
+
+    poll = _open_poll(live_server, code, kind="open_text", question="What should we look at?", approve_answers=True)
+    row = console.locator(f"#poll-row-{poll['id']}")
+    expect(row).to_contain_text("Open")  # drawn again when the poll opened, no reload
+
+    form = phone_page.locator(f"#poll-{poll['id']}")
+    form.get_by_label("Your answer").fill("Lighting in the underpass")
+    form.get_by_role("button", name="Send").click()
+    expect(form.locator(".form-status")).to_contain_text("Thank you")
+
+    expect(row.get_by_text("1 answer waiting for approval")).to_be_visible()
+    assert live_server.api("GET", f"/polls/{poll['id']}/results").json()["answers"] == []
+    row.get_by_role("button", name=re.compile(r"^Approve ?: Lighting in the underpass$")).click()
+    expect(console.locator(f"#poll-row-{poll['id']}").get_by_text("waiting for approval")).to_have_count(0)
+    assert live_server.api("GET", f"/polls/{poll['id']}/results").json()["answers"] == ["Lighting in the underpass"]
+    assert console_errors(console) == []

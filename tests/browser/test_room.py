@@ -140,7 +140,9 @@ def _assert_phone_shows_ended(phone: Any, code: str) -> None:
     """The phone says the meeting has ended and what happens next, and offers nothing that cannot work."""
     ended = phone.get_by_role("region", name="This meeting has ended")
     expect(ended).to_be_visible()
-    expect(ended.get_by_role("link", name="Answer the short survey")).to_have_attribute("href", f"/j/{code}/survey")
+    survey = phone.get_by_role("region", name="Tell us what you thought")
+    expect(survey.get_by_role("link", name="Answer the survey")).to_have_attribute("href", f"/j/{code}/survey")
+    assert survey.bounding_box()["y"] > ended.bounding_box()["y"], "the survey is not among what happens next"
     expect(ended.get_by_role("link", name=re.compile("Follow what they do"))).to_be_visible()
     expect(phone.get_by_role("button", name=re.compile("^Upvote"))).to_have_count(0)
     expect(phone.get_by_text("On screen now")).to_be_hidden()

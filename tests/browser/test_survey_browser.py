@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_accessible, console_errors
+from tests.browser.helpers import assert_accessible, console_errors, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +95,26 @@ def test_staff_read_the_results_with_charts_and_tables(page, live_server):
     expect(page.get_by_text("Fewer than 10").first).to_be_visible()
     expect(page.get_by_role("cell", name="fewer than 10").first).to_be_visible()
     assert_accessible(page, "survey results")
+
+
+def test_the_survey_appears_on_phones_and_the_projector_the_moment_it_opens(phone_page, page, live_server):
+    """No reload: survey:updated shows the phone's survey panel and fills the projector's survey screen."""
+    meeting = live_server.live_meeting(title="Survey appears")
+    code = meeting["code"]
+    phone_page.goto(f"/j/{code}")
+    wait_live(phone_page)
+    expect(phone_page.locator("#survey")).to_be_hidden()
+    page.goto(f"/present/{code}")
+    wait_live(page)
+    assert live_server.api("PATCH", f"/meetings/{code}/projector", json={"mode": "join"}).status_code == 200
+
+    created = live_server.api("POST", f"/meetings/{code}/surveys", json={"template": "trust_confidence"})
+    assert created.status_code == 201
+    expect(phone_page.locator("#survey")).to_be_visible()
+    expect(phone_page.locator("#live-announcer")).to_contain_text("The survey is open")
+    expect(phone_page.locator("#survey img")).to_have_attribute("src", f"/j/{code}/survey/qr.svg")
+    assert live_server.api("PATCH", f"/meetings/{code}/projector", json={"mode": "survey"}).status_code == 200
+    expect(page.locator("#survey-screen")).to_be_visible()
+    expect(page.locator("[data-survey-title]")).to_have_text("Trust and confidence in the police")
+    page.wait_for_function("() => document.querySelector('#survey-screen img').naturalWidth > 0")
+    assert console_errors(phone_page) == [] and console_errors(page) == []

@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from ysdw_live.actors import Actor
 from ysdw_live.api import created, endpoint
@@ -31,7 +31,7 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.schemas import Projector, ProjectorInput
 from ysdw_live.meetings.serializers import projector_to_dict
-from ysdw_live.web import actor, limiter, participant_token
+from ysdw_live.web import actor, limiter, participant_token, writing_language
 
 
 def _caller(meeting: Meeting) -> Actor:
@@ -80,7 +80,15 @@ def submit_concern(code: str, body: ConcernInput) -> tuple[Response, int]:
     db = get_session()
     meeting, participant = meetings.meeting_and_participant(db, code, participant_token())
     caller = actor(participant=participant)
-    concern = services.submit_concern(db, caller, meeting, **body.values(), limiter=limiter())
+    concern = services.submit_concern(
+        db,
+        caller,
+        meeting,
+        **body.values(),
+        client_key=request.headers.get("Idempotency-Key"),
+        language=writing_language(),
+        limiter=limiter(),
+    )
     return created(_written(concern))
 
 

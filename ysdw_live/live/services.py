@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from ysdw_live import clock
 from ysdw_live.actors import Actor
 from ysdw_live.concerns import services as concerns
 from ysdw_live.concerns.models import Concern, ConcernStatus, Vote
@@ -39,6 +40,8 @@ from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
 from ysdw_live.polls import services as polls
 from ysdw_live.polls.kinds import PollKind
 from ysdw_live.polls.serializers import poll_to_dict, summarise
+from ysdw_live.surveys import services as surveys
+from ysdw_live.surveys.serializers import survey_to_dict
 
 # Entries are small (one meeting's visible concerns); a process rarely serves more than a few
 # meetings, each with one live version per audience.
@@ -174,6 +177,7 @@ def read_snapshot(
                 db, shared["polls"], all_results=staff or projector, cache=cache, batch=(meeting_id, version, poll_seq)
             ),
             "projector": shared["projector"],
+            "survey": shared["survey"],
             "version": shared["version"],
         }
         if staff:
@@ -241,8 +245,15 @@ def _shared_part(db: Session, meeting: Meeting, caller: Actor, *, staff: bool, p
         "polls": tuple(
             (poll_to_dict(poll), poll.shape()) for poll in _snapshot_polls(db, meeting, caller, staff=staff)
         ),
+        "survey": _survey_shape(db, meeting),
         "version": meeting.version,
     }
+
+
+def _survey_shape(db: Session, meeting: Meeting) -> dict[str, Any] | None:
+    """Return the meeting's survey as phones and the projector see it, or None before there is one."""
+    survey = surveys.survey_of_meeting(db, meeting)
+    return None if survey is None else survey_to_dict(survey, clock.now())
 
 
 def _snapshot_polls(db: Session, meeting: Meeting, caller: Actor, *, staff: bool) -> list[Any]:

@@ -24,13 +24,21 @@ from ysdw_live.errors import DomainError, NotAuthenticated, NotFound
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant
 from ysdw_live.meetings.serializers import join_url
-from ysdw_live.pages import flash_refusal, form_error_list, staff_page
+from ysdw_live.pages import carry_form, flash_refusal, form_error_list, staff_page
 from ysdw_live.polls import services as polls
 from ysdw_live.polls.kinds import PollKind
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.surveys import services as surveys
 from ysdw_live.surveys.serializers import survey_url
-from ysdw_live.web import actor, address_key, app_clock, limiter, participant_token, set_participant_cookie
+from ysdw_live.web import (
+    actor,
+    address_key,
+    app_clock,
+    limiter,
+    participant_token,
+    set_participant_cookie,
+    writing_language,
+)
 
 bp = Blueprint("live", __name__)
 
@@ -152,6 +160,9 @@ def submit(code: str) -> Any:
             text=form.get("text", ""),
             topic_id=form.get("topic_id") or None,
             author_name=form.get("author_name") or None,
+            # The form's own key: sent twice (a double tap on a slow line), it raises one concern.
+            client_key=form.get("client_key") or None,
+            language=writing_language(),
             limiter=limiter(),
         )
     except DomainError as error:
@@ -357,11 +368,24 @@ POLL_STEPS: dict[str, dict[str, Any]] = {
 }
 
 
-def _back_to_polls(meeting: Meeting) -> Any:
+def _back_to_polls(meeting: Meeting, anchor: str = "polls-panel") -> Any:
     """Return to the polls panel the form came from: the console, or the meeting's staff page."""
     if request.form.get("back") == "staff":
-        return redirect(url_for("meetings.manage", code=meeting.code) + "#polls-panel")
-    return redirect(url_for("live.console", code=meeting.code) + "#polls-panel")
+        return redirect(url_for("meetings.manage", code=meeting.code) + f"#{anchor}")
+    return redirect(url_for("live.console", code=meeting.code) + f"#{anchor}")
+
+
+# The new-poll form's inputs, by the API field an error names (the error summary links to them).
+POLL_FIELDS = {
+    "kind": "poll-kind",
+    "question": "poll-question",
+    "options": "poll-options",
+    "max_choices": "poll-max",
+    "scale": "poll-scale",
+    "results_visible": "poll-visible",
+    "approve_answers": "poll-approve",
+}
+FREE_TEXT_KINDS = {PollKind.word_cloud.value, PollKind.open_text.value}
 
 
 def _lines(value: str | None) -> list[str]:
@@ -369,26 +393,48 @@ def _lines(value: str | None) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+@bp.get("/moderate/<code>/polls/panel")
+@staff_page(MEETING_MANAGERS)
+def polls_panel(code: str) -> Any:
+    """The polls panel alone, as the console and the staff page draw it: their scripts refresh it live."""
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    return render_template(
+        "moderate/_polls.html",
+        meeting=meeting,
+        back="staff" if request.args.get("back") == "staff" else "console",
+        **polls.staff_panel(db, actor(), meeting),
+    )
+
+
 @bp.post("/moderate/<code>/polls")
 @staff_page(MEETING_MANAGERS)
 def create_poll(code: str) -> Any:
-    """Prepare a poll from the panel's form."""
+    """Prepare a poll from the panel's form; what was wrong comes back in the panel's error summary."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
     form = request.form
-    with flash_refusal():
+    kind = form.get("kind", "")
+    try:
         polls.create_poll(
             db,
             actor(),
             meeting,
-            kind=form.get("kind", ""),
+            kind=kind,
             question=form.get("question", ""),
             options=_lines(form.get("options")),
             max_choices=form.get("max_choices") or None,
-            scale=int(form["scale"]) if form.get("scale", "").isdigit() and form.get("kind") == "rating" else None,
+            scale=int(form["scale"]) if form.get("scale", "").isdigit() and kind == "rating" else None,
             results_visible=form.get("results_visible") == "on",
+            # The tick box only means something for the free-text kinds (its hint says so).
+            approve_answers=form.get("approve_answers") == "on" if kind in FREE_TEXT_KINDS else None,
         )
-        flash("Poll prepared. Open it when the moment comes.")
+    except DomainError as error:
+        db.rollback()
+        errors = [(POLL_FIELDS.get(field, field), message) for field, message in form_error_list(error)]
+        carry_form("poll", form, errors)
+        return _back_to_polls(meeting, anchor="poll-new")
+    flash("Poll prepared. Open it when the moment comes.")
     return _back_to_polls(meeting)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,14 @@ from ysdw_live.realtime.publisher import publisher
 from ysdw_live.series.services import get_series
 
 EDITABLE_FIELDS = {"title", "starts_at", "venue", "mode", "moderation", "status"}
+
+# What another domain does when a meeting changes status, in the same transaction (the meetings
+# domain cannot import the domains built on it). A hook gets the session, the meeting and its new
+# status, changes its own rows, and returns what to announce once the change is committed (or
+# None). Polls close with their meeting (``polls.services`` registers that when it is imported,
+# as the application does at start).
+StatusHook = Callable[[Session, Meeting, MeetingStatus], Callable[[], None] | None]
+STATUS_HOOKS: list[StatusHook] = []
 
 
 def create_meeting(
@@ -109,6 +118,7 @@ def update_meeting(db: Session, actor: Actor, code: str, payload: dict[str, Any]
         meeting.bump_version()
     if not (status_changed or details_changed):
         return meeting
+    announcements = [hook(db, meeting, meeting.status) for hook in STATUS_HOOKS] if status_changed else []
     record(
         db,
         user,
@@ -119,6 +129,9 @@ def update_meeting(db: Session, actor: Actor, code: str, payload: dict[str, Any]
     )
     commit_with_version(db, meeting)
     publisher().meeting_updated(meeting)
+    for announce in announcements:
+        if announce is not None:
+            announce()
     return meeting
 
 

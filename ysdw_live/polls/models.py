@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
@@ -41,6 +41,8 @@ class Poll(Base):
         Enum(PollStatus, native_enum=False, length=20), default=PollStatus.draft, index=True
     )
     results_visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Word cloud and open text: each answer waits for a facilitator's approval before anyone sees it.
+    approve_answers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Whether any answer was ever given: the question and options are frozen from then on.
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -123,6 +125,8 @@ class PollResponse(Base):
     answer: Mapped[str] = mapped_column(Text)
     # A facilitator held this free-text answer back from the projector (moderation of single answers).
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The poll approves answers first and nobody has looked at this one yet (a changed answer waits again).
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -130,3 +134,12 @@ class PollResponse(Base):
     def value(self) -> Any:
         """Return the stored answer as a Python value."""
         return json.loads(self.answer)
+
+    @property
+    def state(self) -> str:
+        """``pending`` (waiting for approval), ``held`` (held back) or ``shown``."""
+        return "pending" if self.pending else "held" if self.hidden else "shown"
+
+
+# An answer the room does not see: held back by a facilitator, or still waiting for approval.
+KEPT_BACK = or_(PollResponse.hidden, PollResponse.pending)

@@ -20,6 +20,9 @@ MaxChoices = whole(
 )
 Scale = whole("Scale", minimum=5, maximum=10, description="rating: the top of the scale, 5 (the default) or 10")
 ResultsVisible = flag("Whether attendees see the results (hidden until revealed by default)")
+ApproveAnswers = flag(
+    "word_cloud, open_text: each answer waits for a facilitator's approval before anyone sees it (off by default)"
+)
 
 
 Kind = choice(PollKind, "Kind")
@@ -39,6 +42,7 @@ class PollInput(Body):
     max_choices: MaxChoices = optional()
     scale: Scale = optional()
     results_visible: ResultsVisible = optional()
+    approve_answers: ApproveAnswers = optional()
 
 
 class PollChange(Body):
@@ -48,6 +52,7 @@ class PollChange(Body):
 
     status: Status = optional("open (from draft) or closed (from open)")
     results_visible: ResultsVisible = optional()
+    approve_answers: ApproveAnswers = optional()
     question: Question = optional()
     options: Options = optional()
     max_choices: MaxChoices = optional()
@@ -84,6 +89,7 @@ class Poll(Reply):
     scale: int = Field(description="rating: the top of the scale")
     status: PollStatus
     results_visible: bool
+    approve_answers: bool = Field(description="Whether each free-text answer waits for a facilitator's approval")
     answered: bool = Field(description="Whether anyone has answered (its question and options are then frozen)")
 
 

@@ -22,6 +22,7 @@ def poll_to_dict(poll: Poll) -> dict[str, Any]:
         "scale": poll.scale,
         "status": poll.status.value,
         "results_visible": poll.results_visible,
+        "approve_answers": poll.approve_answers,
         "answered": poll.answered,
     }
 

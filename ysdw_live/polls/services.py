@@ -10,6 +10,7 @@ reach clients as absolute numbers in batches (``realtime/batching.py``), never o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, Text, and_, bindparam, delete, exists, func, select, update
@@ -21,9 +22,10 @@ from ysdw_live.actors import Actor
 from ysdw_live.audit.services import record
 from ysdw_live.db import UTCDateTime, utcnow
 from ysdw_live.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationError
+from ysdw_live.meetings import services as meeting_services
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, hash_device_token
 from ysdw_live.polls.kinds import ANSWER_FIELDS, KINDS, OPTIONS_MAX, SCALES, PollKind
-from ysdw_live.polls.models import Poll, PollOption, PollResponse, PollStatus
+from ysdw_live.polls.models import KEPT_BACK, Poll, PollOption, PollResponse, PollStatus
 from ysdw_live.polls.profanity import is_blocked
 from ysdw_live.polls.serializers import poll_to_dict, results_to_dict
 from ysdw_live.ratelimit import Limiter
@@ -118,6 +120,7 @@ def create_poll(
     max_choices: object = None,
     scale: object = None,
     results_visible: object = None,
+    approve_answers: object = None,
 ) -> Poll:
     """Prepare a poll (a draft) in a draft or live meeting (admin, facilitator)."""
     clean_kind = validation.choice(kind, "kind", PollKind, label="Kind")
@@ -135,6 +138,7 @@ def create_poll(
         },
     )
     visible = validation.boolean(results_visible, "results_visible") if results_visible is not None else False
+    approve = _clean_approve(clean_kind, approve_answers)
     user = actor.require_meeting_manager()
     if meeting.status is MeetingStatus.closed:
         raise Conflict("This meeting has closed.", code="meeting_closed")
@@ -147,6 +151,7 @@ def create_poll(
         scale=spec["scale"],
         status=PollStatus.draft,
         results_visible=visible,
+        approve_answers=approve,
         answered=False,
         options=[PollOption(position=i, label=label) for i, label in enumerate(spec["labels"])],
     )
@@ -165,6 +170,18 @@ def create_poll(
     return poll
 
 
+def _clean_approve(kind: PollKind, value: object) -> bool:
+    """Return whether answers wait for approval; only word-cloud and open-text answers can."""
+    approve = validation.boolean(value, "approve_answers") if value is not None else False
+    if approve and not KINDS[kind].free_text:
+        raise ValidationError(
+            "Only word-cloud and open-text answers can wait for approval.",
+            field="approve_answers",
+            code="not_free_text",
+        )
+    return approve
+
+
 def change_poll(db: Session, actor: Actor, poll_id: int, payload: dict[str, Any]) -> Poll:
     """Open, close, reveal or hide the results of a poll, or edit it until its first answer (admin, facilitator)."""
     if not payload:
@@ -174,6 +191,7 @@ def change_poll(db: Session, actor: Actor, poll_id: int, payload: dict[str, Any]
     visible = (
         validation.boolean(payload["results_visible"], "results_visible") if "results_visible" in payload else None
     )
+    approve = _clean_approve(poll.kind, payload["approve_answers"]) if "approve_answers" in payload else None
     user = actor.require_meeting_manager()
     meeting = poll.meeting
     version = _bump_version(db, meeting)
@@ -212,6 +230,19 @@ def change_poll(db: Session, actor: Actor, poll_id: int, payload: dict[str, Any]
     if visible is not None and visible != poll.results_visible:
         poll.results_visible = visible
         changed.append("results shown" if visible else "results hidden")
+    released = False
+    if approve is not None and approve != poll.approve_answers:
+        poll.approve_answers = approve
+        changed.append("answers wait for approval" if approve else "answers shown at once")
+        if not approve:
+            # No longer approving one by one: what was waiting is shown (held-back answers stay held).
+            released = bool(
+                db.execute(
+                    update(PollResponse)
+                    .where(PollResponse.poll_id == poll.id, PollResponse.pending.is_(True))
+                    .values(pending=False)
+                ).rowcount
+            )
     if not changed:
         db.rollback()
         attributes.set_committed_value(meeting, "version", version - 1)
@@ -233,10 +264,43 @@ def change_poll(db: Session, actor: Actor, poll_id: int, payload: dict[str, Any]
         events.poll_opened(meeting, shape)
     if closed:
         events.poll_closed(meeting, shape)
-    if opened or closed or visible is not None:
+    if opened or closed or visible is not None or released:
         # Fresh absolute results for whoever may now see them (a reveal reaches attendees).
         events.poll_answers_changed(meeting.id, [poll.id])
     return poll
+
+
+def close_with_meeting(db: Session, meeting: Meeting, status: MeetingStatus) -> Callable[[], None] | None:
+    """Close the meeting's open polls when the meeting closes (a meeting status hook); announce them after.
+
+    A poll left open in a closed meeting would read "open" on every page and refuse every answer.
+    Reopening the meeting leaves them closed: the facilitator opens again what they want.
+    """
+    if status is not MeetingStatus.closed:
+        return None
+    still_open = list(
+        db.scalars(
+            select(Poll)
+            .options(selectinload(Poll.options))
+            .where(Poll.meeting_id == meeting.id, Poll.status == PollStatus.open)
+        )
+    )
+    for poll in still_open:
+        poll.close()
+    if not still_open:
+        return None
+    db.flush()
+    shapes = [poll_to_dict(poll) for poll in still_open]
+
+    def announce() -> None:
+        events = publisher()
+        for shape in shapes:
+            events.poll_closed(meeting, shape)
+
+    return announce
+
+
+meeting_services.STATUS_HOOKS.append(close_with_meeting)
 
 
 def list_polls(db: Session, actor: Actor, meeting: Meeting) -> list[Poll]:
@@ -252,7 +316,7 @@ def answers_of(db: Session, poll_ids: list[int]) -> dict[int, list[tuple[str, bo
     found: dict[int, list[tuple[str, bool]]] = {poll_id: [] for poll_id in poll_ids}
     if poll_ids:
         rows = db.execute(
-            select(PollResponse.poll_id, PollResponse.answer, PollResponse.hidden)
+            select(PollResponse.poll_id, PollResponse.answer, KEPT_BACK)
             .where(PollResponse.poll_id.in_(poll_ids))
             .order_by(PollResponse.updated_at, PollResponse.id)
         )
@@ -292,7 +356,7 @@ _STILL_OPEN = exists(
         Meeting.status == MeetingStatus.live,
     )
 )
-_ANSWER_COLUMNS = ["poll_id", "participant_id", "answer", "hidden", "created_at", "updated_at"]
+_ANSWER_COLUMNS = ["poll_id", "participant_id", "answer", "hidden", "pending", "created_at", "updated_at"]
 
 
 def _upsert(dialect: Any) -> Any:
@@ -302,6 +366,7 @@ def _upsert(dialect: Any) -> Any:
         bindparam("participant_id", type_=Integer),
         bindparam("answer", type_=Text),
         bindparam("hidden", type_=Boolean),
+        bindparam("pending", type_=Boolean),
         bindparam("now", type_=UTCDateTime()),
         bindparam("now", type_=UTCDateTime()),
     ).where(_STILL_OPEN)
@@ -312,6 +377,7 @@ def _upsert(dialect: Any) -> Any:
             "answer": insert.excluded.answer,
             "updated_at": insert.excluded.updated_at,
             "hidden": insert.excluded.hidden,
+            "pending": insert.excluded.pending,
         },
     ).returning(PollResponse.id)
 
@@ -370,6 +436,7 @@ def answer_poll(
         *ANSWER_LIMIT,
         message="You have answered many times in a short time. Wait a minute and try again.",
     )
+    blocked = poll.behaviour.free_text and is_blocked(answer, blocked_words)
     connection = db.connection()
     stored = connection.execute(
         _ANSWER[db.get_bind().dialect.name == "postgresql"],
@@ -377,7 +444,9 @@ def answer_poll(
             "poll_id": poll.id,
             "participant_id": participant.id,
             "answer": json.dumps(answer),
-            "hidden": poll.behaviour.free_text and is_blocked(answer, blocked_words),
+            "hidden": blocked,
+            # A poll that approves answers first: a new or changed answer waits (a blocked one is held back).
+            "pending": poll.approve_answers and poll.behaviour.free_text and not blocked,
             "now": utcnow(),
         },
     ).first()
@@ -455,7 +524,10 @@ MODERATION_LIST = 30
 
 
 def moderate_answer(db: Session, actor: Actor, poll_id: int, response_id: int, *, hidden: bool) -> PollResponse:
-    """Hold back one free-text answer from the projector and attendees, or show it after all (admin, facilitator)."""
+    """Approve or show one free-text answer (``hidden=False``), or hold it back (admin, facilitator).
+
+    An answer waiting for approval stops waiting either way; the room's results follow at once.
+    """
     user = actor.require_meeting_manager()
     poll = get_poll(db, poll_id)
     response = db.get(PollResponse, response_id) if isinstance(response_id, int) else None
@@ -463,34 +535,39 @@ def moderate_answer(db: Session, actor: Actor, poll_id: int, response_id: int, *
         raise NotFound("There is no such answer to this poll.", code="answer_not_found")
     if not poll.behaviour.free_text:
         raise Conflict("Only word-cloud and open-text answers are moderated.", code="not_free_text")
-    if response.hidden != hidden:
+    if response.hidden != hidden or response.pending:
+        outcome = "held back" if hidden else "approved" if response.pending else "shown"
         response.hidden = hidden
+        response.pending = False
         record(
             db,
             user,
             "poll.moderate",
             object_type="poll",
             object_id=poll.id,
-            detail=f"meeting {poll.meeting.code}: an answer {'held back' if hidden else 'shown'}",
+            detail=f"meeting {poll.meeting.code}: an answer {outcome}",
         )
         db.commit()
         publisher().poll_answers_changed(poll.meeting_id, [poll.id])
     return response
 
 
-def _answers_to_moderate(db: Session, polls: list[Poll]) -> dict[int, list[tuple[int, str, bool]]]:
-    """Return the latest answers ``(id, text, held back)`` of each free-text poll, newest first."""
-    found: dict[int, list[tuple[int, str, bool]]] = {}
+def _answers_to_moderate(db: Session, polls: list[Poll]) -> dict[int, list[tuple[int, str, str]]]:
+    """Return the latest answers ``(id, text, state)`` of each free-text poll: those waiting first, then newest first.
+
+    ``state`` is ``pending`` (waiting for approval), ``held`` (held back) or ``shown``.
+    """
+    found: dict[int, list[tuple[int, str, str]]] = {}
     for poll in polls:
         if not poll.behaviour.free_text or poll.status is PollStatus.draft:
             continue
-        rows = db.execute(
-            select(PollResponse.id, PollResponse.answer, PollResponse.hidden)
+        rows = db.scalars(
+            select(PollResponse)
             .where(PollResponse.poll_id == poll.id)
-            .order_by(PollResponse.updated_at.desc(), PollResponse.id.desc())
+            .order_by(PollResponse.pending.desc(), PollResponse.updated_at.desc(), PollResponse.id.desc())
             .limit(MODERATION_LIST)
         )
-        found[poll.id] = [(response_id, _as_text(json.loads(answer)), hidden) for response_id, answer, hidden in rows]
+        found[poll.id] = [(row.id, _as_text(row.value), row.state) for row in rows]
     return found
 
 

@@ -41,7 +41,7 @@ from sqlalchemy import select
 from ysdw_live.concerns.models import VISIBLE_STATUSES, Concern
 from ysdw_live.db import session_scope
 from ysdw_live.meetings.models import Meeting
-from ysdw_live.polls.models import Poll, PollResponse
+from ysdw_live.polls.models import KEPT_BACK, Poll, PollResponse
 from ysdw_live.polls.serializers import results_to_dict
 from ysdw_live.realtime import app_extension, socketio
 from ysdw_live.realtime.rooms import ATTENDEE, MODERATOR, PROJECTOR, meeting_room, role_room
@@ -489,7 +489,7 @@ class PollBatcher(VoteBatcher):
             )
             answers: dict[int, list[tuple[str, bool]]] = {poll.id: [] for poll in polls}
             rows = db.execute(
-                select(PollResponse.poll_id, PollResponse.answer, PollResponse.hidden)
+                select(PollResponse.poll_id, PollResponse.answer, KEPT_BACK)
                 .where(PollResponse.poll_id.in_(list(answers)))
                 .order_by(PollResponse.updated_at, PollResponse.id)
             )

@@ -111,6 +111,10 @@ class Publisher:
             rooms.add(role_room(meeting.code, ATTENDEE))
         _emit("poll:results", {"poll_id": poll_id, "results": results, "version": meeting.version}, rooms)
 
+    def survey_updated(self, meeting: Meeting, survey: dict[str, Any]) -> None:
+        """Tell everyone in the meeting that its survey was created, opened, closed or changed (``survey:updated``)."""
+        socketio.emit("survey:updated", {"survey": survey, "version": meeting.version}, to=meeting_room(meeting.code))
+
     def staff_sessions_ended(self, user_id: int, message: str, *, tokens_too: bool = False) -> None:
         """Tell the sockets of staff member ``user_id`` why their login ended, then disconnect them.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -18,7 +19,8 @@ from ysdw_live.concerns.models import TEXT_MAX as CONCERN_TEXT_MAX
 from ysdw_live.concerns.services import carry_into
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant
-from ysdw_live.meetings.services import meetings_of_series
+from ysdw_live.meetings.services import commit_with_version, meetings_of_series
+from ysdw_live.realtime.publisher import publisher
 from ysdw_live.surveys.content import EQUALITY, EQUALITY_BY_KEY, PREFER_NOT_TO_SAY, TEMPLATES
 from ysdw_live.surveys.models import (
     DAYS_DEFAULT,
@@ -41,6 +43,7 @@ from ysdw_live.surveys.models import (
     SurveyStatus,
     percent,
 )
+from ysdw_live.surveys.serializers import survey_to_dict
 
 CHOICE_KINDS = frozenset({QuestionKind.single, QuestionKind.multiple, QuestionKind.likert})
 
@@ -197,8 +200,19 @@ def create_survey(db: Session, actor: Actor, meeting: Meeting, payload: Mapping[
         db.rollback()
         raise Conflict("This meeting already has a survey.", code="survey_exists") from None
     audit(db, user, "survey.create", object_type="survey", object_id=survey.id, detail=f"meeting {meeting.code}")
-    db.commit()
+    _announce(db, survey, now)
     return survey
+
+
+def _announce(db: Session, survey: Survey, now: datetime) -> None:
+    """Commit a survey's change as a change of its meeting (a new version), then tell everyone in the meeting.
+
+    Phones show or hide the survey's link and the projector draws its QR code without a reload.
+    """
+    meeting = survey.meeting
+    meeting.bump_version()
+    commit_with_version(db, meeting)
+    publisher().survey_updated(meeting, survey_to_dict(survey, now))
 
 
 def update_survey(db: Session, actor: Actor, survey_id: int, payload: Mapping[str, Any], *, clock: Clock) -> Survey:
@@ -231,10 +245,12 @@ def update_survey(db: Session, actor: Actor, survey_id: int, payload: Mapping[st
     elif clean_status is SurveyStatus.closed:
         survey.close(now)
         changes.append("closed")
-    if changes:
-        verb = {"opened": "survey.open", "closed": "survey.close"}.get(changes[-1], "survey.update")
-        audit(db, user, verb, object_type="survey", object_id=survey.id, detail=", ".join(changes))
-    db.commit()
+    if not changes:
+        db.rollback()
+        return get_survey(db, survey.id)
+    verb = {"opened": "survey.open", "closed": "survey.close"}.get(changes[-1], "survey.update")
+    audit(db, user, verb, object_type="survey", object_id=survey.id, detail=", ".join(changes))
+    _announce(db, survey, now)
     return get_survey(db, survey.id)
 
 
