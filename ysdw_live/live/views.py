@@ -528,7 +528,6 @@ def projector(code: str) -> Any:
         poll=shown_poll,
         poll_results=polls.results_for_screen(db, shown_poll) if shown_poll is not None else None,
         survey=survey,
-        survey_open=survey is not None and survey.is_open(app_clock().now()),
         survey_link=survey_url(meeting.code, current_app.config["PUBLIC_URL"]),
         actions_link=f"{current_app.config['PUBLIC_URL'].rstrip('/')}/series/{meeting.series_id}/actions",
         meeting=meeting,
