@@ -199,10 +199,12 @@ def test_pending_text_reaches_only_moderators_and_its_author(app, factory):
     assert [e["concern"]["text"] for e in events(mod, "concern:updated")] == [SECRET + " (edited)"]
     assert [e["concern"]["text"] for e in events(author, "concern:updated")] == [SECRET + " (edited)"]
     moderate(mod_client, concern["id"], status="dismissed")
-    assert [e["id"] for e in events(author, "concern:removed")] == [concern["id"]]
+    # The author's own phone keeps its own concern, now dismissed, to say kindly that it was not shown.
+    dismissed = events(author)
+    assert [(e["name"], e["concern"]["status"]) for e in dismissed] == [("concern:updated", "dismissed")]
     assert events(mod, "concern:updated")[0]["concern"]["status"] == "dismissed"
     assert mod_client.post(f"{API}/meetings/{meeting.code}/moderation/undo").status_code == 200
-    assert [e["concern"]["status"] for e in events(author, "concern:created")] == ["pending"]
+    assert [e["concern"]["status"] for e in events(author, "concern:updated")] == ["pending"]
 
     for sock in (other, projector):
         assert SECRET not in json.dumps(sock.get_received())
@@ -237,6 +239,35 @@ def test_approval_shows_a_concern_to_everyone_and_dismissal_removes_it(app, fact
         (event,) = events(sock)
         assert event == {"name": "concern:removed", "id": concern["id"], "version": event["version"]}
     assert events(mod, "concern:updated")[0]["concern"]["status"] == "archived"
+
+
+def test_dismissing_a_visible_concern_tells_only_its_author_that_it_was_not_shown(app, factory):
+    """Others get concern:removed (no text); the author gets it removed, then back as dismissed.
+
+    In that order, so the author's phone ends up knowing its concern was not shown to the room.
+    """
+    meeting = factory.meeting(status="live", moderation=False)
+    mod_client, _mod = moderator(app, factory, meeting)
+    author_client, author = attendee(app, meeting)
+    _other_client, other = attendee(app, meeting)
+    projector = connect(app, meeting, "projector")
+    concern = raise_concern(author_client, meeting, SECRET)
+    for sock in (author, other, projector):
+        sock.get_received()
+
+    moderate(mod_client, concern["id"], status="dismissed")
+    for sock in (other, projector):
+        (event,) = events(sock)
+        assert event == {"name": "concern:removed", "id": concern["id"], "version": event["version"]}
+    names = [(e["name"], e.get("concern", {}).get("status")) for e in events(author)]
+    assert names == [("concern:removed", None), ("concern:updated", "dismissed")]
+
+    # A reconnecting author gets it in the snapshot too; nobody else does.
+    again = connect(app, meeting, "attendee", author_client)
+    (snapshot,) = events(again, "meeting:snapshot")
+    assert [(c["id"], c["status"]) for c in snapshot["concerns"]] == [(concern["id"], "dismissed")]
+    other_again = connect(app, meeting, "attendee", _other_client)
+    assert SECRET not in json.dumps(other_again.get_received())
 
 
 def test_no_moderation_means_everyone_sees_new_concerns_at_once(app, factory):

@@ -32,7 +32,10 @@ const store = concernStore({
 });
 const concerns = store.concerns; // id -> concern (the API shape)
 
+let meetingStatus = data.status;
+
 function render() {
+  showHiddenNote();
   renderBoard({
     concerns,
     items,
@@ -44,6 +47,7 @@ function render() {
     // Everyone's visible concerns, and this device's own ones still waiting for the moderator.
     include: (concern) => isVisible(concern) || concern.status === "pending",
     sort,
+    pin: meetingStatus !== "closed",
     options: (concern, pinned) => ({
       topics,
       pinned,
@@ -54,10 +58,33 @@ function render() {
 }
 
 function applyMeeting(meeting) {
+  const ended = meeting.status === "closed" && meetingStatus !== "closed";
+  meetingStatus = meeting.status;
+  // The wrapper's status hides what cannot work once the meeting has ended (votes, polls, "On screen now").
+  document.getElementById("attendee-meeting").dataset.meetingStatus = meeting.status;
   const state = document.getElementById("meeting-state");
   state.dataset.status = meeting.status;
   for (const note of state.querySelectorAll("[data-when]")) note.hidden = note.dataset.when !== meeting.status;
   document.getElementById("raise").hidden = meeting.status !== "live";
+  if (ended) announce("This meeting has ended. Thank you for taking part.");
+}
+
+// This device's own concerns that a moderator dismissed reach only this device (with status
+// "dismissed"); they are never drawn in the list, only counted in a kind, private note.
+const hiddenNote = document.getElementById("hidden-note");
+let hiddenShown = Number(hiddenNote.dataset.count || 0);
+
+function showHiddenNote() {
+  if (!store.live) return; // until the snapshot, the server's count stands
+  const count = [...concerns.values()].filter((concern) => concern.status === "dismissed").length;
+  if (count === hiddenShown) return;
+  const more = count > hiddenShown;
+  hiddenShown = count;
+  hiddenNote.dataset.count = String(count);
+  hiddenNote.hidden = count === 0;
+  document.getElementById("hidden-note-count").textContent =
+    count === 1 ? "One of your concerns was not shown to the room." : `${count} of your concerns were not shown to the room.`;
+  if (more) announce("One of your concerns was not shown to the room. The team still reads everything.");
 }
 
 const polls = attendeePolls(code);

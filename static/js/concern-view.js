@@ -189,11 +189,12 @@ export function reorder(list, order, itemsById) {
 /**
  * Draw the board attendees and the projector share: the pinned concern in its own place, the
  * others sorted (and cut to `limit`), and an "empty" note. `include(concern)` says which
- * concerns this page shows; `options(concern, pinned)` gives fillItem's options.
+ * concerns this page shows; `options(concern, pinned)` gives fillItem's options; `pin: false`
+ * keeps the highlighted concern in the list (a meeting that has ended has nothing "on screen now").
  */
-export function renderBoard({ concerns, items, template, list, pinnedList, pinnedRegion, empty, include, sort, limit, options }) {
+export function renderBoard({ concerns, items, template, list, pinnedList, pinnedRegion, empty, include, sort, limit, options, pin = true }) {
   const shown = [...concerns.values()].filter(include);
-  const pinned = shown.find((concern) => concern.highlighted && isVisible(concern));
+  const pinned = pin ? shown.find((concern) => concern.highlighted && isVisible(concern)) : undefined;
   let rest = shown.filter((concern) => concern !== pinned).sort(compare(sort));
   if (limit !== undefined) rest = rest.slice(0, limit);
   syncItems(items, pinned ? [...rest, pinned] : rest, template, (concern) => options(concern, concern === pinned));

@@ -22,7 +22,7 @@ from ysdw_live.concerns.models import Concern, ConcernStatus
 from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import DomainError, NotAuthenticated, NotFound
 from ysdw_live.meetings import services as meetings
-from ysdw_live.meetings.models import Meeting, Participant
+from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import carry_form, flash_refusal, form_error_list, staff_page
 from ysdw_live.polls import services as polls
@@ -43,6 +43,8 @@ from ysdw_live.web import (
 bp = Blueprint("live", __name__)
 
 SORTS = ("top", "recent")
+# How many concerns the projector draws (static/js/projector.js fits them to the screen).
+PROJECTOR_TOP = 8
 # Form buttons of the console map onto the moderation payload of the API.
 MODERATION_ACTIONS: dict[str, dict[str, Any]] = {
     "approve": {"status": "approved"},
@@ -81,7 +83,8 @@ def _render_attendee_page(
     caller = Actor(participant=participant)
     sort = _sort_arg()
     concerns = services.list_concerns(db, caller, meeting, sort=sort)
-    highlighted, others = pin_highlighted(concerns)
+    # Once the meeting has ended nothing is "on screen now": the highlighted concern stays in the list.
+    highlighted, others = pin_highlighted(concerns) if meeting.status is not MeetingStatus.closed else (None, concerns)
     context: dict[str, Any] = {
         "meeting": meeting,
         "participant": participant,
@@ -531,9 +534,10 @@ def projector(code: str) -> Any:
         poll_results=polls.results_for_screen(db, shown_poll) if shown_poll is not None else None,
         survey=survey,
         survey_link=survey_url(meeting.code, current_app.config["PUBLIC_URL"]),
+        actions_link=f"{current_app.config['PUBLIC_URL'].rstrip('/')}/series/{meeting.series_id}/actions",
         meeting=meeting,
         highlighted=highlighted,
-        concerns=others[:8],
+        concerns=others[:PROJECTOR_TOP],
         join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
         home_url=current_app.config["PUBLIC_URL"],
         report_back_actions=report_back_actions,
