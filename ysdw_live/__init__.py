@@ -112,6 +112,7 @@ def _register(app: Flask) -> None:
     import ysdw_live.actions.api
     import ysdw_live.auth.api
     import ysdw_live.concerns.api
+    import ysdw_live.impact.api
     import ysdw_live.meetings.api
     import ysdw_live.polls.api
     import ysdw_live.series.api
@@ -121,6 +122,7 @@ def _register(app: Flask) -> None:
     from ysdw_live.audit.views import bp as audit_bp
     from ysdw_live.auth.views import bp as auth_bp
     from ysdw_live.errors import DomainError
+    from ysdw_live.impact.views import bp as impact_bp
     from ysdw_live.live.views import bp as live_bp
     from ysdw_live.meetings.views import bp as meetings_bp
     from ysdw_live.privacy.views import bp as privacy_bp
@@ -130,7 +132,17 @@ def _register(app: Flask) -> None:
 
     api.init_app(app)
     i18n.init_app(app)
-    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp, audit_bp, privacy_bp, surveys_bp):
+    for blueprint in (
+        auth_bp,
+        meetings_bp,
+        series_bp,
+        live_bp,
+        actions_bp,
+        audit_bp,
+        privacy_bp,
+        surveys_bp,
+        impact_bp,
+    ):
         app.register_blueprint(blueprint)
 
     app.before_request(yield_to_other_connections)
