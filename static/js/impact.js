@@ -6,6 +6,32 @@ const data = JSON.parse(document.getElementById("impact-data").textContent);
 const COLOURS = ["#12355b", "#1d4ed8", "#00703c", "#8a4b00", "#6f2c91", "#b00020", "#505a5f", "#a3265c"];
 const POINTS = ["circle", "rect", "triangle", "rectRot", "crossRot", "star", "rectRounded", "cross"];
 const TEXT = "#0b0c0c";
+// The action status colours of the stylesheet (--colour-action-*).
+const STATUS_COLOURS = {
+  under_consideration: "#505a5f",
+  agreed: "#1d4ed8",
+  in_progress: "#8a4b00",
+  completed: "#00703c",
+  not_taken_forward: "#b00020",
+  referred: "#6f2c91",
+};
+
+if (window.Chart) {
+  window.Chart.defaults.font.size = 14;
+  window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  window.Chart.defaults.color = TEXT;
+}
+
+// A long group name on several lines, so a phone-width chart keeps it whole instead of cutting it.
+function wrap(label, width = 18) {
+  const lines = [];
+  for (const word of label.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && (lines[last] + " " + word).length <= width) lines[last] += " " + word;
+    else lines.push(word);
+  }
+  return lines;
+}
 
 function colour(i) {
   return COLOURS[i % COLOURS.length];
@@ -84,11 +110,10 @@ draw("trust-chart", {
 });
 
 for (const item of data.representation) {
-  const datasets = meetings.map((title, i) => ({
-    label: title,
-    data: item.groups.map((group) => group.percents[i]),
-    backgroundColor: colour(i),
-  }));
+  // Only meetings with a figure to show: a meeting with no survey, or every group under 10, adds no empty bars.
+  const datasets = meetings
+    .map((title, i) => ({ label: title, data: item.groups.map((group) => group.percents[i]), backgroundColor: colour(i) }))
+    .filter((dataset) => dataset.data.some((value) => value !== null));
   if (item.groups.some((group) => group.baseline !== null)) {
     datasets.push({
       label: "Area",
@@ -100,7 +125,7 @@ for (const item of data.representation) {
   }
   draw(`equality-${item.key}-chart`, {
     type: "bar",
-    data: { labels: item.groups.map((group) => group.label), datasets },
+    data: { labels: item.groups.map((group) => wrap(group.label)), datasets },
     options: baseOptions({ indexAxis: "y", scales: { x: percentScale, y: { ticks: { color: TEXT } } } }),
   });
 }
@@ -109,7 +134,13 @@ draw("actions-chart", {
   type: "bar",
   data: {
     labels: data.actions.labels,
-    datasets: [{ label: "Actions", data: data.actions.counts, backgroundColor: colour(1) }],
+    datasets: [
+      {
+        label: "Actions",
+        data: data.actions.counts,
+        backgroundColor: data.actions.keys.map((key) => STATUS_COLOURS[key] || colour(1)),
+      },
+    ],
   },
   options: baseOptions({ plugins: { legend: { display: false } }, scales: countScales() }),
 });
