@@ -414,3 +414,27 @@ def test_public_page_summarises_the_series_above_the_actions(anon_client, fixtur
     ]
     assert "<strong>50%</strong> of the 12 people" in summary
     assert "Summer" not in summary  # 9 answers: no figure
+
+
+def test_figures_survive_the_retention_purge(db, factory, fixture):
+    """After retention deletes spring's attendee data, its counts, survey results and equality shares stay."""
+    from ysdw_live.db import utcnow
+    from ysdw_live.meetings.models import Meeting
+    from ysdw_live.privacy.services import purge
+
+    spring = db.query(Meeting).filter_by(series_id=fixture.id, title="Spring").one()
+    spring.closed_at = utcnow() - timedelta(days=365 * 3)
+    db.commit()
+    purge(db, clock=Clock.named("UTC"))
+    impact = services.series_impact(db, factory.actor(Role.leader), fixture.id, clock=CLOCK)
+    first = impact.meetings[0]
+    assert (first.participants, first.returners, first.concerns, first.votes, first.survey_responses) == (
+        12,
+        None,
+        4,
+        10,
+        12,
+    )
+    assert first.good_or_excellent == {"n": 12, "pct": 50}
+    sex = next(item for item in impact.representation if item["key"] == "sex")
+    assert sex["groups"][0]["percents"][0] == 83

@@ -83,3 +83,24 @@ def test_public_page_shows_the_summary_above_the_actions(live_server, page):
     assert_accessible(page, "public actions page with its summary")
     assert console_errors(page) == []
     snap(page, "public-summary")
+
+
+def test_admin_sets_the_area_baseline_by_label(live_server, page):
+    """An admin types census shares into the plain form (a plain post, no script) and sees them on the dashboard."""
+    series_id = _demo_series(live_server)
+    live_server.login(page, live_server.user("admin"))
+    page.goto(f"/series/{series_id}/impact")
+    page.get_by_role("link", name="Set the area baseline").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Area baseline")
+    assert_accessible(page, "area baseline form")
+    page.get_by_label("18–24 (%)").fill("11.5")
+    page.get_by_label("Female (%)").fill("abc")
+    page.get_by_role("button", name="Save the area baseline").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.get_by_label("18–24 (%)")).to_have_value("11.5")
+    snap(page, "impact-baseline-error")
+    page.get_by_label("Female (%)").fill("50.5")
+    page.get_by_role("button", name="Save the area baseline").click()
+    expect(page.get_by_role("status")).to_contain_text("Area baseline saved")
+    expect(page.locator("#equality-sex-table")).to_contain_text("50.5%")
+    snap(page, "impact-baseline-saved")

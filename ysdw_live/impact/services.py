@@ -24,6 +24,7 @@ from ysdw_live.audit.services import record as audit
 from ysdw_live.clock import Clock
 from ysdw_live.concerns.models import Concern, ConcernSource, ConcernStatus
 from ysdw_live.errors import ValidationError
+from ysdw_live.i18n import gettext
 from ysdw_live.impact.models import AreaBaseline
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant
 from ysdw_live.meetings.services import meetings_of_series
@@ -168,7 +169,7 @@ def _trust(
                 found = next((q for q in results[meeting.id].get("questions", []) if q.get("id") == question.id), None)
             values.append(_positive_share(found) if found is not None else None)
         if prompt:
-            rows.append({"key": key, "label": label, "prompt": prompt, "values": values})
+            rows.append({"key": key, "label": gettext(label), "prompt": prompt, "values": values})
     return rows
 
 
@@ -244,13 +245,14 @@ def _topics(db: Session, series: Series, meetings: list[Meeting]) -> dict[str, A
     names = {topic.id: topic.name for topic in series.topics}
     index = {meeting.id: i for i, meeting in enumerate(meetings)}
     counts: dict[str, list[int]] = {}
-    order = [*(topic.name for topic in series.topics), NO_TOPIC]
+    no_topic = gettext(NO_TOPIC)
+    order = [*(topic.name for topic in series.topics), no_topic]
     for meeting_id, topic_id, number in db.execute(
         select(Concern.meeting_id, Concern.topic_id, func.count(Concern.id))
         .where(Concern.meeting_id.in_(list(index)), COUNTED_CONCERNS)
         .group_by(Concern.meeting_id, Concern.topic_id)
     ):
-        name = names.get(topic_id, NO_TOPIC) if topic_id is not None else NO_TOPIC
+        name = names.get(topic_id, no_topic) if topic_id is not None else no_topic
         counts.setdefault(name, [0] * len(meetings))[index[meeting_id]] += int(number)
     topics = [name for name in order if name in counts]
     return {"topics": topics, "counts": {name: counts[name] for name in topics}}
@@ -394,10 +396,12 @@ def _share(raw: str, name: str, label: str) -> float | None:
         return None
     whole, _dot, decimals = text.partition(".")
     if not whole.isdigit() or len(whole) > 3 or (decimals and (not decimals.isdigit() or len(decimals) > 1)):
-        raise ValidationError(f"Enter {label} as a number from 0 to 100, like 12 or 12.5.", field=name)
+        raise ValidationError(
+            gettext("Enter %(label)s as a number from 0 to 100, like 12 or 12.5.", label=label), field=name
+        )
     value = float(text)
     if value > 100:
-        raise ValidationError(f"{label} must be 100 or less.", field=name, code="out_of_range")
+        raise ValidationError(gettext("%(label)s must be 100 or less.", label=label), field=name, code="out_of_range")
     return value
 
 
@@ -427,7 +431,11 @@ def save_baseline(db: Session, actor: Actor, series_id: int, form: Mapping[str, 
         if total > 100.05:
             errors.setdefault(
                 baseline_field(question.key, 0),
-                f"{question.label}: the shares add up to {total:g}%, more than 100%.",
+                gettext(
+                    "%(label)s: the shares add up to %(total)s%%, more than 100%%.",
+                    label=question.label,
+                    total=f"{total:g}",
+                ),
             )
     if errors:
         first = next(iter(errors.values()))

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
+from ysdw_live.i18n import ngettext
 from ysdw_live.impact import services
 from ysdw_live.impact.serializers import chart_data
 from ysdw_live.pages import form_error_list, staff_page
@@ -48,7 +49,7 @@ def baseline(series_id: int) -> Any:
             db.rollback()
             errors = form_error_list(error)
         else:
-            flash(f"Area baseline saved: {saved} {'group' if saved == 1 else 'groups'}.")
+            flash(ngettext("Area baseline saved: %(num)d group.", "Area baseline saved: %(num)d groups.", saved))
             return redirect(url_for("impact.dashboard", series_id=series_id) + "#representation")
     else:
         stored = services.baselines_of(db, series_id)
