@@ -225,6 +225,8 @@ API_ROWS: list[Row] = [
     # You Said, We Did: reads are public (no private notes); writes and ?include=private are for all staff.
     Row("GET", "/api/v1/series/<int:series_id>/actions", _statuses(200, 200, 200, 200, 200)),
     Row("GET", "/api/v1/series/<int:series_id>/actions", STAFF_AND_LEADERS(200), query="include=private"),
+    # Impact across meetings: any staff member; attendees and strangers get 401.
+    Row("GET", "/api/v1/series/<int:series_id>/impact", ALL_STAFF(200)),
     Row("POST", "/api/v1/series/<int:series_id>/actions", STAFF_AND_LEADERS(201), json={"you_said": "Lights out"}),
     Row("GET", "/api/v1/actions/<int:action_id>", _statuses(200, 200, 200, 200, 200), setup=lambda w: _an_action(w)),
     Row(
@@ -435,6 +437,15 @@ PAGE_ROWS: list[Row] = [
         form={"update_text": "Six lights replaced."},
     ),
     Row("GET", "/series/<int:series_id>/actions", _statuses(200, 200, 200, 200, 200)),
+    # Impact dashboard: any staff member; the area baseline is entered by admins only.
+    Row("GET", "/series/<int:series_id>/impact", PAGE_ALL_STAFF(200)),
+    Row("GET", "/series/<int:series_id>/impact/baseline", PAGE_ADMINS(200)),
+    Row(
+        "POST",
+        "/series/<int:series_id>/impact/baseline",
+        PAGE_ADMINS(302),
+        form={"baseline-sex-0": "51", "baseline-sex-1": "49"},
+    ),
     # Privacy: the audit trail and its export are for admins; the notice is public.
     Row("GET", "/staff/audit", PAGE_ADMINS(200)),
     Row("GET", "/staff/audit.csv", PAGE_ADMINS(200)),

@@ -14,6 +14,7 @@ from ysdw_live.actions.models import FINISHED_STATUSES, NEEDS_REASON, STATUS_LAB
 from ysdw_live.auth.models import ALL_STAFF
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
+from ysdw_live.impact.services import public_summary
 from ysdw_live.meetings import services as meetings
 from ysdw_live.pages import form_error_list, isolate, staff_page
 from ysdw_live.series.services import get_series
@@ -291,4 +292,5 @@ def public(series_id: int) -> Any:
         total=len(found),
         counts=counts,
         last_updated=max((action.updated_at for action in found), default=None),
+        summary=public_summary(db, series),
     )

@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "survey.export": "Downloaded survey responses",
     "survey.concern": "Turned a survey answer into a concern",
     "audit.export": "Downloaded the audit trail",
+    "series.baseline": "Set the area baseline of a series",
     "database.backup": "Backed up the database",
 }
 
