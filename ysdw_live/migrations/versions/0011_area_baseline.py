@@ -1,7 +1,7 @@
 """impact: the area baseline an admin enters per series, set against the equality monitoring answers
 
 Revision ID: 0011
-Revises: 0009 (written beside 0010; the lead re-chains them at merge)
+Revises: 0014 (written beside 0010 and 0014; re-chained at merge)
 Create Date: 2026-12-02 16:40:00.000000
 """
 
