@@ -174,6 +174,9 @@ PAGE_STATES: list[PageState] = [
     PageState("action list", "actions.index", "/staff/series/{series_id}/actions", as_="leader"),
     PageState("new action", "actions.new", "/staff/series/{series_id}/actions/new", as_="leader"),
     PageState("action", "actions.show", "/staff/actions/{action_id}", as_="leader"),
+    PageState("impact across meetings", "impact.dashboard", "/series/{series_id}/impact", as_="admin"),
+    PageState("impact across meetings (leader)", "impact.dashboard", "/series/{series_id}/impact", as_="leader"),
+    PageState("area baseline", "impact.baseline", "/series/{series_id}/impact/baseline", as_="admin"),
     PageState("audit trail", "audit.index", "/staff/audit", as_="admin"),
     PageState("survey results", "surveys.results", "/staff/surveys/{survey_id}", as_="admin"),
 ]
