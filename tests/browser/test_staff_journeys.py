@@ -86,3 +86,64 @@ def test_leaders_dashboard_links_to_the_stream_not_the_poster(page, live_server)
     panel = page.get_by_role("region", name="Run the meeting")
     expect(panel.get_by_role("link", name="Leaders’ stream")).to_have_attribute("href", f"/lead/{code}")
     expect(page.get_by_role("link", name=re.compile("poster", re.I))).to_have_count(0)
+
+
+def test_admin_adds_a_leader_in_the_browser(page, phone_page, live_server):
+    """An admin adds a leader with a one-time password; the leader chooses a password; deactivation logs them out."""
+    tag = re.sub(r"\W", "", live_server.user("leader"))[:8]  # a fresh tag; the account itself is not used
+    leader_email = f"leader-{tag}@example.org"
+    live_server.login(page, live_server.user("admin"))
+
+    page.goto("/dashboard")
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Staff").click()
+    expect(page.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Add a member of staff").click()
+
+    # Nothing filled in: GOV.UK error summary, every problem at once.
+    page.get_by_role("button", name="Add and get a one-time password").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name="Enter the staff member’s e-mail address")).to_be_visible()
+    expect(summary.get_by_role("link", name="Choose what the new member of staff may do")).to_be_visible()
+    assert_accessible(page, "add staff form with errors")
+
+    page.get_by_label("E-mail address").fill(leader_email)
+    page.get_by_label("Name (optional)").fill("Sergeant Leader")
+    page.get_by_label("Leader", exact=True).check()
+    _snap_both(page, "staff-user-new")
+    page.get_by_role("button", name="Add and get a one-time password").click()
+    expect(page.get_by_role("heading", name="Account created")).to_be_visible()
+    password = page.locator("#one-time-password").inner_text().strip()
+    assert re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){3}", password), password
+    assert_accessible(page, "one-time password page")
+    _snap_both(page, "staff-user-one-time-password")
+
+    # The leader logs in on their phone with it and must choose their own password first.
+    live_server.login(phone_page, leader_email, password)
+    expect(phone_page).to_have_url(re.compile(r"/account/password"))
+    phone_page.get_by_label("Current password").fill(password)
+    phone_page.get_by_label("New password", exact=True).fill("harbour kettle meadow")
+    phone_page.get_by_label("New password again").fill("harbour kettle meadow")
+    phone_page.get_by_role("button", name="Save password").click()
+    expect(phone_page.get_by_role("heading", name="Meetings", exact=True)).to_be_visible()
+    expect(phone_page.get_by_role("link", name="Staff", exact=True)).to_have_count(0)
+
+    # The admin sees them in the list, opens their account and deactivates it: the phone is logged out at once.
+    page.get_by_role("link", name="Done: back to their account").click()
+    page.get_by_role("link", name="Staff", exact=True).first.click()
+    page.get_by_role("link", name="Sergeant Leader").click()
+    assert_accessible(page, "staff account page")
+    _snap_both(page, "staff-user-show")
+    page.get_by_role("button", name=re.compile(r"^Deactivate")).click()
+    expect(page.get_by_role("status")).to_contain_text("is deactivated")
+    phone_page.goto("/dashboard")
+    expect(phone_page).to_have_url(re.compile(r"/login"))
+
+    # Listed as deactivated; reactivated, they log in with their own password again.
+    page.get_by_role("button", name=re.compile(r"^Reactivate")).click()
+    expect(page.get_by_role("status")).to_contain_text("can log in again")
+    live_server.login(phone_page, leader_email, "harbour kettle meadow")
+    expect(phone_page.get_by_role("heading", name="Meetings", exact=True)).to_be_visible()
+    page.goto("/staff/users")
+    _snap_both(page, "staff-users")
+    assert not console_errors(page)
