@@ -1,5 +1,8 @@
-"""Admins manage staff accounts in the browser: list, add with a one-time password, change role,
-deactivate, reactivate, reset a password. Services check roles; the last admin stays an admin."""
+"""Admins manage staff accounts in the browser.
+
+List, add with a one-time password, change role, deactivate, reactivate, reset a password.
+Services check roles; the last admin stays an admin.
+"""
 
 from __future__ import annotations
 
@@ -107,7 +110,7 @@ def test_admin_adds_a_leader_who_must_choose_a_password(app, factory, db):
 
 
 def test_deactivating_in_the_browser_ends_logins_tokens_and_consoles_at_once(app, factory, db, anon_client):
-    """The deactivated facilitator's cookie, token and console socket stop working at once; reactivation lets them log in."""
+    """A deactivated facilitator's cookie, token and console socket stop at once; reactivated, they log in."""
     _admin, client = _admin_client(app, factory)
     target = factory.user(Role.facilitator)
     meeting = factory.meeting(status="live")

@@ -1,5 +1,8 @@
-"""Issue 12, the staff's side of running the room: a facilitator finds the console and the projector,
-a leader turns concerns into an action with a public update, an admin adds a leader in the browser."""
+"""Issue 12, the staff's side of running the room, in a real browser.
+
+A facilitator finds the console and the projector, a leader turns concerns into an action with a
+public update, an admin adds a leader.
+"""
 
 from __future__ import annotations
 
