@@ -101,8 +101,10 @@ def test_pushing_two_concerns_into_one_action_without_javascript(client, db, str
     html = text_of(form)
     assert form.status_code == 200
     prefilled = re.search(r'<textarea[^>]*name="you_said"[^>]*>([^<]*)</textarea>', html)
-    expected = "Stop and search of &lt;b&gt;young&lt;/b&gt; men in town\nNowhere for teenagers"
-    assert prefilled and expected in prefilled.group(1)
+    # A short summary to check, not the concerns' texts run together; it goes public only once confirmed.
+    assert prefilled and prefilled.group(1).startswith("People raised 2 concerns")
+    assert "\n" not in prefilled.group(1)
+    assert "can be made public" in html
     response = client.post(
         f"/staff/series/{meeting.series_id}/actions/new",
         data={
@@ -115,7 +117,29 @@ def test_pushing_two_concerns_into_one_action_without_javascript(client, db, str
             "owner": "Neighbourhood team",
             "status": "agreed",
             "progress": "",
-            "due_date": "2026-07-01",
+            "due_date-day": "1",
+            "due_date-month": "7",
+            "due_date-year": "2026",
+            "private_notes": SECRET,
+        },
+    )
+    assert response.status_code == 400 and 'href="#confirm_public"' in text_of(response)
+    response = client.post(
+        f"/staff/series/{meeting.series_id}/actions/new",
+        data={
+            "csrf_token": csrf_from(html),
+            "meeting": meeting.code,
+            "next": f"/lead/{meeting.code}",
+            "concern_ids": [str(i) for i in ids],
+            "you_said": "Young people feel targeted and have nowhere to go",
+            "confirm_public": "yes",
+            "we_did": "",
+            "owner": "Neighbourhood team",
+            "status": "agreed",
+            "progress": "",
+            "due_date-day": "1",
+            "due_date-month": "7",
+            "due_date-year": "2026",
             "private_notes": SECRET,
         },
     )
@@ -124,6 +148,7 @@ def test_pushing_two_concerns_into_one_action_without_javascript(client, db, str
     assert len(created) == 1
     assert sorted(c.id for c in created[0].concerns) == sorted(ids)
     assert created[0].raised_at_meeting_id == meeting.id and created[0].status is ActionStatus.agreed
+    assert created[0].due_date.isoformat() == "2026-07-01"
     db.commit()
     html = text_of(client.get(f"/lead/{meeting.code}"))
     assert html.count(f'href="/staff/actions/{created[0].id}"') == 2
@@ -147,7 +172,8 @@ def test_add_without_a_selection_goes_back_with_a_message(client, stream_world, 
     [
         ({"progress": "lots"}, "progress"),
         ({"progress": "140"}, "progress"),
-        ({"due_date": "31/02/2026"}, "due_date"),
+        ({"due_date-day": "31", "due_date-month": "2", "due_date-year": "2026"}, "due_date"),
+        ({"due_date-day": "31", "due_date-month": "", "due_date-year": "2026"}, "due_date"),
         ({"status": "not_taken_forward"}, "we_did"),
         ({"you_said": ""}, "you_said"),
         ({"status": "bogus"}, "status"),
@@ -320,7 +346,9 @@ def test_action_page_edit_update_and_timeline(client, db, stream_world, leader):
     assert bad_edit.status_code == 400 and 'href="#we_did"' in text_of(bad_edit)
     db.expire_all()
     stored = services.get_action(db, action.id)
-    assert (stored.status, stored.progress, len(stored.updates)) == (ActionStatus.completed, 100, 2)
+    # Two updates from the form, one the edit added when it moved the status and progress.
+    assert (stored.status, stored.progress, len(stored.updates)) == (ActionStatus.completed, 100, 3)
+    assert stored.updates[-1].text == "Status changed from Under consideration to In progress. Progress: 20% done."
     db.commit()
 
 

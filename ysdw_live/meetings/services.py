@@ -70,7 +70,9 @@ def _clean_fields(payload: dict[str, Any]) -> dict[str, Any]:
     """Validate the editable fields present in ``payload``."""
     values: dict[str, Any] = {}
     if "title" in payload:
-        values["title"] = validation.text(payload["title"], "title", max_length=TITLE_MAX, label="Title")
+        values["title"] = validation.text(
+            payload["title"], "title", max_length=TITLE_MAX, label="Title", missing="Enter a title for the meeting"
+        )
     if "starts_at" in payload:
         values["starts_at"] = validation.timestamp(payload["starts_at"], "starts_at", label="Start time")
     if "venue" in payload:
