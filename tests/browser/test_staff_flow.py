@@ -58,7 +58,7 @@ def test_newcomer_first_run(page, phone_page, live_server):
     expect(page).to_have_title(re.compile(r"^Error: Create a series"))
     snap(page, "desktop-series-form-errors")
     assert_accessible(page, "series form with errors")
-    summary.get_by_role("link", name="Enter title.").click()
+    summary.get_by_role("link", name="Enter a title for the series").click()
     expect(page.get_by_label("Title")).to_be_focused()
 
     page.get_by_label("Title").fill(series_title)

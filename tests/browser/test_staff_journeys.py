@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_accessible, console_errors, snap
+from tests.browser.helpers import assert_accessible, console_errors, snap, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -150,3 +150,106 @@ def test_admin_adds_a_leader_in_the_browser(page, phone_page, live_server):
     page.goto("/staff/users")
     _snap_both(page, "staff-users")
     assert not console_errors(page)
+
+
+def test_leader_turns_two_concerns_into_an_action_with_a_public_update(page, phone_page, live_server):
+    """Stream → a public summary to confirm (not the raw texts) → one form moves status and progress with an update."""
+    from tests.browser.test_actions_browser import _facilitator_concern
+
+    meeting = live_server.live_meeting("Leaders' flow meeting", topics=["Roads", "Youth"])
+    code, series_id = meeting["code"], meeting["series_id"]
+    long_text = "Cars race down Mill Road every night after ten. Somebody will be killed. " * 3
+    _facilitator_concern(live_server, code, long_text)
+    _facilitator_concern(live_server, code, "No crossing outside the primary school on Mill Road")
+
+    live_server.login(page, live_server.user("leader"))
+    page.goto("/dashboard")
+    row = page.get_by_role("table", name="Live now").get_by_role("row").filter(has_text="Leaders' flow meeting")
+    row.get_by_role("link", name=re.compile(r"^Leaders’ stream")).click()
+    expect(page).to_have_url(re.compile(f"/lead/{code}$"))
+    wait_live(page)
+    page.get_by_label(re.compile("Cars race down Mill Road")).check()
+    page.get_by_label(re.compile("No crossing outside")).check()
+    page.get_by_role("button", name="Add to the action list").click()
+
+    you_said = page.get_by_label("You said (public)")
+    prefilled = you_said.input_value()
+    assert prefilled.startswith(
+        "People raised 2 concerns, for example: Cars race down Mill Road every night after ten."
+    )
+    assert "Somebody will be killed" not in prefilled and "No crossing" not in prefilled and "\n" not in prefilled
+    expect(page.get_by_text("is shown on the public You Said, We Did page")).to_be_visible()
+    assert_accessible(page, "new action form with the public summary")
+    _snap_both(page, "leader-new-action")
+
+    # Not confirmed: the summary does not go public.
+    page.get_by_role("button", name="Add the action").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary.get_by_role("link", name="Confirm that the “You said” summary can be made public")).to_be_visible()
+    you_said.fill("Speeding on Mill Road, and no safe crossing by the school")
+    page.get_by_label(re.compile("can be made public")).check()
+    page.get_by_label("Day").fill("31")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("2027")
+    page.get_by_role("button", name="Add the action").click()
+    expect(summary.get_by_role("link", name="The due date must be a real date")).to_be_visible()
+    page.get_by_label("Day").fill("28")
+    page.get_by_label(re.compile("can be made public")).check()
+    page.get_by_role("button", name="Add the action").click()
+    expect(page).to_have_url(re.compile(f"/lead/{code}$"))
+    page.get_by_role("link", name=re.compile(r"^action \d+$")).first.click()
+
+    # The action page: ONE form changes status and progress, and it needs the public explanation.
+    expect(page.get_by_label("New status")).to_have_count(1)
+    expect(page.get_by_label("Status", exact=True)).to_have_count(0)
+    edit = page.get_by_role("region", name="Edit the action")
+    expect(edit.get_by_role("combobox")).to_have_count(0)
+    expect(edit.get_by_label("Day")).to_have_value("28")
+    page.get_by_label("New status").select_option(label="In progress")
+    page.get_by_label("New progress, per cent (optional)").fill("25")
+    page.get_by_role("button", name="Add the update").click()
+    expect(page.get_by_role("alert").get_by_role("link", name="Enter what has happened")).to_be_visible()
+    page.get_by_label(re.compile("What has happened")).fill("Speed cameras ordered for Mill Road.")
+    page.get_by_role("button", name="Add the update").click()
+    expect(page.get_by_role("status").filter(has_text="Update added")).to_be_visible()
+    assert_accessible(page, "action page with its single update form")
+    _snap_both(page, "leader-action-page")
+    action_id = page.url.rsplit("/", 1)[1]
+
+    phone_page.goto(f"/series/{series_id}/actions")
+    card = phone_page.locator(f"#action-{action_id}")
+    expect(card).to_contain_text("Speeding on Mill Road, and no safe crossing by the school")
+    expect(card).to_contain_text("In progress")
+    expect(card).to_contain_text("Speed cameras ordered for Mill Road.")
+    expect(card).to_contain_text("28 February 2027")
+    assert "Somebody will be killed" not in phone_page.content()
+
+
+def test_meeting_dates_are_typed_as_day_month_year(page, live_server):
+    """The meeting form has GOV.UK day/month/year boxes, no browser date picker, and GOV.UK error wording."""
+    series = live_server.api("POST", "/series", json={"title": "Dates series", "topics": []}).json()
+    live_server.login(page, live_server.user("facilitator"))
+    page.goto(f"/staff/series/{series['id']}/meetings/new")
+    assert page.locator('input[type="date"], input[type="datetime-local"]').count() == 0
+    group = page.get_by_role("group", name="Date of the meeting (optional)")
+    group.get_by_label("Day").fill("14")
+    group.get_by_label("Year").fill("2026")
+    page.get_by_role("button", name="Add meeting").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name="Enter a title for the meeting")).to_be_visible()
+    summary.get_by_role("link", name="Enter a title for the meeting").click()
+    expect(page.get_by_label("Title")).to_be_focused()
+    page.get_by_label("Title").fill("Dated meeting")
+    page.get_by_role("button", name="Add meeting").click()
+    link = summary.get_by_role("link", name="The date of the meeting must include a month")
+    expect(link).to_be_visible()
+    link.click()
+    expect(group.get_by_label("Day")).to_be_focused()
+    assert_accessible(page, "meeting form with a date error")
+    _snap_both(page, "meeting-form-date-error")
+    group.get_by_label("Month").fill("3")
+    page.get_by_label("Start time (optional)").fill("6.30pm")
+    page.get_by_role("button", name="Add meeting").click()
+    expect(page.get_by_role("heading", name=re.compile("Dated meeting"))).to_be_visible()
+    expect(page.get_by_text("Sat 14 Mar 2026, 18:30")).to_be_visible()

@@ -91,23 +91,37 @@ def _form_to_payload(form: Any) -> dict[str, Any]:
         "mode": form.get("mode", "in_person"),
         "moderation": form.get("moderation") == "on",
     }
-    day = read_date(form, "starts_at", "The date of the meeting")
-    at = read_time(form.get("starts_at_time"), "starts_at_time", "The start time")
-    if day is None and at is None:
-        payload["starts_at"] = None
-    elif day is None:
-        raise ValidationError("Enter the date of the meeting", field="starts_at", code="required")
-    elif at is None:
-        raise ValidationError("Enter the start time, like 18:30", field="starts_at_time", code="required")
-    else:
-        payload["starts_at"] = app_clock().from_local(datetime.combine(day, at))
+    problems: dict[str, str] = {}
+    day = at = None
+    try:
+        day = read_date(form, "starts_at", "The date of the meeting")
+    except ValidationError as error:
+        problems.update(error.fields)
+    try:
+        at = read_time(form.get("starts_at_time"), "starts_at_time", "The start time")
+    except ValidationError as error:
+        problems.update(error.fields)
+    if not problems and day is None and at is not None:
+        problems["starts_at"] = "Enter the date of the meeting"
+    elif not problems and day is not None and at is None:
+        problems["starts_at_time"] = "Enter the start time, like 18:30"
+    if problems:
+        services.check_details(payload, problems)  # raises, naming the other fields' problems too
+    payload["starts_at"] = app_clock().from_local(datetime.combine(day, at)) if day and at else None
     return payload
 
 
 def _meeting_form_values(meeting: Meeting | None) -> dict[str, Any]:
     """Return the form's initial values."""
     if meeting is None:
-        return {"title": "", "venue": "", "mode": "in_person", "moderation": "on", "starts_at": "", "starts_at_time": ""}
+        return {
+            "title": "",
+            "venue": "",
+            "mode": "in_person",
+            "moderation": "on",
+            "starts_at": "",
+            "starts_at_time": "",
+        }
     return {
         "title": meeting.title,
         "venue": meeting.venue,
