@@ -84,7 +84,7 @@ def test_lead_stream_is_open_to_every_staff_role(client, db, factory, stream_wor
 def test_lead_stream_needs_a_staff_login(client, stream_world):
     """Visitors and attendees (participant cookie only) are sent to the login page."""
     meeting, _concerns, _action = stream_world
-    client.get(f"/j/{meeting.code}")
+    client.post(f"/api/v1/meetings/{meeting.code}/participants")
     response = client.get(f"/lead/{meeting.code}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -483,9 +483,19 @@ def test_public_page_with_no_actions_says_so(anon_client, factory):
 # --- partials the attendee page and projector include ----------------------------------------
 
 
-def test_report_back_partials_render_the_selected_actions(app, db, public_world):
+def test_report_back_leaves_out_what_was_raised_at_the_same_meeting(db, public_world):
+    """The count of "what happened to N things raised before" leaves out actions raised at this meeting."""
+    meeting, racing, club = public_world
+    report = services.report_back(db, meeting)
+    assert [action.you_said for action in report] == ["Untopical action"]  # raised at no meeting
+    assert racing not in report and club not in report
+    db.commit()
+
+
+def test_report_back_partials_render_the_selected_actions(app, db, factory, public_world):
     """The attendee list and the projector slide show You said / We did / status, never notes."""
-    meeting, _racing, _club = public_world
+    first, _racing, _club = public_world
+    meeting = factory.meeting(first.series, status="live", title="The next meeting")
     report = services.report_back(db, meeting)
     with app.test_request_context():
         listing = render_template("attendee/_report_back.html", report_back_actions=report)
@@ -502,7 +512,7 @@ def test_follow_ups_partial_and_the_attendee_page_close_the_loop(app, client, db
     """A device that raised a concern at meeting 1 sees what happened to it when it joins meeting 2."""
     series = factory.series()
     first = factory.meeting(series, title="Autumn meeting", status="live")
-    client.get(f"/j/{first.code}")
+    client.post(f"/api/v1/meetings/{first.code}/participants")
     token = client.get_cookie("ysdw_participant").value
     participant = meeting_services.find_participant(db, first, token)
     assert participant is not None and participant.device_hash == hash_device_token(token)

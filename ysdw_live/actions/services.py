@@ -487,8 +487,13 @@ def report_back(db: Session, meeting: Meeting) -> list[Action]:
     Finished means completed, not taken forward or referred; "since last time" means after the
     previous meeting of the series went live. With no previous meeting, every action is reported.
     Completed ones come first, then work under way, then the ones not done, each oldest first.
+    Actions raised at ``meeting`` itself are left out: they answer what people raised just now,
+    not "what happened to what you raised before".
     """
-    query = _with_details(select(Action)).where(Action.series_id == meeting.series_id)
+    query = _with_details(select(Action)).where(
+        Action.series_id == meeting.series_id,
+        or_(Action.raised_at_meeting_id.is_(None), Action.raised_at_meeting_id != meeting.id),
+    )
     previous = previous_meeting(db, meeting)
     if previous is not None and previous.went_live_at is not None:
         query = query.where(
@@ -504,13 +509,17 @@ def follow_ups_for_device(db: Session, participant: Participant) -> list[FollowU
     The device is recognised only by its own participant token (the same ``device_hash`` in
     each meeting); nothing about other people is looked at or returned.
     """
-    meeting = participant.meeting
+    return follow_ups_for(db, participant.meeting, participant.device_hash)
+
+
+def follow_ups_for(db: Session, meeting: Meeting, device_hash: str) -> list[FollowUp]:
+    """Return the follow-ups of the device with ``device_hash`` as seen from ``meeting`` (joined there or not yet)."""
     reference = meeting.went_live_at or utcnow()
     earlier = (
         select(Participant.id)
         .join(Meeting, Meeting.id == Participant.meeting_id)
         .where(
-            Participant.device_hash == participant.device_hash,
+            Participant.device_hash == device_hash,
             Meeting.series_id == meeting.series_id,
             Meeting.id != meeting.id,
             Meeting.went_live_at.is_not(None),
