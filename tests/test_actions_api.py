@@ -245,9 +245,12 @@ def test_update_with_reason_can_close_an_action(client, world):
 
 
 def test_report_back_lists_the_series_actions(client, world):
-    """The report-back of a meeting with no earlier meeting has every action; unknown codes are 404."""
+    """The report-back has the series' actions, but not those raised at that same meeting; unknown codes are 404."""
     body = client.get(f"/api/v1/meetings/{world.meeting.code.lower()}/report-back").get_json()
-    assert [a["id"] for a in body["actions"]] == [world.action_id]
+    assert body["actions"] == []  # the world's one action was raised at this meeting: not "raised before"
+    other = call(client, "POST", f"/api/v1/series/{world.series_id}/actions", "leader", world, {"you_said": "Bins"})
+    body = client.get(f"/api/v1/meetings/{world.meeting.code.lower()}/report-back").get_json()
+    assert [a["id"] for a in body["actions"]] == [other.get_json()["id"]]
     missing = client.get("/api/v1/meetings/ZZZZZZ/report-back")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "meeting_not_found"
 
@@ -368,7 +371,7 @@ def test_patch_clearing_the_reason_of_a_referred_action_is_refused(client, world
         {"status": "referred", "we_did": "Passed to the council."},
     )
     assert moved.status_code == 200
-    assert moved.get_json()["updates"][0]["text"].endswith("to Referred: Passed to the council.")
+    assert moved.get_json()["updates"][0]["text"].endswith(": Passed to the council.")
 
 
 BAD_UPDATE = [
