@@ -12,8 +12,9 @@ from ysdw_live.meetings.models import ProjectorMode
 
 
 def _join(client: Any, code: str) -> str:
-    """Open the join page like a phone and return the page's CSRF token."""
+    """Open the join page like a phone, join as its script does, and return the page's CSRF token."""
     page = client.get(f"/j/{code}")
+    assert client.post(f"/api/v1/meetings/{code}/participants").status_code == 201
     assert page.status_code == 200
     return csrf_from(page.get_data(as_text=True))
 
@@ -149,3 +150,38 @@ def test_forms_without_the_csrf_token_change_nothing(client, factory, db):
     refused = client.post(f"/j/{code}/concerns", data={"text": "Forged"})
     assert refused.status_code == 403
     assert _concerns(db) == []
+
+
+def test_opening_the_link_joins_nobody_the_first_real_action_does(client, anon_client, factory, db):
+    """Link previews fetch GET /j/<code>: it creates no participant; a vote or a concern (a POST) does, without JS."""
+    from sqlalchemy import func, select
+
+    from ysdw_live.meetings.models import Participant
+
+    meeting = factory.meeting(status="live", moderation=False)
+    code = meeting.code
+
+    def joined() -> int:
+        count = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id))
+        db.commit()
+        return count
+
+    for _ in range(3):  # a chat app's preview bot, a mail scanner, a curious tap
+        page = anon_client.get(f"/j/{code}")
+        assert page.status_code == 200 and "ysdw_participant" not in str(page.headers.getlist("Set-Cookie"))
+    assert joined() == 0
+    assert '"joined": false' in page.get_data(as_text=True)
+
+    token = csrf_from(client.get(f"/j/{code}").get_data(as_text=True))
+    assert joined() == 0
+    assert client.post(f"/j/{code}/concerns", data={"text": "Lights out", "csrf_token": token}).status_code == 302
+    assert joined() == 1
+    concern = _concerns(db)[0]
+    voter = client.application.test_client()
+    token = csrf_from(voter.get(f"/j/{code}").get_data(as_text=True))
+    assert (
+        voter.post(f"/j/{code}/concerns/{concern.id}/vote", data={"vote": "1", "csrf_token": token}).status_code == 302
+    )
+    assert joined() == 2 and _concerns(db)[0].votes == 1
+    assert '"joined": true' in voter.get(f"/j/{code}").get_data(as_text=True)
+    assert joined() == 2

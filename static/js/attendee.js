@@ -87,6 +87,16 @@ function showHiddenNote() {
   if (more) announce("One of your concerns was not shown to the room. The team still reads everything.");
 }
 
+// Opening the link joins nobody (link previews fetch it too): the page joins here, with a POST,
+// before it connects for live updates. A refusal (too many joins) shows on the connection status.
+if (!data.joined) {
+  try {
+    await api("POST", `/api/v1/meetings/${code}/participants`);
+  } catch {
+    // The socket is then refused with the reason, and a form post joins as well.
+  }
+}
+
 const polls = attendeePolls(code);
 const survey = attendeeSurvey({ announce });
 connectMeeting(code, "attendee", {

@@ -19,10 +19,10 @@ from ysdw_live.actors import Actor
 from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.concerns import services
 from ysdw_live.concerns.models import Concern, ConcernStatus
-from ysdw_live.db import declare_writer, get_session
-from ysdw_live.errors import DomainError, NotAuthenticated, NotFound
+from ysdw_live.db import get_session
+from ysdw_live.errors import DomainError, NotFound
 from ysdw_live.meetings import services as meetings
-from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant
+from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, hash_device_token
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import carry_form, flash_refusal, form_error_list, staff_page
 from ysdw_live.polls import services as polls
@@ -71,14 +71,18 @@ def pin_highlighted(concerns: list[Concern]) -> tuple[Concern | None, list[Conce
 
 def _render_attendee_page(
     meeting: Meeting,
-    participant: Participant,
+    participant: Participant | None,
     *,
     errors: list[tuple[str, str]] | None = None,
     form: dict[str, Any] | None = None,
     poll_form: Any = None,
     status: int = 200,
 ) -> Any:
-    """Render the attendee page for ``participant`` (also after a failed form post; ``poll_form``: a poll's)."""
+    """Render the attendee page for ``participant`` (also after a failed form post; ``poll_form``: a poll's).
+
+    ``participant`` is None for a browser that has only opened the link: it sees the meeting, and
+    joins with its first real action (a form post, or the page's script once it runs).
+    """
     db = get_session()
     caller = Actor(participant=participant)
     sort = _sort_arg()
@@ -90,8 +94,9 @@ def _render_attendee_page(
         "participant": participant,
         "concerns": others,
         "highlighted": highlighted,
-        "voted_ids": services.voted_concern_ids(db, participant, meeting),
-        "hidden_count": len(services.my_hidden_concerns(db, participant)),
+        "joined": participant is not None,
+        "voted_ids": services.voted_concern_ids(db, participant, meeting) if participant else set(),
+        "hidden_count": len(services.my_hidden_concerns(db, participant)) if participant else 0,
         "sort": sort,
         "errors": errors or [],
         "form": form or {},
@@ -107,21 +112,18 @@ def _render_attendee_page(
     return response
 
 
-def _loop_closing_context(meeting: Meeting, participant: Participant) -> dict[str, Any]:
-    """Return the report-back actions and what happened to what this device raised before."""
+def _loop_closing_context(meeting: Meeting, participant: Participant | None) -> dict[str, Any]:
+    """Return the report-back actions and what happened to what this device raised before.
+
+    A returning phone that has not joined this meeting yet is still recognised by its own token.
+    """
     db = get_session()
+    token = participant_token()
+    device_hash = participant.device_hash if participant is not None else (hash_device_token(token) if token else None)
     return {
         "report_back_actions": actions.report_back(db, meeting),
-        "follow_ups": actions.follow_ups_for_device(db, participant),
+        "follow_ups": actions.follow_ups_for(db, meeting, device_hash) if device_hash else [],
     }
-
-
-def _participant_for(meeting: Meeting) -> Participant:
-    """Return this browser's participant in ``meeting`` or send it to the join page."""
-    participant = meetings.find_participant(get_session(), meeting, participant_token())
-    if participant is None:
-        raise NotAuthenticated("Open the meeting's join link first.", code="not_joined")
-    return participant
 
 
 def _join(db: Session, meeting: Meeting) -> tuple[Participant, str]:
@@ -133,16 +135,18 @@ def _join(db: Session, meeting: Meeting) -> tuple[Participant, str]:
 
 @bp.get("/j/<code>")
 def join(code: str) -> Any:
-    """Join a meeting from its QR code or link: set the participant cookie, show the meeting."""
-    declare_writer()  # joining creates the participant
+    """Show a meeting from its QR code or link, creating nothing.
+
+    Opening the link does not join: link previews (chat apps, mail scanners) fetch it too, and
+    would count as people who joined. The phone joins with its first real action: raising a
+    concern, voting or answering a poll (plain form posts), or the page's script, which joins
+    with a POST once it runs and before it connects for live updates.
+    """
     db = get_session()
     meeting = meetings.get_meeting(db, code)
     if code != meeting.code:
         return redirect(url_for("live.join", code=meeting.code))
-    participant, token = _join(db, meeting)
-    response = _render_attendee_page(meeting, participant)
-    set_participant_cookie(response, token)
-    return response
+    return _render_attendee_page(meeting, meetings.find_participant(db, meeting, participant_token()))
 
 
 @bp.post("/j/<code>/concerns")
@@ -207,8 +211,9 @@ def answer_poll(code: str, poll_id: int) -> Any:
     poll, participant = polls.poll_and_participant(db, poll_id, participant_token())
     if poll.meeting_id != meeting.id:
         raise NotFound("There is no poll with that number.", code="poll_not_found")
+    token = None
     if participant is None:
-        participant = _participant_for(meeting)
+        participant, token = _join(db, meeting)  # answering is a real action: it joins
     try:
         polls.answer_poll(
             db,
@@ -221,11 +226,15 @@ def answer_poll(code: str, poll_id: int) -> Any:
     except DomainError as error:
         db.rollback()
         field = f"poll-{poll.id}"
-        return _render_attendee_page(
+        response = _render_attendee_page(
             meeting, participant, errors=[(field, error.message)], poll_form=request.form, status=error.status
         )
-    flash("Thank you. Your answer was sent. You can change it while the poll is open.")
-    return redirect(url_for("live.join", code=meeting.code) + f"#poll-{poll.id}")
+    else:
+        flash("Thank you. Your answer was sent. You can change it while the poll is open.")
+        response = redirect(url_for("live.join", code=meeting.code) + f"#poll-{poll.id}")
+    if token is not None:
+        set_participant_cookie(response, token)
+    return response
 
 
 @bp.post("/j/<code>/concerns/<int:concern_id>/vote")
@@ -233,7 +242,7 @@ def vote(code: str, concern_id: int) -> Any:
     """Add or remove this device's upvote from the plain form."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
-    participant = _participant_for(meeting)
+    participant, token = _join(db, meeting)  # voting is a real action: it joins
     caller = Actor(participant=participant)
     with flash_refusal():
         if request.form.get("vote") == "0":
@@ -241,7 +250,9 @@ def vote(code: str, concern_id: int) -> Any:
         else:
             services.vote(db, caller, concern_id, limiter=limiter())
     sort = request.form.get("sort") if request.form.get("sort") in SORTS else "top"
-    return redirect(url_for("live.join", code=meeting.code, sort=sort) + f"#concern-{concern_id}")
+    response = redirect(url_for("live.join", code=meeting.code, sort=sort) + f"#concern-{concern_id}")
+    set_participant_cookie(response, token)
+    return response
 
 
 def _console_context(meeting: Meeting) -> dict[str, Any]:
