@@ -1,6 +1,6 @@
 // The attendee page, live: the list follows the room over Socket.IO, and writes go through
 // the JSON API without reloading. Without JavaScript the same page works with plain forms.
-import { announce, failureMessage, pageData, whileSending } from "./api.js";
+import { announce, api, failureMessage, pageData, whileSending } from "./api.js";
 import { concernStore } from "./concern-store.js";
 import { adoptItems, isVisible, renderBoard, setVotes } from "./concern-view.js";
 import { attendeePolls } from "./attendee-polls.js";
