@@ -321,3 +321,23 @@ def test_the_console_previews_the_projector_and_counts_its_screens(live_server, 
     finally:
         context.close()
     assert console_errors(console) == []
+
+
+def test_the_console_reflows_at_200_percent_and_on_a_phone(live_server, browser):
+    """1366×768 at 200% zoom is 683 CSS pixels wide; there and at 320 px nothing scrolls sideways."""
+    meeting = _meeting(live_server)
+    _raise(live_server, meeting["code"], "A long concern " * 20)
+    email = live_server.user("facilitator")
+    for width, height in ((683, 384), (320, 568)):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height})
+        try:
+            page = context.new_page()
+            live_server.login(page, email)
+            page.goto(f"/moderate/{meeting['code']}")
+            wait_live(page)
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"the console scrolls sideways by {overflow}px at {width}px wide"
+        finally:
+            context.close()
