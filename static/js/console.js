@@ -331,7 +331,8 @@ document.addEventListener("submit", async (event) => {
       // focus to the next one there at once, so A A A A approves four in a row even while sending.
       const next = leavesList(row, action) ? neighbourRow(row) : null;
       if (next) focusRow(next);
-      if (await moderate(form, id, PAYLOADS[action], MESSAGES[action])) {
+      const undoHint = shortcutsOn() ? " U undoes it." : " The Undo button at the bottom of the screen undoes it.";
+      if (await moderate(form, id, PAYLOADS[action], TOASTS[action] ? MESSAGES[action] + undoHint : MESSAGES[action])) {
         if (!next) focusRow(rows.get(id));
         if (TOASTS[action]) showUndoToast(`${TOASTS[action]} #${concerns.get(id)?.number ?? ""}`);
       }
