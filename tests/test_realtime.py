@@ -393,7 +393,7 @@ def test_versions_grow_with_every_change(app, factory):
 
 
 def test_moderators_hear_who_is_connected(app, factory):
-    """Attendee connections count once per participant; moderators hear the counts once per tick, not per connection."""
+    """Attendees count once per participant, projector views once each; moderators hear the counts once per tick."""
     meeting = factory.meeting(status="live")
     _mod_client, mod = moderator(app, factory, meeting)
     assert events(mod, "meeting:snapshot")[0]["counters"]["connected"] == 0
@@ -403,11 +403,19 @@ def test_moderators_hear_who_is_connected(app, factory):
     projector = connect(app, meeting, "projector")
     assert events(mod, "presence:updated") == []  # nothing until the announcer's tick
     assert flush_presence(app) == 1
-    assert [(e["connected"], e["participants"]) for e in events(mod, "presence:updated")] == [(2, 2)]
+    # The projector view is no attendee; it is counted apart, so the console knows the big screen is on.
+    assert [(e["connected"], e["participants"], e["projectors"]) for e in events(mod, "presence:updated")] == [
+        (2, 2, 1)
+    ]
     assert flush_presence(app) == 0  # nothing changed since: nothing sent
-    first_tab.disconnect()
+    second_screen = connect(app, meeting, "projector")
     flush_presence(app)
-    assert [e["connected"] for e in events(mod, "presence:updated")] == [2]  # the phone's other tab is open
+    assert [e["projectors"] for e in events(mod, "presence:updated")] == [2]
+    assert events(connect(app, meeting, "moderator", _mod_client), "meeting:snapshot")[0]["counters"]["projectors"] == 2
+    first_tab.disconnect()
+    second_screen.disconnect()
+    flush_presence(app)
+    assert [(e["connected"], e["projectors"]) for e in events(mod, "presence:updated")] == [(2, 1)]
     second_tab.disconnect()
     other.disconnect()
     projector.disconnect()
@@ -420,6 +428,7 @@ def test_moderators_hear_who_is_connected(app, factory):
         "votes": 0,
         "pending": 0,
         "connected": 0,
+        "projectors": 0,
     }
 
 

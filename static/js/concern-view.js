@@ -3,7 +3,8 @@
 // <template> (so live items look exactly like server-rendered ones); what differs by role is
 // said in that markup as data, which this module reads:
 //   data-slot="…"            what goes in the element (number, text, author, topic, status,
-//                            votes ("3 votes"), votes-count, votes-unit, vote-which, vote-button, vote-next,
+//                            votes ("3 votes"), votes-count, votes-unit, vote-which, concern-name
+//                            ("concern 6", for buttons' names), vote-button, vote-next,
 //                            edit-text, edit-topic, pick)
 //   data-show-if / data-hide-if="flag"   shown only when a flag is set / not set
 //   data-statuses="a b"      shown only for these statuses (the console's buttons)
@@ -100,6 +101,9 @@ export function fillItem(item, concern, { topics = {}, pinned = false, voted, fo
         break;
       case "status":
         node.textContent = concern.status[0].toUpperCase() + concern.status.slice(1);
+        break;
+      case "concern-name":
+        node.textContent = `concern ${concern.number}`;
         break;
       case "vote-which":
         node.textContent = `number ${concern.number}`;

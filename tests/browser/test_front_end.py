@@ -194,7 +194,12 @@ def test_console_buttons_follow_one_rule_with_and_without_javascript(live_server
         if change:
             live_server.api("PATCH", f"/concerns/{ids[name]}", json=change).raise_for_status()
     email = live_server.user("facilitator")
-    buttons = "(row) => [...row.querySelectorAll('.mod-form:not([hidden]) button')].map((b) => b.textContent.trim())"
+    # What each shown button says on screen (its name adds the concern's number, for screen readers).
+    buttons = (
+        "(row) => [...row.querySelectorAll('.mod-form:not([hidden]) button')].map((b) => [...b.childNodes]"
+        ".filter((n) => !n.classList?.contains('visually-hidden')).map((n) => n.textContent).join('')"
+        ".replace(/\\s+/g, ' ').trim())"
+    )
 
     live_server.login(nojs_page, email)
     nojs_page.goto(f"/moderate/{code}")

@@ -120,6 +120,7 @@ def read_snapshot(
     public_url: str,
     cache: SnapshotCache,
     connected: Callable[[], int] | None = None,
+    screens: Callable[[], int] | None = None,
     projector: bool = False,
     poll_seq: int | None = None,
 ) -> dict[str, Any]:
@@ -131,13 +132,15 @@ def read_snapshot(
     before this read, lets connections share the results read once for that batch.
 
     ``staff`` (a moderator) sees every status and gets ``counters``; ``connected`` counts the
-    meeting's connected participants for them. An attendee (``participant_id``) also gets its own
-    pending and dismissed concerns (only ever sent to their author) and ``voted``. The transaction
-    is ended before returning, so no lock or snapshot is held across the emit that follows. Ids
-    are passed, not loaded objects: a cache hit costs three narrow queries and loads no object.
+    meeting's connected participants for them, ``screens`` its open projector views. An attendee
+    (``participant_id``) also gets its own pending and dismissed concerns (only ever sent to their
+    author) and ``voted``. The transaction is ended before returning, so no lock or snapshot is held
+    across the emit that follows. Ids are passed, not loaded objects: a cache hit costs three narrow
+    queries and loads no object.
     """
     # Asked before the read starts: with Redis it is a network call, never made inside a transaction.
     online = connected() if staff and connected is not None else 0
+    projectors = screens() if staff and screens is not None else 0
     begin_consistent_read(db)
     try:
         connection = db.connection()
@@ -184,6 +187,7 @@ def read_snapshot(
             snapshot["counters"] = {
                 **concerns.meeting_counters(db, db.get_one(Meeting, meeting_id)),
                 "connected": online,
+                "projectors": projectors,
             }
         return snapshot
     finally:

@@ -255,10 +255,40 @@ def vote(code: str, concern_id: int) -> Any:
     return response
 
 
+# The console's filter (a GET form; console.js applies the same rule as people type).
+FILTER_STATUSES = ("pending", "approved", "answered", "dismissed", "archived")
+FILTER_QUERY_MAX = 200
+
+
+def console_filter() -> dict[str, str]:
+    """Return the console's filter from the query string: ``q`` (words), ``topic`` (an id or "none"), ``status``."""
+    topic = request.args.get("topic", "")
+    status = request.args.get("status", "")
+    return {
+        "q": request.args.get("q", "").strip()[:FILTER_QUERY_MAX],
+        "topic": topic if topic == "none" or topic.isdigit() else "",
+        "status": status if status in FILTER_STATUSES else "",
+    }
+
+
+def filter_matches(concern: Concern, chosen: dict[str, str]) -> bool:
+    """Whether ``concern`` passes the console's filter: every word of ``q`` in its text, author or number."""
+    if chosen["status"] and concern.status.value != chosen["status"]:
+        return False
+    if chosen["topic"] == "none" and concern.topic_id is not None:
+        return False
+    if chosen["topic"].isdigit() and concern.topic_id != int(chosen["topic"]):
+        return False
+    haystack = f"#{concern.number} {concern.text} {concern.author_name or ''}".casefold()
+    return all(word in haystack for word in chosen["q"].casefold().split())
+
+
 def _console_context(meeting: Meeting) -> dict[str, Any]:
-    """Return what the console shows: the queue, the live list, the rest, counters."""
+    """Return what the console shows: the queue, the live list, the rest, counters, the filter."""
     db = get_session()
     every = services.list_concerns(db, actor(), meeting, sort="recent")
+    chosen = console_filter()
+    shown_poll = polls.projector_poll_or_none(db, meeting)
     pending = sorted((c for c in every if c.status is ConcernStatus.pending), key=lambda c: c.id)
     live = sorted((c for c in every if c.is_visible), key=lambda c: (-c.votes, c.id))
     done = [c for c in every if c.status in (ConcernStatus.dismissed, ConcernStatus.archived)]
@@ -272,6 +302,10 @@ def _console_context(meeting: Meeting) -> dict[str, Any]:
         "report_back_actions": actions.report_back(db, meeting),
         "survey": surveys.survey_of_meeting(db, meeting),
         "vote_surges": _vote_surges(meeting, every),
+        "filter": chosen,
+        "filtered_out": {c.id for c in every if not filter_matches(c, chosen)},
+        "projector_poll": shown_poll,
+        "highlighted": next((c for c in every if c.highlighted and c.is_visible), None),
         "back": "console",
         **polls.staff_panel(db, actor(), meeting),
     }

@@ -84,11 +84,11 @@ class Publisher:
         """Tell everyone in meeting ``code`` what the projector shows now (``projector``, built before the commit)."""
         socketio.emit("projector:updated", projector, to=meeting_room(code))
 
-    def presence_updated(self, code: str, *, connected: int, participants: int, version: int) -> None:
-        """Tell moderators how many participants are connected now and how many have joined."""
+    def presence_updated(self, code: str, *, connected: int, participants: int, projectors: int, version: int) -> None:
+        """Tell moderators how many participants are connected and have joined, and how many projector views."""
         socketio.emit(
             "presence:updated",
-            {"connected": connected, "participants": participants, "version": version},
+            {"connected": connected, "participants": participants, "projectors": projectors, "version": version},
             to=role_room(code, MODERATOR),
         )
 
