@@ -69,6 +69,16 @@ def _too_long_an_answer(page: Any, _world: dict[str, Any]) -> None:
     raise AssertionError("the survey has no free-text question")
 
 
+def _add_a_leader(page: Any, _world: dict[str, Any]) -> None:
+    """Fill the new-staff form and send it: the page with the one-time password to hand over."""
+    import secrets
+
+    page.get_by_label("E-mail address").fill(f"new-leader-{secrets.token_hex(3)}@example.org")
+    page.get_by_label("Leader", exact=False).first.check()
+    page.get_by_role("button", name="Add and get a one-time password").click()
+    page.wait_for_selector("text=one-time password")
+
+
 def _wrong_login(page: Any, _world: dict[str, Any]) -> None:
     page.get_by_label("E-mail address").fill("nobody@example.org")
     page.get_by_label("Password", exact=True).fill("not the password at all")
@@ -177,6 +187,19 @@ PAGE_STATES: list[PageState] = [
     PageState("impact across meetings", "impact.dashboard", "/series/{series_id}/impact", as_="admin"),
     PageState("impact across meetings (leader)", "impact.dashboard", "/series/{series_id}/impact", as_="leader"),
     PageState("area baseline", "impact.baseline", "/series/{series_id}/impact/baseline", as_="admin"),
+    PageState("staff accounts", "auth.users", "/staff/users", as_="admin"),
+    PageState("add a member of staff", "auth.new_user", "/staff/users/new", as_="admin"),
+    PageState(
+        "add a member of staff refused",
+        "auth.new_user",
+        "/staff/users/new",
+        as_="admin",
+        prepare=_submit_empty("Add and get a one-time password"),
+    ),
+    PageState(
+        "a new leader's one-time password", "auth.new_user", "/staff/users/new", as_="admin", prepare=_add_a_leader
+    ),
+    PageState("a staff account", "auth.show_user", "/staff/users/{leader_id}", as_="admin"),
     PageState("audit trail", "audit.index", "/staff/audit", as_="admin"),
     PageState("survey results", "surveys.results", "/staff/surveys/{survey_id}", as_="admin"),
 ]

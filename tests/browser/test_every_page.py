@@ -61,6 +61,10 @@ def world(live_server) -> dict[str, Any]:
     world["poll_meeting"] = poll_meeting
     world["poll_id"] = poll["id"]
     world["users"] = {role: live_server.user(role) for role in ("admin", "leader")}
+    from ysdw_live.auth.models import User
+
+    with live_server.db() as db:
+        world["leader_id"] = db.scalar(select(User.id).where(User.email == world["users"]["leader"]))
     return world
 
 
