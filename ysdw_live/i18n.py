@@ -30,7 +30,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g
-from flask_babel import Babel, lazy_gettext, ngettext
+from flask_babel import Babel, lazy_gettext, ngettext, refresh
 from flask_babel import gettext as _babel_gettext
 
 __all__ = [
@@ -90,8 +90,9 @@ def js_catalogue(language: str | None = None) -> dict[str, Any]:
     language = language or current_language()
     if language == DEFAULT_LANGUAGE:
         return {}
-    directories = current_app.config.get("BABEL_TRANSLATION_DIRECTORIES") or str(TRANSLATIONS)
-    return _read_js_catalogue(tuple(str(directories).split(";")), language)
+    # The folders Flask-Babel reads its .mo files from (BABEL_TRANSLATION_DIRECTORIES, resolved).
+    directories = current_app.extensions["babel"].translation_directories
+    return _read_js_catalogue(tuple(directories), language)
 
 
 @functools.lru_cache(maxsize=32)
@@ -130,6 +131,10 @@ def _plural_indexes(language: str, plural_expr: str) -> dict[str, int]:
     indexes: dict[str, int] = {}
     for number in _PLURAL_SAMPLES:
         indexes.setdefault(rule(number), pick(number))
+    # A category no whole number takes (Polish "other" is for fractions): the last form, as gettext does.
+    last = max(indexes.values(), default=0)
+    for tag in (*rule.tags, "other"):
+        indexes.setdefault(tag, last)
     return indexes
 
 
@@ -138,5 +143,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     Babel(app, locale_selector=current_language)
+    # Flask-Babel keeps the language it chose on the app context's ``g``; a request inside an already
+    # pushed app context (tests, the CLI) shares that ``g``, so each request chooses afresh.
+    app.before_request(refresh)
     app.add_template_filter(translated, "translated")
     app.add_template_global(js_catalogue, "js_catalogue")
