@@ -138,3 +138,26 @@ def test_votes_and_moderation_at_once_neither_deadlock_nor_lose_anything(app, db
     assert stored_votes(db, concern_id) == (30, 30)
     assert db.scalar(select(func.count(ModerationEntry.id))) == 10
     db.rollback()
+
+
+def test_the_same_concern_sent_eight_times_at_once_is_raised_once(app, db, factory):
+    """Eight copies with one Idempotency-Key in flight together: all 201 with one id, one row stored."""
+    meeting = factory.meeting(status="live", moderation=False)
+    code, meeting_id = meeting.code, meeting.id
+    db.rollback()
+    token = join_tokens(app, meeting, 1)[0]
+    headers = {"X-Participant-Token": token, "Idempotency-Key": "one-concern-many-sends"}
+    answers = in_parallel(
+        app,
+        [
+            lambda client: client.post(
+                f"{API}/meetings/{code}/concerns", json={"text": "Sent on a bad line"}, headers=headers
+            )
+        ]
+        * 8,
+    )
+    assert [answer.status_code for answer in answers] == [201] * 8
+    assert len({answer.get_json()["id"] for answer in answers}) == 1
+    stored = db.scalar(select(func.count(Concern.id)).where(Concern.meeting_id == meeting_id))
+    db.rollback()
+    assert stored == 1

@@ -29,8 +29,9 @@ def test_demo_live_meeting_has_prepared_polls(db):
     code = load_demo(db)
     meeting = db.scalar(select(Meeting).where(Meeting.code == code))
     polls = list(db.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)))
-    assert [p.kind.value for p in polls] == ["single", "rating", "word_cloud", "ranking"]
-    assert all(p.status.value == "draft" for p in polls) and len(polls[3].options) == 4
+    assert [p.kind.value for p in polls] == ["single", "rating", "word_cloud", "open_text", "ranking"]
+    assert all(p.status.value == "draft" for p in polls) and len(polls[4].options) == 4
+    assert [p.approve_answers for p in polls] == [False, False, False, True, False]
 
 
 def test_demo_winter_survey_shows_suppression_on_both_sides(db):

@@ -15,7 +15,6 @@ from babel.messages.pofile import write_po
 from flask import render_template_string
 
 from tests.conftest import bearer, token_for
-from ysdw_live import pages
 from ysdw_live.auth.models import Role
 from ysdw_live.errors import Conflict
 from ysdw_live.i18n import gettext, lazy_gettext
@@ -71,7 +70,7 @@ def polish(app, tmp_path, monkeypatch) -> dict[str, str]:
         write_po(file, catalogue)
     with (folder / "messages.mo").open("wb") as file:
         write_mo(file, catalogue)
-    monkeypatch.setattr(pages, "SUPPORTED_LANGUAGES", ["en", "pl"])
+    monkeypatch.setitem(app.config, "LANGUAGES", ["en", "pl"])
     # What BABEL_TRANSLATION_DIRECTORIES=<tmp>/translations gives an app at creation.
     app.extensions["babel"].translation_directories = [str(tmp_path / "translations")]
     return {"Accept-Language": "pl"}

@@ -270,6 +270,10 @@ API_ROWS: list[Row] = [
     Row("PATCH", "/api/v1/meetings/<code>/projector", MANAGERS(200), json={"mode": "concerns"}),
     Row("GET", "/api/v1/meetings/<code>/counters", ALL_STAFF(200)),
     Row("GET", "/api/v1/meetings/<code>/export.csv", ALL_STAFF(200)),
+    # Exports: any staff member (leaders too), each download audited; attendees and strangers never.
+    Row("GET", "/api/v1/meetings/<code>/polls.csv", ALL_STAFF(200), setup=lambda w: _a_poll(w)),
+    Row("GET", "/api/v1/series/<int:series_id>/actions.csv", ALL_STAFF(200), setup=lambda w: _an_action(w)),
+    Row("GET", "/api/v1/series/<int:series_id>/priorities.json", ALL_STAFF(200), setup=lambda w: _an_action(w)),
     # Live polls: participants answer and read revealed results; managers prepare, open, close and reveal.
     Row("GET", "/api/v1/meetings/<code>/polls", PARTICIPANTS(200)),
     Row("POST", "/api/v1/meetings/<code>/polls", MANAGERS(201), json={"kind": "rating", "question": "How safe?"}),
@@ -343,6 +347,7 @@ PAGE_ROWS: list[Row] = [
     Row("POST", "/staff/meetings/<code>/edit", PAGE_MANAGERS(302), form=MEETING_FORM),
     Row("POST", "/staff/meetings/<code>/status", PAGE_MANAGERS(302), form={"status": "closed"}),
     Row("GET", "/staff/meetings/<code>/poster", PAGE_ALL_STAFF(200)),
+    Row("GET", "/staff/meetings/<code>/pack", PAGE_ALL_STAFF(200), setup=lambda w: {**_a_poll(w), **_a_survey(w)}),
     # Live Q&A pages: the attendee's plain forms (raising joins the meeting), the facilitator console.
     Row(
         "POST",

@@ -112,6 +112,7 @@ def _register(app: Flask) -> None:
     import ysdw_live.actions.api
     import ysdw_live.auth.api
     import ysdw_live.concerns.api
+    import ysdw_live.exports.api
     import ysdw_live.meetings.api
     import ysdw_live.polls.api
     import ysdw_live.series.api
@@ -121,6 +122,7 @@ def _register(app: Flask) -> None:
     from ysdw_live.audit.views import bp as audit_bp
     from ysdw_live.auth.views import bp as auth_bp
     from ysdw_live.errors import DomainError
+    from ysdw_live.exports.views import bp as exports_bp
     from ysdw_live.live.views import bp as live_bp
     from ysdw_live.meetings.views import bp as meetings_bp
     from ysdw_live.privacy.views import bp as privacy_bp
@@ -130,7 +132,17 @@ def _register(app: Flask) -> None:
 
     api.init_app(app)
     i18n.init_app(app)
-    for blueprint in (auth_bp, meetings_bp, series_bp, live_bp, actions_bp, audit_bp, privacy_bp, surveys_bp):
+    for blueprint in (
+        auth_bp,
+        meetings_bp,
+        series_bp,
+        live_bp,
+        actions_bp,
+        audit_bp,
+        privacy_bp,
+        surveys_bp,
+        exports_bp,
+    ):
         app.register_blueprint(blueprint)
 
     app.before_request(yield_to_other_connections)
@@ -143,6 +155,7 @@ def _register(app: Flask) -> None:
     app.add_template_filter(pages.bdi, "bdi")
     app.add_template_filter(pages.isolate, "isolate")
     app.after_request(pages.security_headers)
+    app.after_request(pages.remember_language)
     app.register_error_handler(DomainError, pages.domain_error_page)
     app.register_error_handler(HTTPException, pages.http_error_page)
     app.add_url_rule("/favicon.ico", view_func=pages.favicon)

@@ -141,6 +141,12 @@ DEMO_POLLS: list[dict[str, object]] = [
     {"kind": "rating", "question": "How well do the police deal with the issues that matter to you?", "scale": 5},
     {"kind": "word_cloud", "question": "In one to three words: what should we focus on next?"},
     {
+        "kind": "open_text",
+        "question": "What would make you more confident to report something to us?",
+        # Each answer waits in the console for the facilitator's approval before the projector shows it.
+        "approve_answers": True,
+    },
+    {
         "kind": "ranking",
         "question": "Put these in order of priority",
         "options": ["Drug dealing", "Speeding", "Antisocial behaviour", "Burglary"],
@@ -161,6 +167,7 @@ def _add_demo_polls(db: Session, meeting: Meeting) -> None:
             scale=int(spec.get("scale", 5)),  # type: ignore[call-overload]
             status=PollStatus.draft,
             results_visible=False,
+            approve_answers=bool(spec.get("approve_answers", False)),
             answered=False,
             options=[PollOption(position=i, label=label) for i, label in enumerate(labels)],
         )

@@ -35,13 +35,17 @@ from flask_babel import gettext as _babel_gettext
 
 __all__ = [
     "DEFAULT_LANGUAGE",
+    "LANGUAGE_NAMES",
     "N_",
+    "RTL_LANGUAGES",
     "_",
+    "available_languages",
     "gettext",
     "init_app",
     "js_catalogue",
     "lazy_gettext",
     "ngettext",
+    "text_direction",
     "translated",
 ]
 
@@ -49,6 +53,35 @@ DEFAULT_LANGUAGE = "en"
 TRANSLATIONS = Path(__file__).with_name("translations")
 # The numbers tried to learn which of a catalogue's plural forms each CLDR plural category takes.
 _PLURAL_SAMPLES = range(0, 1001)
+# Each language's own name, as its speakers read it in the language switch.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "pl": "Polski",
+    "ar": "العربية",
+    "ur": "اردو",
+    "pa": "ਪੰਜਾਬੀ",
+    "bn": "বাংলা",
+    "ro": "Română",
+    "so": "Soomaali",
+    "fa": "فارسی",
+    "ps": "پښتو",
+}
+# The language a person chose with the switch (or ?lang=), remembered for a year on this device.
+LANGUAGE_COOKIE = "ysdw_lang"
+
+# Languages written right to left: their pages get dir="rtl".
+RTL_LANGUAGES = frozenset({"ar", "ur", "fa", "he", "ps"})
+
+
+def available_languages(directory: Path = TRANSLATIONS) -> list[str]:
+    """Return English and every language with a catalogue under ``directory`` (``<lang>/LC_MESSAGES/messages.po``)."""
+    found = sorted(path.parent.parent.name for path in directory.glob("*/LC_MESSAGES/messages.po"))
+    return [DEFAULT_LANGUAGE, *(lang for lang in found if lang != DEFAULT_LANGUAGE)]
+
+
+def text_direction(lang: str) -> str:
+    """``rtl`` for a right-to-left language, else ``ltr``."""
+    return "rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr"
 
 
 def gettext(message: str, **variables: object) -> str:
@@ -142,6 +175,8 @@ def init_app(app: Flask) -> None:
     """Attach the catalogue to ``app``: the request's language comes from :func:`current_language`."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    # The languages pages are offered in (the switch, ?lang=, Accept-Language choose among them).
+    app.config.setdefault("LANGUAGES", available_languages())
     Babel(app, locale_selector=current_language)
     # Flask-Babel keeps the language it chose on the app context's ``g``; a request inside an already
     # pushed app context (tests, the CLI) shares that ``g``, so each request chooses afresh.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,7 +32,7 @@ from ysdw_live.api import http_error_response
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited
-from ysdw_live.i18n import DEFAULT_LANGUAGE
+from ysdw_live.i18n import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGE_NAMES, text_direction
 from ysdw_live.web import (
     STATE_CHANGING,
     actor,
@@ -62,9 +63,7 @@ PERMISSIONS_POLICY = ", ".join(
         "usb",
     )
 )
-RTL_LANGUAGES = frozenset({"ar", "ur", "fa", "he", "ps"})
-# The languages pages exist in; the browser's Accept-Language picks among them.
-SUPPORTED_LANGUAGES = ["en"]
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def staff_page(roles: frozenset[Role] = ALL_STAFF) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -97,8 +96,56 @@ def check_page_csrf() -> None:
 
 
 def choose_language() -> None:
-    """Set ``g.lang`` from the browser's Accept-Language among the languages we have (a ``before_request`` hook)."""
-    g.lang = request.accept_languages.best_match(SUPPORTED_LANGUAGES, default=DEFAULT_LANGUAGE)
+    """Set ``g.lang`` (a ``before_request`` hook): ``?lang=``, then the switch's cookie, then Accept-Language.
+
+    Only languages we have count; an unknown ``?lang=`` or cookie is ignored, never an error. A
+    ``?lang=`` that names one of ours is remembered in a cookie (see :func:`remember_language`).
+    """
+    offered = current_app.config.get("LANGUAGES") or [DEFAULT_LANGUAGE]
+    asked = request.args.get("lang", "")
+    if asked in offered:
+        g.lang = asked
+        g.lang_chosen = asked
+        return
+    remembered = request.cookies.get(LANGUAGE_COOKIE, "")
+    if remembered in offered:
+        g.lang = remembered
+        return
+    g.lang = request.accept_languages.best_match(offered, default=DEFAULT_LANGUAGE)
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a language chosen with ``?lang=`` for the next pages (an ``after_request`` hook)."""
+    chosen = g.get("lang_chosen")
+    if chosen:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            chosen,
+            max_age=LANGUAGE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
+    return response
+
+
+def language_links() -> list[dict[str, Any]]:
+    """Return the language switch's links: each offered language, this page's address with ``?lang=``."""
+    offered = current_app.config.get("LANGUAGES") or [DEFAULT_LANGUAGE]
+    if len(offered) < 2 or request.endpoint is None:
+        return []
+    args = {key: value for key, value in request.args.items() if key != "lang"}
+    current = g.get("lang", DEFAULT_LANGUAGE)
+    return [
+        {
+            "lang": lang,
+            "name": LANGUAGE_NAMES.get(lang, lang),
+            "dir": text_direction(lang),
+            "href": url_for(request.endpoint, **(request.view_args or {}), **args, lang=lang),
+            "current": lang == current,
+        }
+        for lang in offered
+    ]
 
 
 def forget_caller(_exc: BaseException | None = None) -> None:
@@ -107,6 +154,7 @@ def forget_caller(_exc: BaseException | None = None) -> None:
     g.pop("auth_by_header", None)
     g.pop("login_ended", None)
     g.pop("lang", None)
+    g.pop("lang_chosen", None)
 
 
 def template_globals() -> dict[str, Any]:
@@ -115,9 +163,11 @@ def template_globals() -> dict[str, Any]:
     return {
         "csrf_token": csrf_token,
         "carried_form": carried_form,
+        "form_key": form_key,
         "current_user": _safe_staff_user(),
         "lang": lang,
-        "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
+        "language_links": language_links,
+        "text_direction": text_direction(lang),
     }
 
 
@@ -262,6 +312,11 @@ def flash_refusal() -> Iterator[None]:
 # A form posted from a panel of a bigger page (the console's polls panel) goes back to that page
 # with a redirect; what was typed and what was wrong ride along in the session, once.
 CARRIED_VALUES_MAX = 4000
+
+
+def form_key() -> str:
+    """Return a fresh key for a form that must not act twice when sent twice (an Idempotency-Key)."""
+    return secrets.token_urlsafe(16)
 
 
 def carry_form(name: str, form: Any, errors: list[tuple[str, str]]) -> None:

@@ -21,6 +21,7 @@ from ysdw_live.auth.services import KnownBrowser, user_for_token
 from ysdw_live.clock import Clock
 from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session, utcnow
 from ysdw_live.errors import DomainError, Forbidden, RateLimited
+from ysdw_live.i18n import LANGUAGE_COOKIE
 from ysdw_live.meetings import services as meetings
 from ysdw_live.ratelimit import Limiter
 
@@ -133,6 +134,21 @@ def participant_token() -> str | None:
         g.auth_by_header = True
         return header
     return request.cookies.get(PARTICIPANT_COOKIE) or None
+
+
+def writing_language() -> str | None:
+    """Return the language the person reads, as their browser told us.
+
+    The one they chose on our language switch, else the first of Accept-Language (the service
+    keeps its primary subtag).
+    """
+    chosen = g.get("lang_chosen") or request.cookies.get(LANGUAGE_COOKIE)
+    if chosen:
+        return str(chosen)
+    for value, _quality in request.accept_languages:
+        if value != "*":
+            return str(value)
+    return None
 
 
 def participant_token_in_header() -> bool:

@@ -25,12 +25,12 @@ export class ConnectionError extends Error {
  * Call the JSON API; resolves to the parsed body (null for 204) or throws an Error with
  * .status, .code and .fields (a 4xx/5xx answer) or a ConnectionError (offline, or no answer in time).
  */
-export async function api(method, url, body) {
+export async function api(method, url, body, { headers = {} } = {}) {
   const controller = new AbortController();
   const init = {
     method,
     credentials: "same-origin",
-    headers: { Accept: "application/json" },
+    headers: { Accept: "application/json", ...headers },
     signal: controller.signal,
   };
   if (body !== undefined) {

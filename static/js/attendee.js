@@ -1,11 +1,12 @@
 // The attendee page, live: the list follows the room over Socket.IO, and writes go through
 // the JSON API without reloading. Without JavaScript the same page works with plain forms.
-import { announce, api, ConnectionError, failureMessage, pageData, whileSending } from "./api.js";
+import { announce, failureMessage, pageData, whileSending } from "./api.js";
 import { concernStore } from "./concern-store.js";
 import { adoptItems, isVisible, renderBoard, setVotes } from "./concern-view.js";
 import { attendeePolls } from "./attendee-polls.js";
 import { attendeeSurvey } from "./survey-live.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
+import { concernItem, outbox, voteItem } from "./outbox.js";
 
 const data = pageData();
 const code = data.code;
@@ -71,11 +72,20 @@ connectMeeting(code, "attendee", {
   snapshot(snapshot) {
     polls.snapshot(snapshot);
     survey.snapshot(snapshot);
+    // Connected again: send what was kept on the phone while the signal was gone.
+    window.setTimeout(() => box.flush(), 0);
     store.handlers.snapshot(snapshot);
   },
 });
 
-// Votes: toggle at once on screen, then confirm with the server (or put it back).
+// Votes: toggle at once on screen, then confirm with the server (or put it back). With no
+// signal the vote is kept on the phone and counted when the connection is back.
+function showVotes(id, votes, voted) {
+  store.setVotes(id, votes, voted);
+  const element = document.querySelector(`.concern[data-concern-id="${id}"]`);
+  if (element) setVotes(element, votes, voted);
+}
+
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest(".vote-form");
   if (!form) return;
@@ -85,18 +95,18 @@ document.addEventListener("submit", async (event) => {
   if (!concern) return; // not live yet: let the plain form do it
   event.preventDefault();
   const wasVoted = Boolean(concern.voted);
-  const show = (votes, voted) => {
-    store.setVotes(id, votes, voted);
-    setVotes(item, votes, voted);
-  };
-  show(concern.votes + (wasVoted ? -1 : 1), !wasVoted);
+  showVotes(id, concern.votes + (wasVoted ? -1 : 1), !wasVoted);
   try {
-    const result = await whileSending(form, () => api(wasVoted ? "DELETE" : "PUT", `/api/v1/concerns/${id}/vote`));
-    show(result.votes, result.voted);
-    announce(result.voted ? "Vote added." : "Vote removed.");
+    const outcome = await whileSending(form, () => box.send(voteItem(id, !wasVoted)));
+    if (outcome.queued) {
+      announce("No signal. Your vote is saved on this phone and will be counted when the connection is back.");
+      return;
+    }
+    showVotes(id, outcome.result.votes, outcome.result.voted);
+    announce(outcome.result.voted ? "Vote added." : "Vote removed.");
   } catch (error) {
-    show(concern.votes + (wasVoted ? 1 : -1), wasVoted);
-    announce(failureMessage(error, "No connection. Your vote was not counted — try again."));
+    showVotes(id, concern.votes + (wasVoted ? 1 : -1), wasVoted);
+    announce(failureMessage(error, "Your vote was not counted — try again."));
   }
 });
 
@@ -145,11 +155,65 @@ function clearFieldErrors() {
   }
 }
 
+// What could not be sent is kept on the phone (outbox.js) and listed under the form until it goes.
+const waitingList = document.createElement("div");
+waitingList.className = "outbox";
+waitingList.hidden = true;
+formStatus?.after(waitingList);
+
+function showWaiting(items) {
+  const concernsWaiting = items.filter((item) => item.kind === "concern");
+  waitingList.hidden = concernsWaiting.length === 0;
+  if (waitingList.hidden) return;
+  const heading = document.createElement("p");
+  heading.className = "outbox__title";
+  heading.textContent =
+    concernsWaiting.length === 1
+      ? "Saved on this phone, waiting for a signal to send:"
+      : `${concernsWaiting.length} concerns saved on this phone, waiting for a signal to send:`;
+  const list = document.createElement("ul");
+  list.className = "outbox__list";
+  for (const item of concernsWaiting) {
+    const entry = document.createElement("li");
+    entry.className = "user-text";
+    entry.dir = "auto";
+    entry.textContent = item.body.text;
+    list.append(entry);
+  }
+  waitingList.replaceChildren(heading, list);
+}
+
+const box = outbox(code, {
+  onChange: showWaiting,
+  onSent(item, result) {
+    if (item.kind === "concern") {
+      store.put(result);
+      if (formStatus) formStatus.textContent = "Your saved concern has been sent.";
+      announce("Your saved concern has been sent.");
+    } else {
+      showVotes(item.concernId, result.votes, result.voted);
+    }
+  },
+  onRefused(item, error) {
+    if (item.kind !== "concern") {
+      announce(failureMessage(error, "Your saved vote could not be counted."));
+      return;
+    }
+    // Never lost: the words go back into the box, with the reason.
+    if (textArea && !textArea.value.trim()) {
+      textArea.value = item.body.text;
+      updateCounter();
+    }
+    if (formStatus) formStatus.textContent = `Your saved concern could not be sent: ${error.message}`;
+  },
+});
+
 if (concernForm) {
   textArea.addEventListener("input", updateCounter);
   updateCounter();
   concernForm.addEventListener("submit", async (event) => {
-    if (!store.live) return; // not connected yet: the plain form posts and reloads
+    // Not connected yet and the browser thinks it is online: the plain form posts and reloads.
+    if (!store.live && navigator.onLine !== false) return;
     event.preventDefault();
     const body = { text: textArea.value };
     const topic = document.getElementById("topic_id");
@@ -157,31 +221,33 @@ if (concernForm) {
     const name = document.getElementById("author_name");
     if (name && name.value.trim()) body.author_name = name.value;
     try {
-      const concern = await whileSending(concernForm, () => api("POST", `/api/v1/meetings/${code}/concerns`, body), {
+      const outcome = await whileSending(concernForm, () => box.send(concernItem(body)), {
         status: formStatus,
         busyText: "Sending…",
       });
       clearFieldErrors();
       textArea.value = "";
       updateCounter();
+      if (outcome.queued) {
+        formStatus.textContent =
+          "No signal. Your concern is saved on this phone and will be sent when the connection is back.";
+        return;
+      }
+      const concern = outcome.result;
       store.put(concern);
       formStatus.textContent =
         concern.status === "pending"
           ? "Thank you. Your concern is waiting for the moderator and will appear once approved."
           : "Thank you. Your concern has been added.";
     } catch (error) {
-      if (error instanceof ConnectionError) {
-        // Nothing reached the server: keep what they typed and say so plainly.
-        clearFieldErrors();
-        formStatus.textContent = "No connection. Your concern was not sent — try again.";
-        return;
-      }
       formStatus.textContent = "";
       const field = Object.keys(error.fields || {})[0] || "text";
       showFieldError(field, error.message);
     }
   });
 }
+
+box.flush();
 
 // Sorting without a reload; the links still work as plain links.
 for (const link of document.querySelectorAll(".sort-nav a[data-sort]")) {

@@ -57,7 +57,8 @@ export function projectorPolls() {
       data: { labels, datasets: [{ label, data: values, backgroundColor: "#1d70b8" }] },
       options: {
         indexAxis: results.kind === "rating" ? "x" : "y",
-        animation: { duration: 300 },
+        // No moving bars for people who asked their system for less motion.
+        animation: { duration: window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ? 0 : 300 },
         responsive: true,
         maintainAspectRatio: false,
         plugins: { legend: { display: false }, tooltip: { enabled: false } },

@@ -55,7 +55,7 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def axe(page: Any, *, disable: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def axe(page: Any, *, disable: tuple[str, ...] = (), tags_extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Run axe-core on the page (WCAG 2.0–2.2 A and AA) and return its violations.
 
     axe is loaded from the app's own ``/static/vendor/`` so the page's CSP (``script-src 'self'``)
@@ -65,7 +65,7 @@ def axe(page: Any, *, disable: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         skip_or_fail(f"{AXE_PATH} is missing: run `make setup` (it copies axe-core from node_modules)")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(url=AXE_URL)
-    return page.evaluate(_AXE_RUN, [AXE_TAGS, list(disable)])
+    return page.evaluate(_AXE_RUN, [AXE_TAGS + list(tags_extra), list(disable)])
 
 
 def axe_report(violations: list[dict[str, Any]]) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from ysdw_live.actors import Actor
 from ysdw_live.api import created, endpoint
@@ -24,14 +22,13 @@ from ysdw_live.concerns.schemas import (
     VoteResult,
 )
 from ysdw_live.concerns.serializers import concern_to_dict, vote_to_dict
-from ysdw_live.csv_export import csv_cell
 from ysdw_live.db import get_session
 from ysdw_live.errors import Conflict
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.schemas import Projector, ProjectorInput
 from ysdw_live.meetings.serializers import projector_to_dict
-from ysdw_live.web import actor, limiter, participant_token
+from ysdw_live.web import actor, limiter, participant_token, writing_language
 
 
 def _caller(meeting: Meeting) -> Actor:
@@ -80,7 +77,15 @@ def submit_concern(code: str, body: ConcernInput) -> tuple[Response, int]:
     db = get_session()
     meeting, participant = meetings.meeting_and_participant(db, code, participant_token())
     caller = actor(participant=participant)
-    concern = services.submit_concern(db, caller, meeting, **body.values(), limiter=limiter())
+    concern = services.submit_concern(
+        db,
+        caller,
+        meeting,
+        **body.values(),
+        client_key=request.headers.get("Idempotency-Key"),
+        language=writing_language(),
+        limiter=limiter(),
+    )
     return created(_written(concern))
 
 
@@ -196,38 +201,3 @@ def counters(code: str) -> Response:
     meeting = meetings.get_meeting(db, code)
     actor().require_staff()
     return jsonify({**services.meeting_counters(db, meeting), "version": meeting.version})
-
-
-@endpoint(
-    "GET",
-    "/meetings/<code>/export.csv",
-    summary="Every concern as CSV: number, text, topic, votes, status, source, created_at (staff)",
-    media_type="text/csv",
-    errors=(401, 403, 404),
-)
-def export_csv(code: str) -> Response:
-    """Every concern of a meeting as CSV, one row each, in number order (staff)."""
-    db = get_session()
-    meeting = meetings.get_meeting(db, code)
-    caller = actor()
-    caller.require_staff()
-    rows: list[Concern] = sorted(services.list_concerns(db, caller, meeting, sort="recent"), key=lambda c: c.number)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["number", "text", "topic", "votes", "status", "source", "created_at"])
-    for concern in rows:
-        writer.writerow(
-            [
-                concern.number,
-                csv_cell(concern.text),
-                csv_cell(concern.topic.name if concern.topic else ""),
-                concern.votes,
-                concern.status.value,
-                concern.source.value,
-                concern.created_at.isoformat(),
-            ]
-        )
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="concerns-{meeting.code}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response

@@ -16,6 +16,10 @@ from ysdw_live.series.models import Topic
 
 TEXT_MAX = 500
 AUTHOR_NAME_MAX = 60
+# An Idempotency-Key: 8 to 64 letters, digits, "-" or "_" (a UUID fits).
+CLIENT_KEY_MAX = 64
+# A language tag's primary subtag ("pl", "ar", "ur"): the language the browser said it reads.
+LANGUAGE_MAX = 8
 # How a list of concerns can be ordered: most votes first, or newest first.
 SORTS = ("top", "recent")
 
@@ -45,7 +49,7 @@ class Concern(Base):
     """A question, issue or idea raised in a meeting."""
 
     __tablename__ = "concern"
-    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "number"), UniqueConstraint("participant_id", "client_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
@@ -64,6 +68,12 @@ class Concern(Base):
     highlighted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Denormalised count kept in step with the vote table inside the same transaction.
     votes: Mapped[int] = mapped_column(Integer, default=0)
+    # The phone's own key for this concern (an Idempotency-Key): sent again after a lost answer, it
+    # finds this concern instead of raising it twice. Unique per participant; None for staff entries.
+    client_key: Mapped[str | None] = mapped_column(String(CLIENT_KEY_MAX))
+    # The language the person's browser said they read (a hint for the console and screen readers;
+    # the text itself is kept exactly as written, never translated). None: not told, or staff typed it.
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

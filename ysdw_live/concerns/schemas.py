@@ -89,6 +89,9 @@ class Concern(Reply):
     status: ConcernStatus
     highlighted: bool
     source: ConcernSource
+    language: str | None = Field(
+        description="The language the author's browser said they read (a primary subtag like pl); null if not told"
+    )
     created_at: datetime
 
 

@@ -21,6 +21,7 @@ def concern_to_dict(concern: Concern, *, voted: bool) -> dict[str, Any]:
         "status": concern.status.value,
         "highlighted": concern.highlighted,
         "source": concern.source.value,
+        "language": concern.language,
         "created_at": iso(concern.created_at),
     }
 

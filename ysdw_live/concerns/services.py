@@ -16,6 +16,7 @@ absolute numbers in batches ordered by their own sequence number (``realtime/bat
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, select, update
@@ -29,6 +30,7 @@ from ysdw_live.audit.services import describe_changes, record
 from ysdw_live.auth.models import User
 from ysdw_live.concerns.models import (
     AUTHOR_NAME_MAX,
+    CLIENT_KEY_MAX,
     SORTS,
     TEXT_MAX,
     VISIBLE_STATUSES,
@@ -95,6 +97,33 @@ def _clean_author_name(value: object) -> str | None:
         return None
     name = validation.text(value, "author_name", max_length=AUTHOR_NAME_MAX, required=False, label="Name")
     return name or None
+
+
+_CLIENT_KEY = re.compile(rf"[A-Za-z0-9_-]{{8,{CLIENT_KEY_MAX}}}")
+
+
+def _clean_client_key(value: object) -> str | None:
+    """Return a valid Idempotency-Key, None for none, or raise ValidationError."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _CLIENT_KEY.fullmatch(value):
+        raise ValidationError(
+            f"An Idempotency-Key is 8 to {CLIENT_KEY_MAX} letters, digits, '-' or '_'.",
+            field="client_key",
+            code="bad_client_key",
+        )
+    return value
+
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+
+def _clean_language(value: object) -> str | None:
+    """Return a primary language subtag ("pl"), or None for anything else (a hint: never an error)."""
+    if not isinstance(value, str):
+        return None
+    primary = value.strip().split("-")[0].split("_")[0].lower()
+    return primary if _LANGUAGE.fullmatch(primary) else None
 
 
 def _own_participant(actor: Actor, meeting: Meeting) -> Participant | None:
@@ -181,9 +210,14 @@ def submit_concern(
     topic_id: object = None,
     author_name: object = None,
     source: object = "attendee",
+    client_key: object = None,
+    language: object = None,
     limiter: Limiter,
 ) -> Concern:
     """Raise a concern in a live meeting: pending under moderation, else shown at once.
+
+    ``client_key`` (a participant's Idempotency-Key) makes a resend safe: a phone that lost the
+    answer, or a plain form sent twice, gets the concern it raised with that key, not a second one.
 
     A facilitator entering what someone said aloud or wrote on a card uses
     ``source="facilitator"``; such concerns are approved at once. ``limiter`` counts per participant
@@ -193,6 +227,7 @@ def submit_concern(
     clean_text = _clean_text(text)
     clean_topic = _clean_topic(meeting, topic_id)
     clean_name = _clean_author_name(author_name)
+    clean_key = _clean_client_key(client_key)
     participant: Participant | None = None
     user = None
     if kind is ConcernSource.facilitator:
@@ -202,6 +237,14 @@ def submit_concern(
     else:
         participant = require_participant(actor, meeting)
         status = ConcernStatus.pending if meeting.moderation else ConcernStatus.approved
+    if participant is not None and clean_key is not None:
+        # Already sent (the answer was lost on the way back): that concern, nothing raised again,
+        # even if the meeting has ended since; checked before the limiter, so resending costs nothing.
+        earlier = db.scalar(
+            select(Concern).where(Concern.participant_id == participant.id, Concern.client_key == clean_key)
+        )
+        if earlier is not None:
+            return earlier
     meeting.require_live()
     if participant is not None:
         limiter.check(
@@ -211,6 +254,14 @@ def submit_concern(
             message="You have raised several concerns in a short time. Wait a minute and try again.",
         )
     version = _bump_version(db, meeting, require_live=True)
+    if participant is not None and clean_key is not None:
+        # Two copies in flight at once: the second waited for the meeting's lock above, and finds the first.
+        earlier = db.scalar(
+            select(Concern).where(Concern.participant_id == participant.id, Concern.client_key == clean_key)
+        )
+        if earlier is not None:
+            db.rollback()
+            return db.get_one(Concern, earlier.id)
     # The version bump holds the meeting's row lock, so the next number cannot be taken twice.
     number = db.scalar(select(func.coalesce(func.max(Concern.number), 0) + 1).where(Concern.meeting_id == meeting.id))
     concern = Concern(
@@ -224,6 +275,8 @@ def submit_concern(
         status=status,
         highlighted=False,
         votes=0,
+        client_key=clean_key if participant is not None else None,
+        language=_clean_language(language) if participant is not None else None,
     )
     db.add(concern)
     if user is not None:

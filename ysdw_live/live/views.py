@@ -31,7 +31,15 @@ from ysdw_live.polls.kinds import PollKind
 from ysdw_live.realtime.batching import vote_batcher
 from ysdw_live.surveys import services as surveys
 from ysdw_live.surveys.serializers import survey_url
-from ysdw_live.web import actor, address_key, app_clock, limiter, participant_token, set_participant_cookie
+from ysdw_live.web import (
+    actor,
+    address_key,
+    app_clock,
+    limiter,
+    participant_token,
+    set_participant_cookie,
+    writing_language,
+)
 
 bp = Blueprint("live", __name__)
 
@@ -150,6 +158,9 @@ def submit(code: str) -> Any:
             text=form.get("text", ""),
             topic_id=form.get("topic_id") or None,
             author_name=form.get("author_name") or None,
+            # The form's own key: sent twice (a double tap on a slow line), it raises one concern.
+            client_key=form.get("client_key") or None,
+            language=writing_language(),
             limiter=limiter(),
         )
     except DomainError as error:
@@ -362,6 +373,9 @@ def _back_to_polls(meeting: Meeting, anchor: str = "polls-panel") -> Any:
     return redirect(url_for("live.console", code=meeting.code) + f"#{anchor}")
 
 
+# The projector's looks besides the default (white on near-black): see app.css.
+PROJECTOR_THEMES = ("light", "contrast")
+
 # The new-poll form's inputs, by the API field an error names (the error summary links to them).
 POLL_FIELDS = {
     "kind": "poll-kind",
@@ -518,6 +532,8 @@ def projector(code: str) -> Any:
     survey = surveys.survey_of_meeting(db, meeting)
     return render_template(
         "projector/present.html",
+        # ?theme=light for a bright hall, ?theme=contrast for the most contrast (black, white, yellow).
+        theme=request.args.get("theme") if request.args.get("theme") in PROJECTOR_THEMES else None,
         poll=shown_poll,
         poll_results=polls.results_for_screen(db, shown_poll) if shown_poll is not None else None,
         survey=survey,

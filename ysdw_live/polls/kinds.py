@@ -52,6 +52,15 @@ class PollShape:
     scale: int
 
 
+@dataclass(frozen=True)
+class TableRow:
+    """One line of a poll's results table: an option, a rating value, a word or a text, with its figure."""
+
+    answer: str
+    count: int | None = None
+    mean_rank: float | None = None
+
+
 class Kind(ABC):
     """One poll kind: which answer field it takes, how to clean an answer, how to summarise answers."""
 
@@ -65,8 +74,17 @@ class Kind(ABC):
         """Return the answer as stored, or raise ValidationError."""
 
     @abstractmethod
-    def summarise(self, answers: Iterable[Any], shape: PollShape) -> dict[str, Any]:
-        """Return the kind's part of the results (added to ``{poll_id, kind, total}``)."""
+    def summarise(
+        self, answers: Iterable[Any], shape: PollShape, *, limit: int | None = RESULT_ITEMS_MAX
+    ) -> dict[str, Any]:
+        """Return the kind's part of the results (added to ``{poll_id, kind, total}``).
+
+        ``limit`` caps how many words or texts are listed (None: all of them, for an export).
+        """
+
+    @abstractmethod
+    def table(self, summary: dict[str, Any]) -> list[TableRow]:
+        """Return the results as rows of a table (the meeting pack, the polls CSV): one per option, value or text."""
 
 
 def _option_ids(value: Any, shape: PollShape, field: str) -> list[int]:
@@ -98,10 +116,16 @@ class Single(Kind):
             raise ValidationError(gettext("Choose one answer."), field=self.field, code="too_many_choices")
         return ids
 
-    def summarise(self, answers: Iterable[Any], shape: PollShape) -> dict[str, Any]:
+    def summarise(
+        self, answers: Iterable[Any], shape: PollShape, *, limit: int | None = RESULT_ITEMS_MAX
+    ) -> dict[str, Any]:
         """Return each option with its count."""
         counts = Counter(option_id for answer in answers for option_id in answer)
         return {"options": [{"id": i, "label": shape.labels[i], "count": counts.get(i, 0)} for i in shape.option_ids]}
+
+    def table(self, summary: dict[str, Any]) -> list[TableRow]:
+        """Return each option with how many chose it."""
+        return [TableRow(option["label"], count=option["count"]) for option in summary["options"]]
 
 
 class Multiple(Single):
@@ -131,12 +155,18 @@ class Rating(Kind):
             raise ValidationError(gettext("Choose a rating."), field=self.field, code="required")
         return validation.integer(value, self.field, minimum=1, maximum=shape.scale, label="Rating")
 
-    def summarise(self, answers: Iterable[Any], shape: PollShape) -> dict[str, Any]:
+    def summarise(
+        self, answers: Iterable[Any], shape: PollShape, *, limit: int | None = RESULT_ITEMS_MAX
+    ) -> dict[str, Any]:
         """Return the mean (None before any answer) and how many gave each value."""
         counts = Counter(int(answer) for answer in answers)
         total = sum(counts.values())
         mean = round(sum(value * n for value, n in counts.items()) / total, 2) if total else None
         return {"mean": mean, "distribution": {str(v): counts.get(v, 0) for v in range(1, shape.scale + 1)}}
+
+    def table(self, summary: dict[str, Any]) -> list[TableRow]:
+        """Return each rating value with how many gave it."""
+        return [TableRow(value, count=count) for value, count in summary["distribution"].items()]
 
 
 _WORD = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
@@ -169,11 +199,17 @@ class WordCloud(Kind):
             raise ValidationError(gettext("Enter one, two or three words."), field=self.field, code="required")
         return cleaned
 
-    def summarise(self, answers: Iterable[Any], shape: PollShape) -> dict[str, Any]:
+    def summarise(
+        self, answers: Iterable[Any], shape: PollShape, *, limit: int | None = RESULT_ITEMS_MAX
+    ) -> dict[str, Any]:
         """Return the words, most used first."""
         counts = Counter(word for answer in answers for word in answer)
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:RESULT_ITEMS_MAX]
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
         return {"words": [{"text": word, "count": n} for word, n in ranked]}
+
+    def table(self, summary: dict[str, Any]) -> list[TableRow]:
+        """Return each word with how many used it, most used first."""
+        return [TableRow(word["text"], count=word["count"]) for word in summary["words"]]
 
 
 class OpenText(Kind):
@@ -186,9 +222,16 @@ class OpenText(Kind):
         """Return the text, at most 280 characters."""
         return validation.text(value, self.field, max_length=OPEN_TEXT_MAX, label="Your answer", multiline=True)
 
-    def summarise(self, answers: Iterable[Any], shape: PollShape) -> dict[str, Any]:
+    def summarise(
+        self, answers: Iterable[Any], shape: PollShape, *, limit: int | None = RESULT_ITEMS_MAX
+    ) -> dict[str, Any]:
         """Return the latest answers first."""
-        return {"answers": list(answers)[::-1][:RESULT_ITEMS_MAX]}
+        return {"answers": list(answers)[::-1][:limit]}
+
+    def table(self, summary: dict[str, Any]) -> list[TableRow]:
+        """Return each answer once (identical answers counted together), the most given first."""
+        counts = Counter(summary["answers"])
+        return [TableRow(text, count=n) for text, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
 class Ranking(Kind):
@@ -206,7 +249,9 @@ class Ranking(Kind):
             )
         return ids
 
-    def summarise(self, answers: Iterable[Any], shape: PollShape) -> dict[str, Any]:
+    def summarise(
+        self, answers: Iterable[Any], shape: PollShape, *, limit: int | None = RESULT_ITEMS_MAX
+    ) -> dict[str, Any]:
         """Return each option with its mean rank (1 is first; None before any answer), best first."""
         sums: Counter[int] = Counter()
         total = 0
@@ -221,6 +266,10 @@ class Ranking(Kind):
         if total:
             options.sort(key=lambda option: option["mean_rank"])
         return {"options": options}
+
+    def table(self, summary: dict[str, Any]) -> list[TableRow]:
+        """Return each option with its mean rank, best first."""
+        return [TableRow(option["label"], mean_rank=option["mean_rank"]) for option in summary["options"]]
 
 
 KINDS: dict[PollKind, Kind] = {

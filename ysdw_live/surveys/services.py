@@ -539,13 +539,11 @@ def good_or_excellent(db: Session, survey: Survey) -> dict[str, Any]:
     return {"n": answered, "pct": percent(good, answered)}
 
 
-def results(db: Session, actor: Actor, survey_id: int, *, clock: Clock) -> dict[str, Any]:
-    """Return per-question counts and percentages (null under 10 answers), text answers and equality in aggregate.
+def summary(db: Session, survey: Survey, *, clock: Clock) -> dict[str, Any]:
+    """Return the survey's results (see :func:`results`) without checking who asks: callers authorise.
 
     Once retention has deleted the responses, the results kept at that moment are returned.
     """
-    actor.require_meeting_manager()
-    survey = get_survey(db, survey_id)
     body = survey.kept_results if survey.purged_responses else build_results(db, survey)
     return {
         "survey_id": survey.id,
@@ -553,6 +551,15 @@ def results(db: Session, actor: Actor, survey_id: int, *, clock: Clock) -> dict[
         "suppress_under": SUPPRESS_UNDER,
         **(body or {"responses": 0, "questions": [], "equality": []}),
     }
+
+
+def results(db: Session, actor: Actor, survey_id: int, *, clock: Clock) -> dict[str, Any]:
+    """Return per-question counts and percentages (null under 10 answers), text answers and equality in aggregate.
+
+    Once retention has deleted the responses, the results kept at that moment are returned.
+    """
+    actor.require_meeting_manager()
+    return summary(db, get_survey(db, survey_id), clock=clock)
 
 
 def export_rows(db: Session, actor: Actor, survey_id: int) -> tuple[list[str], list[list[Any]]]:

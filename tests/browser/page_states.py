@@ -1,0 +1,177 @@
+"""Every page a person can reach, in the states that matter, for the accessibility sweep.
+
+``PAGE_STATES`` names each state, the endpoint it shows, who looks at it and how to get there;
+``tests/test_page_coverage.py`` fails when a page (a GET endpoint that renders HTML) has no state
+here, so a new page cannot miss the sweep (``tests/browser/test_every_page.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# GET endpoints that are not pages a person reads: images, files, health checks, fragments drawn
+# inside a page that is swept (the polls panel is part of the console).
+NOT_PAGES = frozenset(
+    {
+        "static",
+        "favicon",
+        "healthz",
+        "surveys.survey_qr",
+        "audit.export",
+        "live.polls_panel",
+    }
+)
+
+
+@dataclass(frozen=True)
+class PageState:
+    """One state of one page: ``path`` (with ``{names}`` from the demo world), seen ``as_`` whom.
+
+    ``as_``: ``visitor`` (no login, no participant), ``phone`` (a joined participant at phone
+    size), ``admin``/``leader`` (logged in), ``projector`` (the room's screen). ``prepare`` runs
+    on the page after it loads (fill a form, submit it wrong, move a survey on).
+    """
+
+    name: str
+    endpoint: str
+    path: str
+    as_: str = "visitor"
+    live: bool = False
+    # The state is a refusal: the failed request's 4xx in the console is expected there.
+    refused: bool = False
+    prepare: Callable[[Any, dict[str, Any]], None] | None = field(default=None, compare=False)
+
+
+def _submit_empty(button: str, shows: str = ".error-summary") -> Callable[[Any, dict[str, Any]], None]:
+    """Press ``button`` with the form left empty; wait for what the refusal ``shows`` (the state to check)."""
+
+    def run(page: Any, _world: dict[str, Any]) -> None:
+        page.get_by_role("button", name=button, exact=True).first.click()
+        page.wait_for_selector(shows)
+
+    return run
+
+
+def _too_long_an_answer(page: Any, _world: dict[str, Any]) -> None:
+    """Move on to the first free-text question and send far too long an answer: its error summary."""
+    for _ in range(20):
+        text = page.locator("textarea")
+        if text.count():
+            # Past the box's maxlength (a browser without it, or an old one, could send this).
+            text.first.evaluate("(el) => { el.removeAttribute('maxlength'); el.value = 'far too long '.repeat(1000); }")
+            page.get_by_role("button", name="Continue").click()
+            page.wait_for_selector(".error-summary")
+            return
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+    raise AssertionError("the survey has no free-text question")
+
+
+def _wrong_login(page: Any, _world: dict[str, Any]) -> None:
+    page.get_by_label("E-mail address").fill("nobody@example.org")
+    page.get_by_label("Password", exact=True).fill("not the password at all")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector(".error-summary")
+
+
+def _answer_all(page: Any, world: dict[str, Any]) -> None:
+    """Answer every question of the live meeting's survey (the first choice, or a few words), then check."""
+    page.goto(f"/j/{world['live']}/survey/1")
+    for _ in range(40):
+        if "/survey/about-you" in page.url:
+            break
+        choice = page.locator("input[type=radio], input[type=checkbox]").first
+        if choice.count():
+            choice.check()
+        else:
+            page.locator("textarea, input[type=text]").first.fill("More patrols after dark")
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+    page.goto(f"/j/{world['live']}/survey/check")
+
+
+def _send_answers(page: Any, world: dict[str, Any]) -> None:
+    """Answer everything and send it: the thank-you page."""
+    _answer_all(page, world)
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_url("**/survey/done")
+
+
+PAGE_STATES: list[PageState] = [
+    # Public pages
+    PageState("home", "meetings.home", "/"),
+    PageState("home with a wrong code", "meetings.home", "/?code=ZZZZZZ"),
+    PageState("login", "auth.login", "/login"),
+    PageState("login refused", "auth.login", "/login", prepare=_wrong_login),
+    PageState("privacy notice", "privacy.notice", "/privacy"),
+    PageState("public actions", "actions.public", "/series/{series_id}/actions"),
+    # Attendee pages (phone size)
+    PageState("attendee: live meeting", "live.join", "/j/{live}", as_="phone", live=True),
+    PageState("attendee: open poll", "live.join", "/j/{poll_meeting}", as_="phone", live=True),
+    PageState(
+        "attendee: concern refused",
+        "live.join",
+        "/j/{live}",
+        as_="phone",
+        live=True,
+        refused=True,
+        prepare=_submit_empty("Send", shows=".error-message"),
+    ),
+    PageState("attendee: closed meeting", "live.join", "/j/{closed}", as_="phone"),
+    PageState("survey: start", "surveys.start", "/j/{live}/survey", as_="phone"),
+    PageState("survey: first question", "surveys.question", "/j/{live}/survey/1", as_="phone"),
+    PageState(
+        "survey: question refused", "surveys.question", "/j/{live}/survey/1", as_="phone", prepare=_too_long_an_answer
+    ),
+    PageState("survey: about you", "surveys.about_you", "/j/{live}/survey/about-you", as_="phone"),
+    PageState("survey: equality questions", "surveys.equality", "/j/{live}/survey/about-you/questions", as_="phone"),
+    PageState("survey: check answers", "surveys.check", "/j/{live}/survey/check", as_="phone", prepare=_answer_all),
+    PageState("survey: thank you", "surveys.done", "/j/{live}/survey/done", as_="phone", prepare=_send_answers),
+    # The room's screen, in each mode
+    PageState("projector: join", "live.projector", "/present/{live}?mode=join", as_="projector", live=True),
+    PageState("projector: concerns", "live.projector", "/present/{live}?mode=concerns", as_="projector", live=True),
+    PageState("projector: poll", "live.projector", "/present/{poll_meeting}?mode=poll", as_="projector", live=True),
+    PageState(
+        "projector: concerns, high contrast",
+        "live.projector",
+        "/present/{live}?mode=concerns&theme=contrast",
+        as_="projector",
+        live=True,
+    ),
+    PageState(
+        "projector: concerns, light",
+        "live.projector",
+        "/present/{live}?mode=concerns&theme=light",
+        as_="projector",
+        live=True,
+    ),
+    PageState(
+        "projector: report-back", "live.projector", "/present/{live}?mode=report_back", as_="projector", live=True
+    ),
+    # Staff pages
+    PageState("dashboard", "meetings.dashboard", "/dashboard", as_="admin"),
+    PageState("dashboard (leader)", "meetings.dashboard", "/dashboard", as_="leader"),
+    PageState("change password", "auth.change_password", "/account/password", as_="admin"),
+    PageState("console", "live.console", "/moderate/{live}", as_="admin", live=True),
+    PageState("console with a poll", "live.console", "/moderate/{poll_meeting}", as_="admin", live=True),
+    PageState("leaders' stream", "actions.lead", "/lead/{live}", as_="leader", live=True),
+    PageState("meeting (staff)", "meetings.manage", "/staff/meetings/{live}", as_="admin"),
+    PageState("meeting (staff, closed)", "meetings.manage", "/staff/meetings/{closed}", as_="admin"),
+    PageState("edit meeting", "meetings.edit_meeting", "/staff/meetings/{live}/edit", as_="admin"),
+    PageState("poster", "meetings.poster", "/staff/meetings/{live}/poster", as_="admin"),
+    PageState("series list", "series.index", "/staff/series", as_="admin"),
+    PageState("series", "series.show", "/staff/series/{series_id}", as_="admin"),
+    PageState("new series", "series.new", "/staff/series/new", as_="admin"),
+    PageState(
+        "new series refused", "series.new", "/staff/series/new", as_="admin", prepare=_submit_empty("Create series")
+    ),
+    PageState("edit series", "series.edit", "/staff/series/{series_id}/edit", as_="admin"),
+    PageState("new meeting", "meetings.new_meeting", "/staff/series/{series_id}/meetings/new", as_="admin"),
+    PageState("action list", "actions.index", "/staff/series/{series_id}/actions", as_="leader"),
+    PageState("new action", "actions.new", "/staff/series/{series_id}/actions/new", as_="leader"),
+    PageState("action", "actions.show", "/staff/actions/{action_id}", as_="leader"),
+    PageState("audit trail", "audit.index", "/staff/audit", as_="admin"),
+    PageState("survey results", "surveys.results", "/staff/surveys/{survey_id}", as_="admin"),
+]

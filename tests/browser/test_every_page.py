@@ -1,0 +1,136 @@
+"""axe-core on every page, in every state of page_states.py: no violation of WCAG 2.2 A/AA or axe's best practice.
+
+Attendee pages at phone size, the rest at desktop size; staff pages logged in as the role that
+uses them. One test walks every state and fails at the end with each page's rule ids, so a run
+shows everything that is wrong at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.helpers import axe, axe_report, console_errors, snap, wait_live, watch_console
+from tests.browser.page_states import PAGE_STATES, PageState
+
+pytestmark = pytest.mark.browser
+
+# axe-core's best-practice rules on top of WCAG (landmarks, one h1, heading order, regions).
+SWEEP_TAGS_EXTRA = ("best-practice",)
+
+
+@pytest.fixture(scope="module")
+def world(live_server) -> dict[str, Any]:
+    """The demo, plus an open poll on the projector and an open survey: every page has something to show."""
+    from ysdw_live.actions.models import Action
+    from ysdw_live.demo import DEMO_TITLE, load_demo
+    from ysdw_live.meetings.models import Meeting, MeetingStatus
+    from ysdw_live.series.models import Series
+    from ysdw_live.surveys.models import Survey
+
+    with live_server.db() as db:
+        live = load_demo(db)
+        series = db.scalar(select(Series).where(Series.title == DEMO_TITLE))
+        closed = db.scalar(
+            select(Meeting)
+            .where(Meeting.series_id == series.id, Meeting.status == MeetingStatus.closed)
+            .order_by(Meeting.starts_at.desc())
+        )
+        survey = db.scalar(select(Survey).where(Survey.meeting_id == closed.id))
+        action = db.scalar(select(Action).where(Action.series_id == series.id).order_by(Action.id))
+        world = {
+            "live": live,
+            "closed": closed.code,
+            "series_id": series.id,
+            "survey_id": survey.id,
+            "action_id": action.id,
+        }
+    opened = live_server.api("POST", f"/meetings/{live}/surveys", json={"template": "trust_confidence"})
+    assert opened.status_code in (201, 409), opened.text
+    poll_meeting = live_server.live_meeting(title="Poll meeting")["code"]
+    poll = live_server.api(
+        "POST",
+        f"/meetings/{poll_meeting}/polls",
+        json={"kind": "single", "question": "Do you feel safe after dark?", "options": ["Yes", "Mostly", "No"]},
+    ).json()
+    live_server.api("PATCH", f"/polls/{poll['id']}", json={"status": "open"}).raise_for_status()
+    world["poll_meeting"] = poll_meeting
+    world["poll_id"] = poll["id"]
+    world["users"] = {role: live_server.user(role) for role in ("admin", "leader")}
+    return world
+
+
+def _context_for(browser: Any, live_server: Any, state: PageState) -> Any:
+    """A fresh browser context the size of whoever looks at ``state``."""
+    if state.as_ == "phone":
+        return browser.new_context(
+            base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+        )
+    return browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+
+
+def _show_on_projector(live_server: Any, world: dict[str, Any], path: str) -> str:
+    """Put the projector in the mode the path asks for (``?mode=…``) and return the path without it."""
+    base, _, query = path.partition("?")
+    params = dict(parse_qsl(query))
+    mode = params.pop("mode", None)
+    if mode:
+        code = base.rsplit("/", 1)[1]
+        body: dict[str, Any] = {"mode": mode}
+        if mode == "poll":
+            body["poll_id"] = world["poll_id"]
+        live_server.api("PATCH", f"/meetings/{code}/projector", json=body).raise_for_status()
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def test_every_page_passes_axe(browser, live_server, world):
+    """Walk every state; collect axe's violations and console errors; fail listing them per page."""
+    contexts: dict[str, Any] = {}
+    problems: list[str] = []
+    try:
+        for state in PAGE_STATES:
+            key = state.as_
+            if key not in contexts:
+                contexts[key] = _context_for(browser, live_server, state)
+                contexts[key].set_default_timeout(10_000)
+                if key in ("admin", "leader"):
+                    login_page = contexts[key].new_page()
+                    live_server.login(login_page, world["users"][key])
+                    login_page.close()
+            page = contexts[key].new_page()
+            watch_console(page)
+            path = state.path.format(**world)
+            if state.as_ == "projector":
+                path = _show_on_projector(live_server, world, path)
+            if state.as_ == "phone" and path.startswith("/j/"):
+                # A participant of the meeting: join first, as the Join button would.
+                code = path.split("/")[2]
+                page.goto(f"/j/{code}")
+            page.goto(path)
+            if state.live:
+                wait_live(page)
+            if state.prepare is not None:
+                try:
+                    state.prepare(page, world)
+                except Exception as error:  # reported with the state's name, then the sweep goes on
+                    shot = snap(page, f"sweep-{state.name}")
+                    problems.append(f"{state.name} ({page.url}): could not reach this state: {error} (see {shot})")
+                    page.close()
+                    continue
+            violations = axe(page, tags_extra=SWEEP_TAGS_EXTRA)
+            if violations:
+                problems.append(
+                    f"{state.name} ({page.url}): {', '.join(v['id'] for v in violations)}\n{axe_report(violations)}"
+                )
+            errors = [error for error in console_errors(page) if not (state.refused and error.startswith("4"))]
+            if errors:
+                problems.append(f"{state.name} ({page.url}): console errors {errors}")
+            page.close()
+    finally:
+        for context in contexts.values():
+            context.close()
+    assert not problems, f"{len(problems)} page state(s) with problems:\n\n" + "\n\n".join(problems)

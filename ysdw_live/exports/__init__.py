@@ -1,0 +1,1 @@
+"""The meeting pack (a printable record of one meeting) and the staff exports: CSV and police.uk-shaped JSON."""
