@@ -8,6 +8,7 @@ clock the test gives the batcher, so nothing here depends on how fast the machin
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -103,10 +104,13 @@ def test_a_made_up_token_is_never_adopted(app, factory, db):
     assert minted != "made-up-by-a-script" and len(minted) >= 32
     assert f"{web.PARTICIPANT_COOKIE}={minted}" in response.headers["Set-Cookie"]
     assert read(db, select(Participant.device_hash)) == hash_device_token(minted)
-    # The same goes for the attendee page.
+    # The same goes for the attendee page: opening it joins nobody; its first form post joins with a fresh token.
     page = device(app)
     page.set_cookie(web.PARTICIPANT_COOKIE, "another-made-up-one")
     assert page.get(f"/j/{meeting.code}").status_code == 200
+    assert participants(db) == 1
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get(f"/j/{meeting.code}").get_data(as_text=True))
+    page.post(f"/j/{meeting.code}/concerns", data={"csrf_token": token.group(1), "text": "Bus stop lights"})
     made_up = hash_device_token("another-made-up-one")
     assert read(db, select(Participant.id).where(Participant.device_hash == made_up)) is None
     assert participants(db) == 2

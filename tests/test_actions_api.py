@@ -122,7 +122,8 @@ def test_role_matrix_for_every_action_endpoint(client, db, world, who):
             assert response.get_json()["error"]["code"] == "not_authenticated"
     after = counts(db)
     if who in STAFF_ROLES:
-        assert (after["action"], after["action_update"]) == (2, 2)
+        # The PATCH moved the progress, so it added a dated public update too.
+        assert (after["action"], after["action_update"]) == (2, 3)
     else:
         assert (after["action"], after["action_update"]) == (1, 1)
 
@@ -244,9 +245,12 @@ def test_update_with_reason_can_close_an_action(client, world):
 
 
 def test_report_back_lists_the_series_actions(client, world):
-    """The report-back of a meeting with no earlier meeting has every action; unknown codes are 404."""
+    """The report-back has the series' actions, but not those raised at that same meeting; unknown codes are 404."""
     body = client.get(f"/api/v1/meetings/{world.meeting.code.lower()}/report-back").get_json()
-    assert [a["id"] for a in body["actions"]] == [world.action_id]
+    assert body["actions"] == []  # the world's one action was raised at this meeting: not "raised before"
+    other = call(client, "POST", f"/api/v1/series/{world.series_id}/actions", "leader", world, {"you_said": "Bins"})
+    body = client.get(f"/api/v1/meetings/{world.meeting.code.lower()}/report-back").get_json()
+    assert [a["id"] for a in body["actions"]] == [other.get_json()["id"]]
     missing = client.get("/api/v1/meetings/ZZZZZZ/report-back")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "meeting_not_found"
 
@@ -342,12 +346,32 @@ def test_bad_patch_is_a_400_and_changes_nothing(client, db, world, body):
 
 
 def test_patch_clearing_the_reason_of_a_referred_action_is_refused(client, world):
-    """Once referred with a reason in we_did, emptying we_did is refused (the community is told why)."""
-    url = f"/api/v1/actions/{world.action_id}"
-    ok = call(client, "PATCH", url, "leader", world, {"status": "referred", "we_did": "Passed to the council."})
-    assert ok.status_code == 200 and ok.get_json()["status"] == "referred"
+    """Created referred with its reason in we_did only, emptying we_did is refused (the community is told why).
+
+    A PATCH that moves the status adds a dated update carrying the reason, which then stays on record.
+    """
+    created = call(
+        client,
+        "POST",
+        f"/api/v1/series/{world.series_id}/actions",
+        "leader",
+        world,
+        {"you_said": "Bins", "status": "referred", "we_did": "Passed to the council."},
+    )
+    assert created.status_code == 201 and created.get_json()["updates"] == []
+    url = f"/api/v1/actions/{created.get_json()['id']}"
     refused = call(client, "PATCH", url, "leader", world, {"we_did": ""})
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "reason_required"
+    moved = call(
+        client,
+        "PATCH",
+        f"/api/v1/actions/{world.action_id}",
+        "leader",
+        world,
+        {"status": "referred", "we_did": "Passed to the council."},
+    )
+    assert moved.status_code == 200
+    assert moved.get_json()["updates"][0]["text"].endswith(": Passed to the council.")
 
 
 BAD_UPDATE = [

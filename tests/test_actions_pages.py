@@ -84,7 +84,7 @@ def test_lead_stream_is_open_to_every_staff_role(client, db, factory, stream_wor
 def test_lead_stream_needs_a_staff_login(client, stream_world):
     """Visitors and attendees (participant cookie only) are sent to the login page."""
     meeting, _concerns, _action = stream_world
-    client.get(f"/j/{meeting.code}")
+    client.post(f"/api/v1/meetings/{meeting.code}/participants")
     response = client.get(f"/lead/{meeting.code}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -101,8 +101,10 @@ def test_pushing_two_concerns_into_one_action_without_javascript(client, db, str
     html = text_of(form)
     assert form.status_code == 200
     prefilled = re.search(r'<textarea[^>]*name="you_said"[^>]*>([^<]*)</textarea>', html)
-    expected = "Stop and search of &lt;b&gt;young&lt;/b&gt; men in town\nNowhere for teenagers"
-    assert prefilled and expected in prefilled.group(1)
+    # A short summary to check, not the concerns' texts run together; it goes public only once confirmed.
+    assert prefilled and prefilled.group(1).startswith("People raised 2 concerns")
+    assert "\n" not in prefilled.group(1)
+    assert "can be made public" in html
     response = client.post(
         f"/staff/series/{meeting.series_id}/actions/new",
         data={
@@ -115,7 +117,29 @@ def test_pushing_two_concerns_into_one_action_without_javascript(client, db, str
             "owner": "Neighbourhood team",
             "status": "agreed",
             "progress": "",
-            "due_date": "2026-07-01",
+            "due_date-day": "1",
+            "due_date-month": "7",
+            "due_date-year": "2026",
+            "private_notes": SECRET,
+        },
+    )
+    assert response.status_code == 400 and 'href="#confirm_public"' in text_of(response)
+    response = client.post(
+        f"/staff/series/{meeting.series_id}/actions/new",
+        data={
+            "csrf_token": csrf_from(html),
+            "meeting": meeting.code,
+            "next": f"/lead/{meeting.code}",
+            "concern_ids": [str(i) for i in ids],
+            "you_said": "Young people feel targeted and have nowhere to go",
+            "confirm_public": "yes",
+            "we_did": "",
+            "owner": "Neighbourhood team",
+            "status": "agreed",
+            "progress": "",
+            "due_date-day": "1",
+            "due_date-month": "7",
+            "due_date-year": "2026",
             "private_notes": SECRET,
         },
     )
@@ -124,6 +148,7 @@ def test_pushing_two_concerns_into_one_action_without_javascript(client, db, str
     assert len(created) == 1
     assert sorted(c.id for c in created[0].concerns) == sorted(ids)
     assert created[0].raised_at_meeting_id == meeting.id and created[0].status is ActionStatus.agreed
+    assert created[0].due_date.isoformat() == "2026-07-01"
     db.commit()
     html = text_of(client.get(f"/lead/{meeting.code}"))
     assert html.count(f'href="/staff/actions/{created[0].id}"') == 2
@@ -147,7 +172,8 @@ def test_add_without_a_selection_goes_back_with_a_message(client, stream_world, 
     [
         ({"progress": "lots"}, "progress"),
         ({"progress": "140"}, "progress"),
-        ({"due_date": "31/02/2026"}, "due_date"),
+        ({"due_date-day": "31", "due_date-month": "2", "due_date-year": "2026"}, "due_date"),
+        ({"due_date-day": "31", "due_date-month": "", "due_date-year": "2026"}, "due_date"),
         ({"status": "not_taken_forward"}, "we_did"),
         ({"you_said": ""}, "you_said"),
         ({"status": "bogus"}, "status"),
@@ -320,7 +346,9 @@ def test_action_page_edit_update_and_timeline(client, db, stream_world, leader):
     assert bad_edit.status_code == 400 and 'href="#we_did"' in text_of(bad_edit)
     db.expire_all()
     stored = services.get_action(db, action.id)
-    assert (stored.status, stored.progress, len(stored.updates)) == (ActionStatus.completed, 100, 2)
+    # Two updates from the form, one the edit added when it moved the status and progress.
+    assert (stored.status, stored.progress, len(stored.updates)) == (ActionStatus.completed, 100, 3)
+    assert stored.updates[-1].text == "Status changed from Under consideration to In progress. Progress: 20% done."
     db.commit()
 
 
@@ -455,9 +483,19 @@ def test_public_page_with_no_actions_says_so(anon_client, factory):
 # --- partials the attendee page and projector include ----------------------------------------
 
 
-def test_report_back_partials_render_the_selected_actions(app, db, public_world):
+def test_report_back_leaves_out_what_was_raised_at_the_same_meeting(db, public_world):
+    """The count of "what happened to N things raised before" leaves out actions raised at this meeting."""
+    meeting, racing, club = public_world
+    report = services.report_back(db, meeting)
+    assert [action.you_said for action in report] == ["Untopical action"]  # raised at no meeting
+    assert racing not in report and club not in report
+    db.commit()
+
+
+def test_report_back_partials_render_the_selected_actions(app, db, factory, public_world):
     """The attendee list and the projector slide show You said / We did / status, never notes."""
-    meeting, _racing, _club = public_world
+    first, _racing, _club = public_world
+    meeting = factory.meeting(first.series, status="live", title="The next meeting")
     report = services.report_back(db, meeting)
     with app.test_request_context():
         listing = render_template("attendee/_report_back.html", report_back_actions=report)
@@ -474,7 +512,7 @@ def test_follow_ups_partial_and_the_attendee_page_close_the_loop(app, client, db
     """A device that raised a concern at meeting 1 sees what happened to it when it joins meeting 2."""
     series = factory.series()
     first = factory.meeting(series, title="Autumn meeting", status="live")
-    client.get(f"/j/{first.code}")
+    client.post(f"/api/v1/meetings/{first.code}/participants")
     token = client.get_cookie("ysdw_participant").value
     participant = meeting_services.find_participant(db, first, token)
     assert participant is not None and participant.device_hash == hash_device_token(token)

@@ -497,13 +497,20 @@ def test_lead_stream_groups_visible_concerns_by_topic_with_links(db, factory, le
         services.lead_stream(db, Actor(), meeting)
 
 
-def test_prefill_joins_the_chosen_concerns(db, factory, leader):
-    """The You said text starts as the selected concerns' text, one per line."""
+def test_prefill_is_a_short_summary_not_the_concerns_run_together(db, factory, leader):
+    """The You said text starts as a summary to check: how many concerns, and the first sentence of one."""
     meeting = factory.meeting(status="live")
-    first = add_concern(db, meeting, "Lights out on Hessle Road")
+    first = add_concern(db, meeting, "Lights out on Hessle Road. It has been weeks and nobody came.")
     second = add_concern(db, meeting, "Dark alley by the station")
     chosen = services.selected_concerns(db, leader, meeting.series, [str(second.id), str(first.id)])
-    assert services.prefill_you_said(chosen) == "Dark alley by the station\nLights out on Hessle Road"
+    summary = services.prefill_you_said(chosen)
+    assert summary.startswith("People raised 2 concerns, for example: ")
+    assert "\n" not in summary and "nobody came" not in summary
+    one = services.selected_concerns(db, leader, meeting.series, [str(first.id)])
+    assert services.prefill_you_said(one) == "Lights out on Hessle Road."
+    long = add_concern(db, meeting, "word " * 60)
+    cut = services.prefill_you_said(services.selected_concerns(db, leader, meeting.series, [str(long.id)]))
+    assert len(cut) <= services.SUMMARY_EXAMPLE_MAX and cut.endswith("…")
     with pytest.raises(ValidationError):
         services.selected_concerns(db, leader, meeting.series, ["abc"])
 

@@ -94,7 +94,13 @@ def test_staff_actions_through_the_api_are_recorded_with_who_what_and_on_what(cl
             str(action["id"]),
             f"series {series['id']}, status under_consideration, 1 concerns",
         ),
-        (fac, "action.update", "action", str(action["id"]), "owner changed; status: under_consideration → agreed"),
+        (
+            fac,
+            "action.update",
+            "action",
+            str(action["id"]),
+            "owner changed; status: under_consideration → agreed; dated public update added",
+        ),
         (fac, "action.public_update", "action", str(action["id"]), "progress: 0 → 10"),
         (fac, "auth.token_revoke", "token", entries[2][3], ""),
     ]

@@ -57,6 +57,7 @@ def test_participant_raises_and_lists_concerns(client, factory):
         "status",
         "highlighted",
         "source",
+        "language",  # added by issue 13: the language the author's browser said it reads
         "created_at",
         "version",  # added by issue 8: the meeting version this state is as of
     }

@@ -577,6 +577,7 @@ def test_serializer_has_exactly_the_api_shape(db, factory):
         "status",
         "highlighted",
         "source",
+        "language",
         "created_at",
     ]
     assert data["voted"] is True and data["status"] == "pending" and data["author_name"] == "Sam"

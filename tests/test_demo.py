@@ -44,7 +44,9 @@ def test_demo_winter_survey_shows_suppression_on_both_sides(db):
     from ysdw_live.surveys.models import Survey
 
     load_demo(db)
-    survey = db.query(Survey).one()
+    from ysdw_live.meetings.models import Meeting
+
+    survey = db.query(Survey).join(Meeting).filter(Meeting.title == "Winter meeting").one()
     staff = Actor(user=create_user(db, None, "demo-check@example.org", Role.admin, "correct horse battery staple 9"))
     results = surveys.results(db, staff, survey.id, clock=Clock.named("UTC"))
     assert results["responses"] >= 12
@@ -53,3 +55,33 @@ def test_demo_winter_survey_shows_suppression_on_both_sides(db):
     sex = next(item for item in results["equality"] if item["key"] == "sex")
     counts = {group["label"]: group["count"] for group in sex["groups"]}
     assert counts["Female"] == 10 and counts["Male"] is None
+
+
+def test_demo_year_tells_the_impact_story(db):
+    """A year of meetings: more people, more returning, trust rising, actions done, the same numbers each load."""
+    from ysdw_live.actors import Actor
+    from ysdw_live.auth.models import Role
+    from ysdw_live.auth.services import create_user
+    from ysdw_live.clock import Clock
+    from ysdw_live.impact import services as impact
+    from ysdw_live.meetings.models import Meeting
+
+    code = load_demo(db)
+    series_id = db.query(Meeting).filter_by(code=code).one().series_id
+    staff = Actor(user=create_user(db, None, "demo-impact@example.org", Role.leader, "correct horse battery staple 9"))
+    figures = impact.series_impact(db, staff, series_id, clock=Clock.named("UTC"))
+    titles = [m.meeting.title for m in figures.meetings]
+    assert titles == [
+        "Spring meeting, last year",
+        "Summer meeting",
+        "Autumn meeting",
+        "Winter meeting",
+        "Spring meeting",
+    ]
+    assert [m.participants for m in figures.meetings] == [18, 26, 35, 38, 16]
+    assert [m.returners for m in figures.meetings] == [0, 8, 16, 20, 9]
+    assert [m.good_or_excellent["pct"] for m in figures.meetings] == [38, 45, 55, 64, None]
+    sex = next(item for item in figures.representation if item["key"] == "sex")
+    assert sex["shown"] and sex["has_baseline"]
+    assert figures.actions["completed"] >= 6 and figures.actions["overdue"] == 1
+    assert figures.actions["median_days_to_complete"] is not None

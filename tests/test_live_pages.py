@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -12,8 +13,9 @@ from ysdw_live.meetings.models import ProjectorMode
 
 
 def _join(client: Any, code: str) -> str:
-    """Open the join page like a phone and return the page's CSRF token."""
+    """Open the join page like a phone, join as its script does, and return the page's CSRF token."""
     page = client.get(f"/j/{code}")
+    assert client.post(f"/api/v1/meetings/{code}/participants").status_code == 201
     assert page.status_code == 200
     return csrf_from(page.get_data(as_text=True))
 
@@ -149,3 +151,70 @@ def test_forms_without_the_csrf_token_change_nothing(client, factory, db):
     refused = client.post(f"/j/{code}/concerns", data={"text": "Forged"})
     assert refused.status_code == 403
     assert _concerns(db) == []
+
+
+def test_opening_the_link_joins_nobody_the_first_real_action_does(client, anon_client, factory, db):
+    """Link previews fetch GET /j/<code>: it creates no participant; a vote or a concern (a POST) does, without JS."""
+    from sqlalchemy import func, select
+
+    from ysdw_live.meetings.models import Participant
+
+    meeting = factory.meeting(status="live", moderation=False)
+    code = meeting.code
+
+    def joined() -> int:
+        count = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id))
+        db.commit()
+        return count
+
+    for _ in range(3):  # a chat app's preview bot, a mail scanner, a curious tap
+        page = anon_client.get(f"/j/{code}")
+        assert page.status_code == 200 and "ysdw_participant" not in str(page.headers.getlist("Set-Cookie"))
+    assert joined() == 0
+    assert '"joined": false' in page.get_data(as_text=True)
+
+    token = csrf_from(client.get(f"/j/{code}").get_data(as_text=True))
+    assert joined() == 0
+    assert client.post(f"/j/{code}/concerns", data={"text": "Lights out", "csrf_token": token}).status_code == 302
+    assert joined() == 1
+    concern = _concerns(db)[0]
+    voter = client.application.test_client()
+    token = csrf_from(voter.get(f"/j/{code}").get_data(as_text=True))
+    assert (
+        voter.post(f"/j/{code}/concerns/{concern.id}/vote", data={"vote": "1", "csrf_token": token}).status_code == 302
+    )
+    assert joined() == 2 and _concerns(db)[0].votes == 1
+    assert '"joined": true' in voter.get(f"/j/{code}").get_data(as_text=True)
+    assert joined() == 2
+
+
+def _hidden_rows(client: Any, code: str, query: str) -> set[int]:
+    """Return the ids of the concern rows the console at ``?query`` renders hidden by its filter."""
+    response = client.get(f"/moderate/{code}?{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return {int(found) for found in re.findall(r'<li class="mod-row[^"]*" id="concern-(\d+)"[^>]*\shidden>', html)}
+
+
+def test_console_filter_works_as_a_plain_get_form(client, factory, db):
+    """?q=, ?topic= and ?status= hide the rows that do not match; odd values are ignored, never a 500."""
+    meeting = factory.meeting(status="live", moderation=False)
+    code = meeting.code
+    youth = next(t.id for t in meeting.series.topics if t.name == "Youth")
+    db.commit()
+    login(client, factory.user("facilitator").email)
+    csrf = csrf_from(client.get(f"/moderate/{code}").get_data(as_text=True))
+    for text, topic in (("Motorbikes in the PARK", str(youth)), ("Parking on pavements", ""), ("Bins", "")):
+        client.post(f"/moderate/{code}/concerns", data={"csrf_token": csrf, "text": text, "topic_id": topic})
+    park, parking, bins = _concerns(db)
+
+    assert _hidden_rows(client, code, "") == set()
+    assert _hidden_rows(client, code, "q=park") == {bins.id}
+    assert _hidden_rows(client, code, "q=PARK+motor") == {parking.id, bins.id}
+    assert _hidden_rows(client, code, f"topic={youth}") == {parking.id, bins.id}
+    assert _hidden_rows(client, code, "topic=none") == {park.id}
+    assert _hidden_rows(client, code, f"q=%23{bins.number}") == {park.id, parking.id}
+    assert _hidden_rows(client, code, "status=dismissed") == {park.id, parking.id, bins.id}
+    assert "Showing 0 of 3 concerns." in client.get(f"/moderate/{code}?status=dismissed").get_data(as_text=True)
+    assert _hidden_rows(client, code, "status=explode&topic=%00&q=" + "x" * 5000) == {park.id, parking.id, bins.id}
+    assert _hidden_rows(client, code, "status=explode&topic=abc") == set()

@@ -68,7 +68,7 @@ def test_create_series_from_the_form(manager, db):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"title": ""}, "title", "Enter title"),
+        ({"title": ""}, "title", "Enter a title for the series"),
         ({"title": "x" * 201}, "title", "200 characters or fewer"),
         ({"title": "T", "topics": "t" * 81}, "topics", "80 characters or fewer"),
         ({"title": "T", "topics": "\n".join(f"Topic {i}" for i in range(31))}, "topics", "at most 30 topics"),
@@ -94,7 +94,7 @@ def test_edit_series_form(manager, factory, db):
     assert "Hull community focus group" in page and ">Youth</textarea>" in page
     bad = post_form(manager, url, {"title": "", "description": "", "topics": "Roads"})
     assert bad.status_code == 400
-    assert_error_summary(bad.get_data(as_text=True), "title", "Enter title")
+    assert_error_summary(bad.get_data(as_text=True), "title", "Enter a title for the series")
     db.expire_all()
     assert [t.name for t in db.get(Series, series.id).topics] == ["Youth"]
     db.commit()
@@ -123,7 +123,10 @@ def test_unknown_series_pages_are_404(manager):
 
 MEETING = {
     "title": "Spring meeting",
-    "starts_at": "2026-03-14T18:30",
+    "starts_at-day": "14",
+    "starts_at-month": "3",
+    "starts_at-year": "2026",
+    "starts_at_time": "18:30",
     "venue": "Riverside Centre",
     "mode": "hybrid",
     "moderation": "on",
@@ -154,7 +157,11 @@ def test_add_meeting_from_the_form(manager, factory, db):
 def test_summer_time_is_converted(manager, factory, db):
     """A July start typed in London time is stored an hour earlier in UTC."""
     series = factory.series()
-    post_form(manager, f"/staff/series/{series.id}/meetings/new", {**MEETING, "starts_at": "2026-07-01T19:00"})
+    post_form(
+        manager,
+        f"/staff/series/{series.id}/meetings/new",
+        {**MEETING, "starts_at-day": "1", "starts_at-month": "7", "starts_at_time": "7pm"},
+    )
     db.expire_all()
     assert db.scalars(select(Meeting)).one().starts_at.isoformat() == "2026-07-01T18:00:00+00:00"
     db.commit()
@@ -163,10 +170,22 @@ def test_summer_time_is_converted(manager, factory, db):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"title": ""}, "title", "Enter title"),
-        ({"title": "   "}, "title", "Enter title"),
+        ({"title": ""}, "title", "Enter a title for the meeting"),
+        ({"title": "   "}, "title", "Enter a title for the meeting"),
         ({"title": "x" * 201}, "title", "200 characters or fewer"),
-        ({"starts_at": "next tuesday"}, "starts_at", "Enter the start as a date and time"),
+        ({"starts_at-day": "31", "starts_at-month": "2"}, "starts_at", "The date of the meeting must be a real date"),
+        ({"starts_at-month": ""}, "starts_at", "The date of the meeting must include a month"),
+        ({"starts_at-day": "", "starts_at-year": ""}, "starts_at", "must include a day and year"),
+        ({"starts_at-year": "26"}, "starts_at", "must include a year with 4 numbers"),
+        ({"starts_at-day": "x"}, "starts_at", "must be a real date"),
+        ({"starts_at_time": ""}, "starts_at_time", "Enter the start time, like 18:30"),
+        ({"starts_at_time": "25:00"}, "starts_at_time", "The start time must be a real time"),
+        ({"starts_at_time": "teatime"}, "starts_at_time", "The start time must be a real time"),
+        (
+            {"starts_at-day": "", "starts_at-month": "", "starts_at-year": ""},
+            "starts_at",
+            "Enter the date of the meeting",
+        ),
         ({"venue": "v" * 201}, "venue", "200 characters or fewer"),
         ({"mode": "telepathy"}, "mode", "Mode must be one of"),
     ],
@@ -185,7 +204,14 @@ def test_edit_meeting_form(manager, factory, db):
     meeting = factory.meeting(starts_at="2026-07-01T18:00:00+00:00")
     url = f"/staff/meetings/{meeting.code}/edit"
     html = manager.get(url).get_data(as_text=True)
-    assert 'value="2026-07-01T19:00"' in html and 'value="Spring meeting"' in html
+    for box, value in (
+        ("starts_at", "1"),
+        ("starts_at-month", "7"),
+        ("starts_at-year", "2026"),
+        ("starts_at_time", "19:00"),
+    ):
+        assert re.search(f'id="{box}"[^>]*value="{value}"', html), box
+    assert 'value="Spring meeting"' in html and 'type="datetime-local"' not in html
     bad = post_form(manager, url, {**MEETING, "title": ""})
     assert bad.status_code == 400
     db.expire_all()

@@ -355,7 +355,9 @@ def test_projector_page_shows_the_poll_results_as_a_table(app, factory, staff):
     admin.patch(f"{API}/meetings/{meeting.code}/projector", json={"mode": "poll", "poll_id": poll["id"]}, headers=staff)
     html = app.test_client().get(f"/present/{meeting.code}").get_data(as_text=True)
     assert "Do you feel safe?" in html and "1 answer" in html and '<table class="table poll-table">' in html
-    assert 'id="poll-canvas" role="img" aria-describedby="poll-table"' in html
+    assert (
+        'id="poll-canvas" role="img" aria-labelledby="poll-question poll-count" aria-describedby="poll-table"' in html
+    )
 
 
 def console_client(app, factory) -> Any:

@@ -199,10 +199,12 @@ def test_pending_text_reaches_only_moderators_and_its_author(app, factory):
     assert [e["concern"]["text"] for e in events(mod, "concern:updated")] == [SECRET + " (edited)"]
     assert [e["concern"]["text"] for e in events(author, "concern:updated")] == [SECRET + " (edited)"]
     moderate(mod_client, concern["id"], status="dismissed")
-    assert [e["id"] for e in events(author, "concern:removed")] == [concern["id"]]
+    # The author's own phone keeps its own concern, now dismissed, to say kindly that it was not shown.
+    dismissed = events(author)
+    assert [(e["name"], e["concern"]["status"]) for e in dismissed] == [("concern:updated", "dismissed")]
     assert events(mod, "concern:updated")[0]["concern"]["status"] == "dismissed"
     assert mod_client.post(f"{API}/meetings/{meeting.code}/moderation/undo").status_code == 200
-    assert [e["concern"]["status"] for e in events(author, "concern:created")] == ["pending"]
+    assert [e["concern"]["status"] for e in events(author, "concern:updated")] == ["pending"]
 
     for sock in (other, projector):
         assert SECRET not in json.dumps(sock.get_received())
@@ -237,6 +239,35 @@ def test_approval_shows_a_concern_to_everyone_and_dismissal_removes_it(app, fact
         (event,) = events(sock)
         assert event == {"name": "concern:removed", "id": concern["id"], "version": event["version"]}
     assert events(mod, "concern:updated")[0]["concern"]["status"] == "archived"
+
+
+def test_dismissing_a_visible_concern_tells_only_its_author_that_it_was_not_shown(app, factory):
+    """Others get concern:removed (no text); the author gets it removed, then back as dismissed.
+
+    In that order, so the author's phone ends up knowing its concern was not shown to the room.
+    """
+    meeting = factory.meeting(status="live", moderation=False)
+    mod_client, _mod = moderator(app, factory, meeting)
+    author_client, author = attendee(app, meeting)
+    _other_client, other = attendee(app, meeting)
+    projector = connect(app, meeting, "projector")
+    concern = raise_concern(author_client, meeting, SECRET)
+    for sock in (author, other, projector):
+        sock.get_received()
+
+    moderate(mod_client, concern["id"], status="dismissed")
+    for sock in (other, projector):
+        (event,) = events(sock)
+        assert event == {"name": "concern:removed", "id": concern["id"], "version": event["version"]}
+    names = [(e["name"], e.get("concern", {}).get("status")) for e in events(author)]
+    assert names == [("concern:removed", None), ("concern:updated", "dismissed")]
+
+    # A reconnecting author gets it in the snapshot too; nobody else does.
+    again = connect(app, meeting, "attendee", author_client)
+    (snapshot,) = events(again, "meeting:snapshot")
+    assert [(c["id"], c["status"]) for c in snapshot["concerns"]] == [(concern["id"], "dismissed")]
+    other_again = connect(app, meeting, "attendee", _other_client)
+    assert SECRET not in json.dumps(other_again.get_received())
 
 
 def test_no_moderation_means_everyone_sees_new_concerns_at_once(app, factory):
@@ -362,7 +393,7 @@ def test_versions_grow_with_every_change(app, factory):
 
 
 def test_moderators_hear_who_is_connected(app, factory):
-    """Attendee connections count once per participant; moderators hear the counts once per tick, not per connection."""
+    """Attendees count once per participant, projector views once each; moderators hear the counts once per tick."""
     meeting = factory.meeting(status="live")
     _mod_client, mod = moderator(app, factory, meeting)
     assert events(mod, "meeting:snapshot")[0]["counters"]["connected"] == 0
@@ -372,11 +403,19 @@ def test_moderators_hear_who_is_connected(app, factory):
     projector = connect(app, meeting, "projector")
     assert events(mod, "presence:updated") == []  # nothing until the announcer's tick
     assert flush_presence(app) == 1
-    assert [(e["connected"], e["participants"]) for e in events(mod, "presence:updated")] == [(2, 2)]
+    # The projector view is no attendee; it is counted apart, so the console knows the big screen is on.
+    assert [(e["connected"], e["participants"], e["projectors"]) for e in events(mod, "presence:updated")] == [
+        (2, 2, 1)
+    ]
     assert flush_presence(app) == 0  # nothing changed since: nothing sent
-    first_tab.disconnect()
+    second_screen = connect(app, meeting, "projector")
     flush_presence(app)
-    assert [e["connected"] for e in events(mod, "presence:updated")] == [2]  # the phone's other tab is open
+    assert [e["projectors"] for e in events(mod, "presence:updated")] == [2]
+    assert events(connect(app, meeting, "moderator", _mod_client), "meeting:snapshot")[0]["counters"]["projectors"] == 2
+    first_tab.disconnect()
+    second_screen.disconnect()
+    flush_presence(app)
+    assert [(e["connected"], e["projectors"]) for e in events(mod, "presence:updated")] == [(2, 1)]
     second_tab.disconnect()
     other.disconnect()
     projector.disconnect()
@@ -389,6 +428,7 @@ def test_moderators_hear_who_is_connected(app, factory):
         "votes": 0,
         "pending": 0,
         "connected": 0,
+        "projectors": 0,
     }
 
 

@@ -130,6 +130,11 @@ def _an_action(world: World) -> dict[str, Any]:
     return {"action_id": action.id}
 
 
+def _a_staff_member(world: World) -> dict[str, Any]:
+    """Create a facilitator account, for rows whose URL names a staff member."""
+    return {"user_id": world.factory.user(Role.facilitator).id}
+
+
 def _a_concern(world: World) -> dict[str, Any]:
     """Raise and approve a concern in the live meeting, for rows whose URL names one (leaves an undo step)."""
     from ysdw_live.actors import Actor
@@ -225,6 +230,8 @@ API_ROWS: list[Row] = [
     # You Said, We Did: reads are public (no private notes); writes and ?include=private are for all staff.
     Row("GET", "/api/v1/series/<int:series_id>/actions", _statuses(200, 200, 200, 200, 200)),
     Row("GET", "/api/v1/series/<int:series_id>/actions", STAFF_AND_LEADERS(200), query="include=private"),
+    # Impact across meetings: any staff member; attendees and strangers get 401.
+    Row("GET", "/api/v1/series/<int:series_id>/impact", ALL_STAFF(200)),
     Row("POST", "/api/v1/series/<int:series_id>/actions", STAFF_AND_LEADERS(201), json={"you_said": "Lights out"}),
     Row("GET", "/api/v1/actions/<int:action_id>", _statuses(200, 200, 200, 200, 200), setup=lambda w: _an_action(w)),
     Row(
@@ -359,7 +366,7 @@ PAGE_ROWS: list[Row] = [
     Row(
         "POST",
         "/j/<code>/concerns/<int:concern_id>/vote",
-        _statuses(401, 302, 401, 401, 401),
+        _statuses(302, 302, 302, 302, 302),  # voting is a real action: it joins the meeting
         form={},
         setup=lambda w: _a_concern(w),
         staff_only=False,
@@ -367,7 +374,7 @@ PAGE_ROWS: list[Row] = [
     Row(
         "POST",
         "/j/<code>/polls/<int:poll_id>",
-        _statuses(401, 302, 401, 401, 401),
+        _statuses(302, 302, 302, 302, 302),  # answering is a real action: it joins the meeting
         form={"value": "4"},
         setup=lambda w: _a_poll(w),
         staff_only=False,
@@ -435,9 +442,26 @@ PAGE_ROWS: list[Row] = [
         form={"update_text": "Six lights replaced."},
     ),
     Row("GET", "/series/<int:series_id>/actions", _statuses(200, 200, 200, 200, 200)),
+    # Impact dashboard: any staff member; the area baseline is entered by admins only.
+    Row("GET", "/series/<int:series_id>/impact", PAGE_ALL_STAFF(200)),
+    Row("GET", "/series/<int:series_id>/impact/baseline", PAGE_ADMINS(200)),
+    Row(
+        "POST",
+        "/series/<int:series_id>/impact/baseline",
+        PAGE_ADMINS(302),
+        form={"baseline-sex-0": "51", "baseline-sex-1": "49"},
+    ),
     # Privacy: the audit trail and its export are for admins; the notice is public.
     Row("GET", "/staff/audit", PAGE_ADMINS(200)),
     Row("GET", "/staff/audit.csv", PAGE_ADMINS(200)),
+    # Staff accounts: admins only (a one-time password is shown on the page, so the POSTs answer 200).
+    Row("GET", "/staff/users", PAGE_ADMINS(200)),
+    Row("GET", "/staff/users/new", PAGE_ADMINS(200)),
+    Row("POST", "/staff/users/new", PAGE_ADMINS(200), form={"email": "new.leader@example.org", "role": "leader"}),
+    Row("GET", "/staff/users/<int:user_id>", PAGE_ADMINS(200), setup=_a_staff_member),
+    Row("POST", "/staff/users/<int:user_id>/role", PAGE_ADMINS(302), form={"role": "leader"}, setup=_a_staff_member),
+    Row("POST", "/staff/users/<int:user_id>/active", PAGE_ADMINS(302), form={"active": "0"}, setup=_a_staff_member),
+    Row("POST", "/staff/users/<int:user_id>/password", PAGE_ADMINS(200), form={}, setup=_a_staff_member),
     Row("GET", "/privacy", _statuses(200, 200, 200, 200, 200)),
     # Surveys: the respondent's pages and the staff's.
     Row("GET", "/j/<code>/survey", _statuses(200, 200, 200, 200, 200), setup=lambda w: _a_survey(w), staff_only=False),

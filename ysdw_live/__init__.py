@@ -113,6 +113,7 @@ def _register(app: Flask) -> None:
     import ysdw_live.auth.api
     import ysdw_live.concerns.api
     import ysdw_live.exports.api
+    import ysdw_live.impact.api
     import ysdw_live.meetings.api
     import ysdw_live.polls.api
     import ysdw_live.series.api
@@ -123,6 +124,7 @@ def _register(app: Flask) -> None:
     from ysdw_live.auth.views import bp as auth_bp
     from ysdw_live.errors import DomainError
     from ysdw_live.exports.views import bp as exports_bp
+    from ysdw_live.impact.views import bp as impact_bp
     from ysdw_live.live.views import bp as live_bp
     from ysdw_live.meetings.views import bp as meetings_bp
     from ysdw_live.privacy.views import bp as privacy_bp
@@ -142,6 +144,7 @@ def _register(app: Flask) -> None:
         privacy_bp,
         surveys_bp,
         exports_bp,
+        impact_bp,
     ):
         app.register_blueprint(blueprint)
 

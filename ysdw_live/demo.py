@@ -1,14 +1,19 @@
-"""Demo data for ``make run DEMO=1``: a series with topics and a live meeting."""
+"""Demo data for ``make run DEMO=1``: a series with a year of meetings behind its live one."""
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ysdw_live.actions.models import Action, ActionStatus, ActionUpdate
+from ysdw_live.auth.models import Role, User
 from ysdw_live.concerns.models import Concern, ConcernSource, ConcernStatus, Vote
 from ysdw_live.db import utcnow
+from ysdw_live.impact.models import AreaBaseline
 from ysdw_live.meetings.models import (
     Meeting,
     MeetingMode,
@@ -122,6 +127,8 @@ def load_demo(db: Session) -> str:
         version=1,
     )
     db.add_all([winter, meeting])
+    db.flush()
+    _add_demo_year(db, series, _demo_author(db).id)
     winter.go_live()
     winter.went_live_at = utcnow() - timedelta(days=91)
     winter.close()
@@ -132,6 +139,7 @@ def load_demo(db: Session) -> str:
     db.commit()
     _add_winter_actions(db, winter)
     _add_winter_survey(db, winter)
+    _add_winter_attendees(db, winter)
     return meeting.code
 
 
@@ -231,16 +239,8 @@ def _add_winter_actions(db: Session, winter: Meeting) -> None:
     """Give the closed winter meeting concerns and the actions agreed from them, with updates."""
     from ysdw_live.actions import services as actions
     from ysdw_live.actors import Actor
-    from ysdw_live.auth.models import Role, User
 
-    author = db.scalar(select(User).where(User.email == DEMO_LEADER))
-    if author is None:
-        # Nobody knows this password; the account only signs the demo's actions.
-        author = User(email=DEMO_LEADER, display_name="Demo leader", role=Role.leader)
-        author.set_password(new_device_token())
-        db.add(author)
-        db.commit()
-    actor = Actor(user=author)
+    actor = Actor(user=_demo_author(db))
     topics = {topic.name: topic for topic in winter.series.topics}
     for number, (text, topic, action, updates) in enumerate(WINTER, start=1):
         concern = Concern(
@@ -255,17 +255,55 @@ def _add_winter_actions(db: Session, winter: Meeting) -> None:
         )
         db.add(concern)
         db.commit()
-        created = actions.create_action(db, actor, winter.series_id, {**action, "concern_ids": [concern.id]})
+        payload = {**action, "concern_ids": [concern.id]}
+        if action["status"] == "agreed":
+            # Promised for a fortnight ago and not done yet: the dashboard shows it as overdue.
+            payload["due_date"] = (utcnow().date() - timedelta(days=14)).isoformat()
+        created = actions.create_action(db, actor, winter.series_id, payload)
         for update in updates:
             actions.add_update(db, actor, created.id, {"text": update})
+
+
+def _demo_author(db: Session) -> User:
+    """The account that signs the demo's actions (nobody knows its password)."""
+    author = db.scalar(select(User).where(User.email == DEMO_LEADER))
+    if author is None:
+        author = User(email=DEMO_LEADER, display_name="Demo leader", role=Role.leader)
+        author.set_password(new_device_token())
+        db.add(author)
+        db.commit()
+    return author
+
+
+# The winter meeting's votes per concern (in the order of WINTER), from the people in the room.
+WINTER_VOTES = (16, 13, 5, 8)
+# Phones at the winter meeting besides those who answered its survey: many had come before.
+WINTER_DEVICES = (*range(4, 8), *range(26, 34), *range(44, 52), *range(60, 64))
+
+
+def _add_winter_attendees(db: Session, winter: Meeting) -> None:
+    """Add the winter meeting's other attendees, and their votes for its concerns."""
+    rng = random.Random(DEMO_SEED + 1)  # nosec B311 - demo data, never a secret
+    tokens = _device_tokens()
+    people = [Participant(meeting_id=winter.id, device_hash=hash_device_token(tokens[n])) for n in WINTER_DEVICES]
+    db.add_all(people)
+    db.flush()
+    concerns = db.scalars(select(Concern).where(Concern.meeting_id == winter.id).order_by(Concern.number))
+    for concern, votes in zip(concerns, WINTER_VOTES, strict=False):
+        db.add_all(Vote(concern_id=concern.id, participant_id=p.id) for p in rng.sample(people, votes))
+        concern.votes = votes
+    db.commit()
 
 
 def _add_demo_concerns(db: Session, meeting: Meeting) -> None:
     """Add concerns raised, voted for and moderated as in a meeting that has been running a while."""
     topics = {topic.name: topic for topic in meeting.series.topics}
     most_votes = max(votes for *_rest, votes in DEMO_CONCERNS)
+    # The first nine phones came to the autumn or winter meeting too (the dashboard counts them as returning).
+    tokens = _device_tokens()
     voters = [
-        Participant(meeting=meeting, device_hash=hash_device_token(new_device_token())) for _ in range(most_votes + 2)
+        Participant(meeting=meeting, device_hash=hash_device_token(tokens[44 + n] if n < 9 else new_device_token()))
+        for n in range(most_votes + 2)
     ]
     db.add_all(voters)
     db.flush()
@@ -343,3 +381,364 @@ def _add_winter_survey(db: Session, winter: Meeting) -> None:
             )
         )
     db.commit()
+
+
+# ---------------------------------------------------------------------------------------------
+# A year of meetings before the winter one, so the impact dashboard tells a story (impact/)
+# ---------------------------------------------------------------------------------------------
+
+# Seeded: the same demo every time. Devices are numbered; the same number at two meetings is a
+# returning phone (the dashboard counts it, never says whose).
+DEMO_SEED = 2026
+DEVICE_POOL = 70
+
+
+@dataclass(frozen=True)
+class DemoMeeting:
+    """One earlier meeting of the demo year: when, who came, what was raised, the survey, the actions."""
+
+    title: str
+    days_ago: int
+    devices: tuple[int, ...]
+    # (text, topic, source, status, votes)
+    concerns: tuple[tuple[str, str, ConcernSource, ConcernStatus, int], ...]
+    # How the respondents rated the local police (their number is the survey's responses).
+    ratings: tuple[str, ...]
+    # Weights of Strongly agree … Don't know for the agree/disagree statements.
+    agree_weights: tuple[int, ...]
+    sexes: tuple[str, ...]
+    ethnic_groups: tuple[str, ...]
+    # (concern index, you said, we did, owner, status, days from the meeting to finished, updates)
+    actions: tuple[tuple[int, str, str, str, str, int, tuple[str, ...]], ...] = ()
+
+
+def _spread(**counts: int) -> tuple[str, ...]:
+    """Return each answer repeated its count (keyword names with underscores for spaces)."""
+    return tuple(label.replace("Don_t", "Don't").replace("_", " ") for label, n in counts.items() for _ in range(n))
+
+
+WHITE, ASIAN, BLACK, MIXED, OTHER = (
+    "White",
+    "Asian or Asian British",
+    "Black, Black British, Caribbean or African",
+    "Mixed or Multiple ethnic groups",
+    "Other ethnic group",
+)
+NOT_SAY = "Prefer not to say"
+ATTENDEE, FACILITATOR = ConcernSource.attendee, ConcernSource.facilitator
+ANSWERED, ARCHIVED, DISMISSED = ConcernStatus.answered, ConcernStatus.archived, ConcernStatus.dismissed
+
+DEMO_YEAR: tuple[DemoMeeting, ...] = (
+    DemoMeeting(
+        title="Spring meeting, last year",
+        days_ago=364,
+        devices=tuple(range(0, 18)),
+        concerns=(
+            (
+                "Drug dealing in the stairwells of Cedar Court, most evenings.",
+                "Neighbourhood priorities",
+                ATTENDEE,
+                ANSWERED,
+                11,
+            ),
+            ("Nobody tells us when the beat officer changes.", "Neighbourhood priorities", ATTENDEE, ANSWERED, 7),
+            ("Why are young Black lads stopped so often near the station?", "Stop and search", ATTENDEE, ANSWERED, 9),
+            (
+                "From a paper card: my complaint from last year was never answered.",
+                "Complaints",
+                FACILITATOR,
+                ANSWERED,
+                3,
+            ),
+            ("Buy cheap phones here!!!", "Neighbourhood priorities", ATTENDEE, DISMISSED, 0),
+        ),
+        ratings=_spread(Excellent=1, Good=4, Fair=4, Poor=3, Very_poor=1),
+        agree_weights=(2, 4, 4, 4, 3, 1),
+        sexes=_spread(Female=6, Male=6, **{NOT_SAY.replace(" ", "_"): 1}),
+        ethnic_groups=(WHITE,) * 11 + (ASIAN, NOT_SAY),
+        actions=(
+            (
+                0,
+                "Drug dealing in the stairwells of Cedar Court.",
+                "Two warrants executed at Cedar Court; the housing association fitted secure doors and lighting.",
+                "Riverside neighbourhood team",
+                "completed",
+                58,
+                ("Intelligence gathered with residents' help.", "Warrants executed; secure doors ordered."),
+            ),
+            (
+                1,
+                "People are not told when their beat officer changes.",
+                "Every change of beat officer is now posted on the force website and in the community centre.",
+                "Sergeant Okafor",
+                "completed",
+                21,
+                ("New page set up on the website.",),
+            ),
+            (
+                3,
+                "A complaint from last year was never answered.",
+                "We cannot discuss one person's complaint here; the Professional Standards team contacted them.",
+                "Professional Standards",
+                "referred",
+                9,
+                (),
+            ),
+        ),
+    ),
+    DemoMeeting(
+        title="Summer meeting",
+        days_ago=273,
+        devices=tuple(range(0, 8)) + tuple(range(18, 36)),
+        concerns=(
+            ("Motorbikes on the towpath at night again.", "Neighbourhood priorities", ATTENDEE, ANSWERED, 14),
+            ("Stop and search figures for Riverside should be published.", "Stop and search", ATTENDEE, ANSWERED, 12),
+            ("Officers should come to the youth club.", "Young people", ATTENDEE, ANSWERED, 10),
+            ("Online reporting is hard to find on the website.", "Force website", ATTENDEE, ARCHIVED, 6),
+            ("From the phone line: racist abuse at the bus stop on Mill Road.", "Hate crime", FACILITATOR, ANSWERED, 8),
+            (
+                "From a paper card: more patrols near the primary school at home time.",
+                "Neighbourhood priorities",
+                FACILITATOR,
+                ARCHIVED,
+                4,
+            ),
+        ),
+        ratings=_spread(Excellent=2, Good=7, Fair=6, Poor=3, Very_poor=1, Don_t_know=1),
+        agree_weights=(3, 6, 4, 3, 2, 1),
+        sexes=_spread(Female=11, Male=9),
+        ethnic_groups=(WHITE,) * 14 + (ASIAN,) * 3 + (BLACK,) * 2 + (MIXED,),
+        actions=(
+            (
+                0,
+                "Motorbikes on the towpath at night.",
+                "Joint patrols with the canal trust, and barriers fitted at the two towpath entrances.",
+                "Riverside neighbourhood team",
+                "completed",
+                45,
+                ("Barriers ordered by the canal trust.", "Barriers fitted; three bikes seized."),
+            ),
+            (
+                2,
+                "Officers should come to the youth club.",
+                "Officers now visit the youth club every other Thursday.",
+                "PCSO Ahmed",
+                "completed",
+                30,
+                ("First visit done: 22 young people came.",),
+            ),
+            (
+                4,
+                "Racist abuse at the bus stop on Mill Road.",
+                "We asked the council for a camera there; it could not fund one this year.",
+                "Hate crime coordinator",
+                "not_taken_forward",
+                60,
+                (),
+            ),
+        ),
+    ),
+    DemoMeeting(
+        title="Autumn meeting",
+        days_ago=182,
+        devices=tuple(range(2, 6)) + tuple(range(20, 32)) + tuple(range(36, 55)),
+        concerns=(
+            (
+                "What happened after the stop and search figures were published?",
+                "Stop and search",
+                ATTENDEE,
+                ANSWERED,
+                15,
+            ),
+            ("Bonfire night fireworks thrown at people on the estate.", "Young people", ATTENDEE, ANSWERED, 12),
+            ("Cars speeding on Station Road past the school.", "Neighbourhood priorities", ATTENDEE, ANSWERED, 13),
+            ("The hate crime leaflet should be in Urdu and Polish.", "Hate crime", ATTENDEE, ANSWERED, 9),
+            ("How do I complain about how an officer spoke to me?", "Complaints", ATTENDEE, ANSWERED, 5),
+            ("From a paper card: the 101 wait is too long.", "Force website", FACILITATOR, ARCHIVED, 7),
+            (
+                "From a paper card: thank you to the officers at the youth club.",
+                "Young people",
+                FACILITATOR,
+                ARCHIVED,
+                3,
+            ),
+        ),
+        ratings=_spread(Excellent=3, Good=9, Fair=6, Poor=2, Don_t_know=2),
+        agree_weights=(4, 8, 4, 2, 1, 1),
+        sexes=_spread(Female=12, Male=10),
+        ethnic_groups=(WHITE,) * 14 + (ASIAN,) * 4 + (BLACK,) * 2 + (MIXED,) + (OTHER,),
+        actions=(
+            (
+                1,
+                "Fireworks thrown at people on the estate on bonfire night.",
+                "Dispersal order for the estate over bonfire weekend, and a talk at both secondary schools.",
+                "Riverside neighbourhood team",
+                "completed",
+                12,
+                ("Dispersal order granted.",),
+            ),
+            (
+                2,
+                "Speeding on Station Road past the school.",
+                "Speed checks twice a week for a month: 41 drivers stopped; the council will add a crossing.",
+                "Roads policing",
+                "completed",
+                70,
+                ("Speed checks started.", "Council agreed to the crossing."),
+            ),
+            (
+                4,
+                "How to complain about how an officer spoke to you.",
+                "How to complain, and to whom, is now on the back of every leaflet officers hand out.",
+                "Professional Standards",
+                "completed",
+                25,
+                (),
+            ),
+        ),
+    ),
+)
+
+# The area's make-up an admin entered, from the 2021 Census (rounded; demo figures).
+DEMO_BASELINE: dict[str, dict[str, float]] = {
+    "sex": {"Female": 51.0, "Male": 49.0},
+    "ethnic_group": {WHITE: 72.5, ASIAN: 13.0, BLACK: 6.5, MIXED: 4.0, OTHER: 4.0},
+}
+
+
+def _device_tokens() -> list[str]:
+    """The demo's numbered devices, the same each time the demo loads."""
+    rng = random.Random(DEMO_SEED)  # nosec B311 - demo data, never a secret
+    return [f"demo-device-{rng.getrandbits(64):016x}" for _ in range(DEVICE_POOL)]
+
+
+def _add_demo_year(db: Session, series: Series, author_id: int | None) -> None:
+    """Add the three meetings of the year before the winter one, each with its people, survey and actions."""
+    rng = random.Random(DEMO_SEED)  # nosec B311 - demo data, never a secret
+    tokens = _device_tokens()
+    topics = {topic.name: topic for topic in series.topics}
+    for spec in DEMO_YEAR:
+        held = utcnow().replace(hour=18, minute=30, second=0, microsecond=0) - timedelta(days=spec.days_ago)
+        meeting = Meeting(
+            series=series,
+            code=new_code(),
+            title=spec.title,
+            venue="Riverside Community Centre",
+            mode=MeetingMode.in_person,
+            moderation=True,
+            starts_at=held,
+            status=MeetingStatus.closed,
+            went_live_at=held,
+            closed_at=held + timedelta(hours=2),
+            version=1,
+        )
+        db.add(meeting)
+        db.flush()
+        people = [
+            Participant(meeting_id=meeting.id, device_hash=hash_device_token(tokens[n]), created_at=held)
+            for n in spec.devices
+        ]
+        db.add_all(people)
+        db.flush()
+        concerns = []
+        for number, (text, topic, source, status, votes) in enumerate(spec.concerns, start=1):
+            concern = Concern(
+                meeting_id=meeting.id,
+                number=number,
+                text=text,
+                topic_id=topics[topic].id,
+                source=source,
+                status=status,
+                votes=votes,
+                participant_id=people[-number].id if source is ConcernSource.attendee else None,
+                created_at=held + timedelta(minutes=5 * number),
+            )
+            db.add(concern)
+            db.flush()
+            db.add_all(Vote(concern_id=concern.id, participant_id=p.id) for p in rng.sample(people, votes))
+            concerns.append(concern)
+        _add_year_survey(db, meeting, people[: len(spec.ratings)], spec, rng)
+        for index, you_said, we_did, owner, status, days, updates in spec.actions:
+            finished = held + timedelta(days=days)
+            action = Action(
+                series_id=series.id,
+                you_said=you_said,
+                we_did=we_did,
+                owner=owner,
+                status=ActionStatus(status),
+                progress=100 if status == "completed" else 0,
+                raised_at_meeting_id=meeting.id,
+                created_at=held + timedelta(days=3),
+                updated_at=finished,
+                finished_at=finished,
+                created_by=author_id,
+            )
+            action.concerns = [concerns[index]]
+            step = (days - 3) // (len(updates) + 1)
+            for i, text in enumerate(updates, start=1):
+                last = i == len(updates)
+                action.updates.insert(
+                    0,
+                    ActionUpdate(
+                        text=text,
+                        status=ActionStatus(status) if last else ActionStatus.in_progress,
+                        progress=100 if last and status == "completed" else 30 * i,
+                        author_id=author_id,
+                        created_at=finished if last else held + timedelta(days=3 + step * i),
+                    ),
+                )
+            db.add(action)
+        db.commit()
+    for key, shares in DEMO_BASELINE.items():
+        db.add_all(
+            AreaBaseline(series_id=series.id, question_key=key, group_label=label, percent=value)
+            for label, value in shares.items()
+        )
+    db.commit()
+
+
+def _add_year_survey(
+    db: Session, meeting: Meeting, respondents: list[Participant], spec: DemoMeeting, rng: random.Random
+) -> None:
+    """Give an earlier meeting its closed trust and confidence survey, answered by ``respondents``."""
+    title, questions = template_questions("trust_confidence")
+    closed_at = (meeting.closed_at or utcnow()) + timedelta(days=14)
+    survey = Survey(
+        meeting_id=meeting.id,
+        title=title,
+        template="trust_confidence",
+        status=SurveyStatus.closed,
+        opened_at=meeting.closed_at,
+        closes_at=closed_at,
+        closed_at=closed_at,
+    )
+    survey.questions = questions
+    db.add(survey)
+    db.flush()
+    ratings = list(spec.ratings)
+    rng.shuffle(ratings)
+    for person, (participant, rating) in enumerate(zip(respondents, ratings, strict=True)):
+        response = SurveyResponse(survey_id=survey.id, participant_id=participant.id)
+        for question in survey.questions:
+            labels = [option.label for option in question.options]
+            if question.key == "police_rating":
+                answer = rating
+            elif labels and len(labels) == len(spec.agree_weights):
+                answer = rng.choices(labels, weights=spec.agree_weights)[0]
+            elif labels:
+                answer = rng.choice(labels[:-1] if person % 5 else labels)
+            else:
+                if person < 3:
+                    response.answers.append(
+                        SurveyAnswer(question_id=question.id, value=DEMO_SURVEY_TEXTS[(person + spec.days_ago) % 5])
+                    )
+                continue
+            option = next(option for option in question.options if option.label == answer)
+            response.answers.append(SurveyAnswer(question_id=question.id, value=option.id))
+        db.add(response)
+        equality = {"sex": spec.sexes[person % len(spec.sexes)]}
+        if person < len(spec.ethnic_groups):
+            equality["ethnic_group"] = spec.ethnic_groups[person]
+        equality["age_band"] = rng.choice(("18–24", "25–34", "35–44", "45–54", "55–64", "65–74", "75 or over"))
+        db.add(EqualityAnswers(survey_id=survey.id, answers=equality))
+    db.flush()

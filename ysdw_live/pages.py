@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date, time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ from werkzeug.exceptions import HTTPException
 from ysdw_live.api import http_error_response
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
-from ysdw_live.errors import DomainError, RateLimited
+from ysdw_live.errors import DomainError, RateLimited, ValidationError
 from ysdw_live.i18n import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGE_NAMES, text_direction
 from ysdw_live.web import (
     STATE_CHANGING,
@@ -165,6 +166,7 @@ def template_globals() -> dict[str, Any]:
         "carried_form": carried_form,
         "form_key": form_key,
         "current_user": _safe_staff_user(),
+        "date_parts": date_parts,
         "lang": lang,
         "language_links": language_links,
         "text_direction": text_direction(lang),
@@ -338,3 +340,72 @@ def form_error_list(error: DomainError) -> list[tuple[str, str]]:
     if error.fields:
         return list(error.fields.items())
     return [("", error.message)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates typed as GOV.UK day, month and year boxes (never the browser's own picker)
+# ---------------------------------------------------------------------------------------------
+
+DATE_PARTS = ("day", "month", "year")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
+
+
+def date_parts(form: Mapping[str, Any], name: str) -> tuple[str, str, str]:
+    """Return what the day, month and year boxes of date field ``name`` show (a template global).
+
+    From a re-shown form: the three boxes as typed (``name-day`` …). Otherwise from ``form[name]``,
+    an ISO date (or date-time), as numbers without leading zeros; empty boxes for no date.
+    """
+    if any(f"{name}-{part}" in form for part in DATE_PARTS):
+        day, month, year = (str(form.get(f"{name}-{part}") or "") for part in DATE_PARTS)
+        return day, month, year
+    value = form.get(name) or ""
+    try:
+        parsed = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return "", "", ""
+    return str(parsed.day), str(parsed.month), str(parsed.year)
+
+
+def read_date(form: Mapping[str, Any], name: str, label: str, *, missing: str | None = None) -> date | None:
+    """Return the date typed in the day, month and year boxes of ``name``, or None when all three are empty.
+
+    Errors follow the GOV.UK date input pattern: "Enter …" (only with ``missing``: the date is
+    required), "<label> must include a month", "<label> must be a real date".
+    """
+    typed = {part: str(form.get(f"{name}-{part}") or "").strip() for part in DATE_PARTS}
+    if not any(typed.values()):
+        if missing:
+            raise ValidationError(missing, field=name, code="required")
+        return None
+    absent = [part for part in DATE_PARTS if not typed[part]]
+    if absent:
+        raise ValidationError(f"{label} must include a {' and '.join(absent)}", field=name, code="incomplete_date")
+    if not all(value.isascii() and value.isdigit() for value in typed.values()):
+        raise ValidationError(f"{label} must be a real date", field=name, code="invalid_date")
+    if len(typed["year"]) != 4:
+        raise ValidationError(f"{label} must include a year with 4 numbers, like 2026", field=name, code="invalid_date")
+    try:
+        return date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
+    except ValueError:
+        raise ValidationError(f"{label} must be a real date", field=name, code="invalid_date") from None
+
+
+def read_time(value: object, name: str, label: str) -> time | None:
+    """Return a time of day typed like 18:30, 18.30, 6:30pm or 6pm; None when empty."""
+    text = str(value or "").strip().lower().replace(" ", "")
+    if not text:
+        return None
+    match = _TIME.match(text)
+    if match is None:
+        raise ValidationError(f"{label} must be a real time, like 18:30", field=name, code="invalid_time")
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half is not None:
+        if not 1 <= hour <= 12:
+            raise ValidationError(f"{label} must be a real time, like 18:30", field=name, code="invalid_time")
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif match.group(2) is None:
+        raise ValidationError(f"{label} must be a real time, like 18:30", field=name, code="invalid_time")
+    if hour > 23 or minute > 59:
+        raise ValidationError(f"{label} must be a real time, like 18:30", field=name, code="invalid_time")
+    return time(hour, minute)

@@ -94,9 +94,20 @@ def refuse_lone_surrogates(payload: dict[str, Any]) -> None:
 
 
 def text(
-    value: Any, field: str, *, max_length: int, required: bool = True, label: str | None = None, multiline: bool = False
+    value: Any,
+    field: str,
+    *,
+    max_length: int,
+    required: bool = True,
+    label: str | None = None,
+    multiline: bool = False,
+    missing: str | None = None,
 ) -> str:
-    """Return ``value`` as text with surrounding space trimmed, enforcing presence and length."""
+    """Return ``value`` as text with surrounding space trimmed, enforcing presence and length.
+
+    ``missing`` is the message when a required value is empty, in GOV.UK wording ("Enter a title
+    for the meeting"); without it the message is "Enter <label>.".
+    """
     name = label or field.replace("_", " ").capitalize()
     if value is None:
         value = ""
@@ -104,7 +115,7 @@ def text(
         raise ValidationError(f"{name} must be text.", field=field)
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if required and not value:
-        raise ValidationError(f"Enter {name.lower()}.", field=field, code="required")
+        raise ValidationError(missing or f"Enter {name.lower()}.", field=field, code="required")
     if len(value) > max_length:
         raise ValidationError(
             f"{name} must be {max_length} characters or fewer (it is {len(value)}).",

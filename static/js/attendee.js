@@ -1,6 +1,6 @@
 // The attendee page, live: the list follows the room over Socket.IO, and writes go through
 // the JSON API without reloading. Without JavaScript the same page works with plain forms.
-import { announce, failureMessage, pageData, whileSending } from "./api.js";
+import { announce, api, failureMessage, pageData, whileSending } from "./api.js";
 import { concernStore } from "./concern-store.js";
 import { adoptItems, isVisible, renderBoard, setVotes } from "./concern-view.js";
 import { attendeePolls } from "./attendee-polls.js";
@@ -32,7 +32,10 @@ const store = concernStore({
 });
 const concerns = store.concerns; // id -> concern (the API shape)
 
+let meetingStatus = data.status;
+
 function render() {
+  showHiddenNote();
   renderBoard({
     concerns,
     items,
@@ -44,6 +47,7 @@ function render() {
     // Everyone's visible concerns, and this device's own ones still waiting for the moderator.
     include: (concern) => isVisible(concern) || concern.status === "pending",
     sort,
+    pin: meetingStatus !== "closed",
     options: (concern, pinned) => ({
       topics,
       pinned,
@@ -54,10 +58,43 @@ function render() {
 }
 
 function applyMeeting(meeting) {
+  const ended = meeting.status === "closed" && meetingStatus !== "closed";
+  meetingStatus = meeting.status;
+  // The wrapper's status hides what cannot work once the meeting has ended (votes, polls, "On screen now").
+  document.getElementById("attendee-meeting").dataset.meetingStatus = meeting.status;
   const state = document.getElementById("meeting-state");
   state.dataset.status = meeting.status;
   for (const note of state.querySelectorAll("[data-when]")) note.hidden = note.dataset.when !== meeting.status;
   document.getElementById("raise").hidden = meeting.status !== "live";
+  if (ended) announce("This meeting has ended. Thank you for taking part.");
+}
+
+// This device's own concerns that a moderator dismissed reach only this device (with status
+// "dismissed"); they are never drawn in the list, only counted in a kind, private note.
+const hiddenNote = document.getElementById("hidden-note");
+let hiddenShown = Number(hiddenNote.dataset.count || 0);
+
+function showHiddenNote() {
+  if (!store.live) return; // until the snapshot, the server's count stands
+  const count = [...concerns.values()].filter((concern) => concern.status === "dismissed").length;
+  if (count === hiddenShown) return;
+  const more = count > hiddenShown;
+  hiddenShown = count;
+  hiddenNote.dataset.count = String(count);
+  hiddenNote.hidden = count === 0;
+  document.getElementById("hidden-note-count").textContent =
+    count === 1 ? "One of your concerns was not shown to the room." : `${count} of your concerns were not shown to the room.`;
+  if (more) announce("One of your concerns was not shown to the room. The team still reads everything.");
+}
+
+// Opening the link joins nobody (link previews fetch it too): the page joins here, with a POST,
+// before it connects for live updates. A refusal (too many joins) shows on the connection status.
+if (!data.joined) {
+  try {
+    await api("POST", `/api/v1/meetings/${code}/participants`);
+  } catch {
+    // The socket is then refused with the reason, and a form post joins as well.
+  }
 }
 
 const polls = attendeePolls(code);

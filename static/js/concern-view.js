@@ -3,7 +3,8 @@
 // <template> (so live items look exactly like server-rendered ones); what differs by role is
 // said in that markup as data, which this module reads:
 //   data-slot="…"            what goes in the element (number, text, author, topic, status,
-//                            votes ("3 votes"), votes-count, votes-unit, vote-which, vote-button, vote-next,
+//                            votes ("3 votes"), votes-count, votes-unit, vote-which, concern-name
+//                            ("concern 6", for buttons' names), vote-button, vote-next,
 //                            edit-text, edit-topic, pick)
 //   data-show-if / data-hide-if="flag"   shown only when a flag is set / not set
 //   data-statuses="a b"      shown only for these statuses (the console's buttons)
@@ -101,6 +102,9 @@ export function fillItem(item, concern, { topics = {}, pinned = false, voted, fo
       case "status":
         node.textContent = concern.status[0].toUpperCase() + concern.status.slice(1);
         break;
+      case "concern-name":
+        node.textContent = `concern ${concern.number}`;
+        break;
       case "vote-which":
         node.textContent = `number ${concern.number}`;
         break;
@@ -189,11 +193,12 @@ export function reorder(list, order, itemsById) {
 /**
  * Draw the board attendees and the projector share: the pinned concern in its own place, the
  * others sorted (and cut to `limit`), and an "empty" note. `include(concern)` says which
- * concerns this page shows; `options(concern, pinned)` gives fillItem's options.
+ * concerns this page shows; `options(concern, pinned)` gives fillItem's options; `pin: false`
+ * keeps the highlighted concern in the list (a meeting that has ended has nothing "on screen now").
  */
-export function renderBoard({ concerns, items, template, list, pinnedList, pinnedRegion, empty, include, sort, limit, options }) {
+export function renderBoard({ concerns, items, template, list, pinnedList, pinnedRegion, empty, include, sort, limit, options, pin = true }) {
   const shown = [...concerns.values()].filter(include);
-  const pinned = shown.find((concern) => concern.highlighted && isVisible(concern));
+  const pinned = pin ? shown.find((concern) => concern.highlighted && isVisible(concern)) : undefined;
   let rest = shown.filter((concern) => concern !== pinned).sort(compare(sort));
   if (limit !== undefined) rest = rest.slice(0, limit);
   syncItems(items, pinned ? [...rest, pinned] : rest, template, (concern) => options(concern, concern === pinned));

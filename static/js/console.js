@@ -24,6 +24,8 @@ const store = concernStore({
     applyMeeting(snapshot.meeting);
     applyProjector(snapshot.projector);
     if (snapshot.counters) applyCounters(snapshot.counters);
+    for (const poll of snapshot.polls || []) pollQuestions.set(poll.id, poll.question);
+    renderPreview();
   },
   onMeeting: applyMeeting,
   onProjector: applyProjector,
@@ -75,7 +77,63 @@ function render() {
   let votes = 0;
   for (const concern of concerns.values()) votes += concern.votes;
   document.getElementById("count-votes").textContent = String(votes);
+  applyFilter();
+  applyShortcuts();
+  renderPreview();
 }
+
+// The filter: the same rule as the server's (live/views.py filter_matches), applied as people type.
+const filterForm = document.getElementById("console-filter");
+
+function filterMatches(concern, { q, topic, status }) {
+  if (status && concern.status !== status) return false;
+  if (topic === "none" && concern.topic_id != null) return false;
+  if (/^\d+$/.test(topic) && concern.topic_id !== Number(topic)) return false;
+  const haystack = `#${concern.number} ${concern.text} ${concern.author_name || ""}`.toLowerCase();
+  return q.toLowerCase().split(/\s+/).filter(Boolean).every((word) => haystack.includes(word));
+}
+
+function applyFilter() {
+  const chosen = {
+    q: filterForm.elements.q.value.trim(),
+    topic: filterForm.elements.topic?.value || "",
+    status: filterForm.elements.status.value,
+  };
+  const active = Boolean(chosen.q || chosen.topic || chosen.status);
+  let shownCount = 0;
+  for (const [id, row] of rows) {
+    const concern = concerns.get(id);
+    if (!concern) continue;
+    row.hidden = !filterMatches(concern, chosen);
+    if (!row.hidden) shownCount += 1;
+  }
+  for (const name of ["pending", "live", "done"]) {
+    const items = [...lists[name].children];
+    document.getElementById(`${name}-nomatch`).hidden = !(items.length && items.every((row) => row.hidden));
+  }
+  if (chosen.status === "dismissed" || chosen.status === "archived") document.getElementById("done-section").open = true;
+  document.getElementById("filter-clear").hidden = !active;
+  const summary = document.getElementById("filter-summary");
+  const text = active ? `Showing ${shownCount} of ${concerns.size} concerns.` : "";
+  if (summary.textContent !== text) summary.textContent = text;
+}
+
+filterForm.addEventListener("input", () => {
+  if (store.live) applyFilter();
+});
+filterForm.addEventListener("submit", (event) => {
+  if (!store.live) return; // not connected yet: the server filters
+  event.preventDefault();
+  applyFilter();
+});
+document.getElementById("filter-clear").addEventListener("click", (event) => {
+  if (!store.live) return;
+  event.preventDefault();
+  filterForm.reset();
+  for (const field of filterForm.elements) if (field.name) field.value = "";
+  applyFilter();
+  filterForm.elements.q.focus();
+});
 
 function applyMeeting(meeting) {
   data.moderation = meeting.moderation;
@@ -83,13 +141,14 @@ function applyMeeting(meeting) {
   const badge = document.getElementById("meeting-status");
   badge.textContent = meeting.status[0].toUpperCase() + meeting.status.slice(1);
   badge.className = `status status--${meeting.status}`;
+  // Go live / Reopen sit at the top; closing is a two-step disclosure at the end of the column.
+  const live = meeting.status === "live";
   const statusForm = document.getElementById("status-form");
-  const [target, label] =
-    meeting.status === "draft" ? ["live", "Go live"] : meeting.status === "live" ? ["closed", "Close the meeting"] : ["live", "Reopen the meeting"];
-  statusForm.querySelector('input[name="status"]').value = target;
-  const statusButton = statusForm.querySelector("button");
-  statusButton.textContent = label;
-  statusButton.classList.toggle("button--warning", target === "closed");
+  statusForm.hidden = live;
+  statusForm.querySelector("button").textContent = meeting.status === "draft" ? "Go live" : "Reopen the meeting";
+  document.getElementById("close-section").hidden = !live;
+  document.getElementById("close-hint").hidden = !live;
+  if (!live) document.getElementById("close-confirm").open = false;
   const moderationForm = document.getElementById("moderation-form");
   moderationForm.querySelector('input[name="moderation"]').value = meeting.moderation ? "off" : "on";
   moderationForm.querySelector("button").textContent = meeting.moderation ? "Turn moderation off" : "Turn moderation on";
@@ -103,6 +162,7 @@ const reportBack = JSON.parse(document.getElementById("report-back-data")?.textC
 
 function applyProjector(projector) {
   document.getElementById("projector-mode").textContent = MODE_LABELS[projector.mode] || projector.mode;
+  projectorState = projector;
   if (typeof projector.action_index === "number" && reportBack.length) {
     actionIndex = Math.min(projector.action_index, reportBack.length - 1);
     document.getElementById("report-back-position").replaceChildren(
@@ -122,6 +182,59 @@ function applyProjector(projector) {
   for (const form of document.querySelectorAll(".projector-form")) {
     form.querySelector("button").setAttribute("aria-pressed", form.dataset.mode === projector.mode ? "true" : "false");
   }
+  renderPreview();
+}
+
+// The projector preview: what the big screen shows now, drawn from the same state it is drawn from.
+let projectorState = { mode: data.projector };
+const pollQuestions = new Map();
+
+function truncate(text, length) {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}
+
+function renderPreview() {
+  const preview = document.getElementById("projector-preview");
+  const detail = document.getElementById("projector-detail");
+  const top = document.getElementById("projector-top");
+  const { mode } = projectorState;
+  preview.dataset.mode = mode;
+  top.hidden = mode !== "concerns";
+  const shown = [...concerns.values()].filter((c) => c.status === "approved" || c.status === "answered");
+  const pinned = shown.find((c) => c.highlighted);
+  if (mode === "join") {
+    detail.textContent = `The QR code and the code ${code}`;
+  } else if (mode === "concerns") {
+    detail.textContent = pinned ? `Highlighted: #${pinned.number} ${truncate(pinned.text, 120)}` : shown.length ? "" : "No concerns shown yet";
+    const rest = shown.filter((c) => c !== pinned).sort((a, b) => b.votes - a.votes || a.id - b.id).slice(0, 3);
+    top.replaceChildren(
+      ...rest.map((c) => {
+        const item = document.createElement("li");
+        const text = Object.assign(document.createElement("span"), { className: "user-text", dir: "auto", textContent: `#${c.number} ${truncate(c.text, 80)}` });
+        item.append(text, ` · ${c.votes} ${c.votes === 1 ? "vote" : "votes"}`);
+        return item;
+      }),
+    );
+  } else if (mode === "poll") {
+    const id = projectorState.poll_id;
+    const fromPanel = document.querySelector(`#poll-row-${Number(id)} .poll-row__question strong`)?.textContent;
+    detail.textContent = pollQuestions.get(id) || fromPanel || "No poll";
+  } else if (mode === "report_back") {
+    detail.textContent = reportBack.length ? `Action ${actionIndex + 1} of ${reportBack.length}: ${truncate(reportBack[actionIndex], 120)}` : "No actions to report back";
+  } else if (mode === "survey") {
+    detail.textContent = "The survey's link and QR code";
+  }
+}
+
+/** How many projector screens are open on this meeting (from presence:updated and the snapshot). */
+function applyScreens(count) {
+  const line = document.getElementById("projector-screens");
+  line.hidden = false;
+  line.dataset.count = String(count);
+  line.textContent =
+    count === 0
+      ? "No projector screen is connected: open the projector view on the big screen."
+      : `${count} projector ${count === 1 ? "screen" : "screens"} connected.`;
 }
 
 connectMeeting(code, "moderator", {
@@ -153,6 +266,7 @@ function applySurges({ surges }) {
 
 function applyCounters(counters) {
   if (counters.connected !== undefined) document.getElementById("count-connected").textContent = String(counters.connected);
+  if (counters.projectors !== undefined) applyScreens(counters.projectors);
   if (counters.participants !== undefined) document.getElementById("count-participants").textContent = String(counters.participants);
 }
 
@@ -197,7 +311,8 @@ document.addEventListener("submit", async (event) => {
     event.preventDefault();
     const row = form.closest(".mod-row");
     const id = Number(row.dataset.concernId);
-    if (form.dataset.action === "edit") {
+    const action = form.dataset.action;
+    if (action === "edit") {
       const payload = { text: form.querySelector("textarea").value };
       const select = form.querySelector("select");
       if (select) payload.topic_id = select.value ? Number(select.value) : null;
@@ -206,8 +321,16 @@ document.addEventListener("submit", async (event) => {
         form.closest("details").open = false;
         row.focus();
       }
-    } else if (await moderate(form, id, PAYLOADS[form.dataset.action], MESSAGES[form.dataset.action])) {
-      focusRow(rows.get(id));
+    } else {
+      // A concern that leaves its list (approved out of the queue, dismissed, archived) hands the
+      // focus to the next one there at once, so A A A A approves four in a row even while sending.
+      const next = leavesList(row, action) ? neighbourRow(row) : null;
+      if (next) focusRow(next);
+      const undoHint = shortcutsOn() ? " U undoes it." : " The Undo button at the bottom of the screen undoes it.";
+      if (await moderate(form, id, PAYLOADS[action], TOASTS[action] ? MESSAGES[action] + undoHint : MESSAGES[action])) {
+        if (!next) focusRow(rows.get(id));
+        if (TOASTS[action]) showUndoToast(`${TOASTS[action]} #${concerns.get(id)?.number ?? ""}`);
+      }
     }
   } else if (form.id === "undo-form") {
     event.preventDefault();
@@ -218,15 +341,21 @@ document.addEventListener("submit", async (event) => {
   } else if (form.classList.contains("report-back-step")) {
     event.preventDefault();
     await setProjector("report_back", actionIndex + Number(form.dataset.step), form);
-  } else if (form.id === "status-form" || form.id === "moderation-form") {
+  } else if (form.id === "status-form" || form.id === "close-form" || form.id === "moderation-form") {
     event.preventDefault();
     const payload =
-      form.id === "status-form"
-        ? { status: form.querySelector('input[name="status"]').value }
-        : { moderation: form.querySelector('input[name="moderation"]').value === "on" };
+      form.id === "moderation-form"
+        ? { moderation: form.querySelector('input[name="moderation"]').value === "on" }
+        : { status: form.querySelector('input[name="status"]').value };
     try {
       store.putMeeting(await whileSending(form, () => api("PATCH", `/api/v1/meetings/${code}`, payload)));
       render();
+      if (payload.status) {
+        // The button pressed is hidden now: the focus goes to the one that undoes it.
+        const statusButton = document.getElementById("status-form").querySelector("button");
+        if (!statusButton.closest("[hidden]")) statusButton.focus();
+        announce(payload.status === "closed" ? "The meeting is closed." : "The meeting is live.");
+      }
     } catch (error) {
       showError(failureMessage(error, OFFLINE));
     }
@@ -280,9 +409,98 @@ async function setProjector(mode, index, form) {
   }
 }
 
+// "Dismissed #6 — Undo": on screen for a while (not only said to screen readers), kept while the
+// pointer or the focus is on it. The timers are the page's own (tests drive them with a fake clock).
+const TOASTS = { dismiss: "Dismissed", archive: "Archived" };
+const TOAST_MS = 8000;
+const toast = document.getElementById("undo-toast");
+let toastTimer = null;
+
+function showUndoToast(text) {
+  document.getElementById("undo-toast-text").textContent = text;
+  toast.hidden = false;
+  window.clearTimeout(toastTimer);
+  const hideLater = () => {
+    toastTimer = window.setTimeout(() => {
+      if (toast.matches(":hover") || toast.contains(document.activeElement)) hideLater();
+      else toast.hidden = true;
+    }, TOAST_MS);
+  };
+  hideLater();
+}
+
+document.getElementById("undo-toast-button").addEventListener("click", async (event) => {
+  const hadFocus = toast.contains(document.activeElement);
+  await undo(document.getElementById("undo-form"));
+  window.clearTimeout(toastTimer);
+  toast.hidden = true;
+  if (hadFocus || event.detail === 0) focusRow(currentRow() || allRows()[0]);
+});
+
+// Single-key shortcuts can be turned off (WCAG 2.1.4): they clash with speech input and some
+// screen readers. The choice is kept in this browser; Ctrl+Enter and the buttons always work.
+const SHORTCUTS_KEY = "ysdw.console.shortcuts";
+const shortcutsToggle = document.getElementById("shortcuts-toggle");
+
+let shortcutsPreference = (() => {
+  try {
+    return window.localStorage.getItem(SHORTCUTS_KEY) !== "off";
+  } catch {
+    return true; // storage blocked: the default
+  }
+})();
+
+function shortcutsOn() {
+  return shortcutsPreference;
+}
+
+/** Show the shortcuts' hints (and aria-keyshortcuts) only while they work. */
+function applyShortcuts() {
+  const on = shortcutsOn();
+  document.body.dataset.shortcuts = on ? "on" : "off";
+  shortcutsToggle.checked = on;
+  for (const node of document.querySelectorAll(on ? "[data-keyshortcuts]" : "[aria-keyshortcuts]")) {
+    if (on) {
+      node.setAttribute("aria-keyshortcuts", node.dataset.keyshortcuts);
+      delete node.dataset.keyshortcuts;
+    } else {
+      node.dataset.keyshortcuts = node.getAttribute("aria-keyshortcuts");
+      node.removeAttribute("aria-keyshortcuts");
+    }
+  }
+}
+
+document.getElementById("shortcuts-toggle-group").hidden = false;
+document.getElementById("shortcuts-hint").hidden = false;
+shortcutsToggle.addEventListener("change", () => {
+  shortcutsPreference = shortcutsToggle.checked;
+  try {
+    window.localStorage.setItem(SHORTCUTS_KEY, shortcutsPreference ? "on" : "off");
+  } catch {
+    // Storage blocked: the choice lasts until the page is left.
+  }
+  applyShortcuts();
+  announce(shortcutsToggle.checked ? "Single-key shortcuts are on." : "Single-key shortcuts are off.");
+});
+applyShortcuts();
+
 // Keyboard: a selected row (the focused one) takes single-key commands.
 function allRows() {
   return [...document.querySelectorAll(".mod-row[data-concern-id]")].filter((row) => row.offsetParent !== null);
+}
+
+/** Whether `action` takes the concern of `row` out of the list it is in (so the focus moves on). */
+function leavesList(row, action) {
+  const status = PAYLOADS[action]?.status;
+  const concern = concerns.get(Number(row.dataset.concernId));
+  return Boolean(status && concern && listFor({ status }) !== listFor(concern));
+}
+
+/** The row after `row` in its list (else the one before it) that the filter shows. */
+function neighbourRow(row) {
+  const siblings = [...row.parentElement.children].filter((item) => item !== row && !item.hidden);
+  const after = siblings.find((item) => row.compareDocumentPosition(item) & Node.DOCUMENT_POSITION_FOLLOWING);
+  return after || siblings.at(-1) || null;
 }
 
 function focusRow(row) {
@@ -296,8 +514,30 @@ function currentRow() {
   return document.activeElement?.closest?.(".mod-row[data-concern-id]") || document.querySelector(".mod-row--selected");
 }
 
+/** The row a command acts on: the selected one, else the first concern waiting for approval. */
+function targetRow() {
+  const row = currentRow();
+  if (row && row.offsetParent !== null) return row;
+  return [...lists.pending.children].find((item) => !item.hidden && item.offsetParent !== null) || null;
+}
+
+/** Put the caret at the end of a text box (E opens the edit with the text ready to add to). */
+function focusAtEnd(field) {
+  field.focus();
+  field.setSelectionRange(field.value.length, field.value.length);
+}
+
 document.addEventListener("keydown", (event) => {
   const target = event.target;
+  // Ctrl+Enter (⌘+Enter) sends the add box and the edit box: not a single-key shortcut, always on.
+  if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && target.matches?.("textarea")) {
+    const form = target.closest("#enter-form, .mod-edit__form");
+    if (form) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+    return;
+  }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (target.closest("input, textarea, select, [contenteditable]")) {
     if (event.key === "Escape") {
@@ -306,12 +546,13 @@ document.addEventListener("keydown", (event) => {
     }
     return;
   }
+  if (!shortcutsOn()) return;
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
   const rowsNow = allRows();
   const row = currentRow();
   const index = row ? rowsNow.indexOf(row) : -1;
   const act = (action) => {
-    const form = row?.querySelector(`.mod-form[data-action="${action}"]`);
+    const form = targetRow()?.querySelector(`.mod-form[data-action="${action}"]`);
     // A form still sending its last change does not take another.
     if (form && !form.hidden && !form.hasAttribute("aria-busy")) form.requestSubmit();
   };
@@ -333,7 +574,7 @@ document.addEventListener("keydown", (event) => {
       act("dismiss");
       break;
     case "h":
-      act(row?.classList.contains("mod-row--highlighted") ? "unhighlight" : "highlight");
+      act(targetRow()?.classList.contains("mod-row--highlighted") ? "unhighlight" : "highlight");
       break;
     case "n":
       act("answered");
@@ -341,13 +582,19 @@ document.addEventListener("keydown", (event) => {
     case "x":
       act("archive");
       break;
-    case "e":
-      if (row) {
+    case "e": {
+      const editRow = targetRow();
+      if (editRow) {
         event.preventDefault();
-        const details = row.querySelector(".mod-edit");
+        const details = editRow.querySelector(".mod-edit");
         details.open = true;
-        details.querySelector("textarea").focus();
+        focusAtEnd(details.querySelector("textarea"));
       }
+      break;
+    }
+    case "f":
+      event.preventDefault();
+      document.getElementById("filter-q").focus();
       break;
     case "u":
       undo();

@@ -37,6 +37,19 @@ export function outbox(code, { onSent = () => {}, onRefused = () => {}, onChange
   const store = storage();
   let memory = [];
   let sending = false;
+  // While something waits, try again now and then even if no "online" event or reconnect comes
+  // (a request that timed out on a weak signal): 5 s, then twice as long each time, up to a minute.
+  let retryTimer = null;
+  let retryMs = 5_000;
+
+  function retryLater() {
+    if (retryTimer || !load().length) return;
+    retryTimer = window.setTimeout(() => {
+      retryTimer = null;
+      flush();
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, 60_000);
+  }
 
   function load() {
     if (!store) return memory;
@@ -83,6 +96,7 @@ export function outbox(code, { onSent = () => {}, onRefused = () => {}, onChange
     // A later vote on the same concern replaces the earlier wish.
     const items = load().filter((old) => !(item.kind === "vote" && old.kind === "vote" && old.concernId === item.concernId));
     save([...items, item]);
+    retryLater();
   }
 
   /** Send what is waiting, oldest first; stop at the first item that still cannot get through. */
@@ -92,14 +106,21 @@ export function outbox(code, { onSent = () => {}, onRefused = () => {}, onChange
     try {
       for (;;) {
         const [item] = load();
-        if (!item) return;
+        if (!item) {
+          retryMs = 5_000;
+          return;
+        }
         try {
           const result = await request(item);
           save(load().filter((other) => other.id !== item.id));
           onSent(item, result);
         } catch (error) {
-          if (error instanceof ConnectionError) return;
-          if (error.status === 429) return; // too many at once: try again on the next chance
+          if (error instanceof ConnectionError || error.status === 429) {
+            // Still no way through (or too many at once): try again later.
+            sending = false;
+            retryLater();
+            return;
+          }
           save(load().filter((other) => other.id !== item.id));
           onRefused(item, error);
         }

@@ -12,6 +12,16 @@ function publicResponse(action, kind) {
   return "";
 }
 
+const LONG_DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
+const LONG_DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+/** "14 March 2026", as the server's long_date: a due date is a calendar day, an update a moment. */
+function longDate(iso, { day = false } = {}) {
+  if (!iso) return "";
+  const moment = new Date(day ? `${iso}T00:00:00Z` : iso);
+  return Number.isNaN(moment.getTime()) ? "" : (day ? LONG_DAY : LONG_DATE).format(moment);
+}
+
 /** Fill one cloned slide with `action`, number `index` (0-based) of `total`. */
 function fillSlide(slide, action, index, total, statuses) {
   const kind = statuses[action.status] || { label: action.status, finished: false, needs_reason: false };
@@ -23,7 +33,18 @@ function fillSlide(slide, action, index, total, statuses) {
   slot("count").textContent = `${index + 1} of ${total}`;
   slot("said").textContent = action.you_said;
   slot("did-heading").textContent = kind.finished ? "We did" : "We will";
-  slot("did").textContent = publicResponse(action, kind) || "We will report back on this.";
+  const response = publicResponse(action, kind);
+  slot("did").textContent = response || "We will report back on this.";
+  // The latest public update (unless it is already the answer above), who does it and by when.
+  const latest = action.updates?.[0];
+  const showLatest = Boolean(latest && latest.text.trim() && latest.text !== response);
+  slot("latest-row").hidden = !showLatest;
+  slot("latest-date").textContent = showLatest ? longDate(latest.created_at) : "";
+  slot("latest").textContent = showLatest ? latest.text : "";
+  slot("owner-row").hidden = !action.owner;
+  slot("owner").textContent = action.owner || "";
+  slot("due-row").hidden = !action.due_date;
+  slot("due").textContent = longDate(action.due_date, { day: true });
   const status = slot("status");
   status.classList.add(`action-status--${action.status}`);
   status.textContent = kind.label;

@@ -57,24 +57,26 @@ def test_leader_pushes_two_concerns_into_one_action_and_the_public_page_shows_it
     arrived.check()
     page.get_by_role("button", name="Add to the action list").click()
     expect(page.get_by_role("heading", name="Add to the action list")).to_be_visible()
-    you_said = page.get_by_label("You said")
-    expect(you_said).to_have_value(
-        re.compile(r"Nowhere for teenagers.*\n.*stopped and searched for <nothing>", re.DOTALL)
-    )
+    you_said = page.get_by_label("You said (public)")
+    # A short summary to check (not the concerns' texts run together), marked as public.
+    expect(you_said).to_have_value(re.compile(r"^People raised 2 concerns about Youth, for example: [^\n]+$"))
     assert_accessible(page, "new action form")
 
     # A missing reason is explained in the error summary, then fixed.
     you_said.fill("Young people feel targeted and have nowhere to go")
     page.get_by_label("Status").select_option(label="Not taken forward")
-    page.get_by_label("Owner (optional)").fill("Neighbourhood policing team")
-    page.get_by_label("Private notes (optional)").fill(SECRET)
+    page.get_by_label("Owner (public, optional)").fill("Neighbourhood policing team")
+    page.get_by_label("Private notes (staff only, optional)").fill(SECRET)
     page.get_by_role("button", name="Add the action").click()
     summary = page.get_by_role("alert").filter(has_text="There is a problem")
     expect(summary).to_be_focused()
     expect(page).to_have_title(re.compile("^Error:"))
     page.get_by_label("Status").select_option(label="Agreed")
-    page.get_by_label("We will / we did (optional)").fill("A youth worker will join the Friday patrol.")
-    page.get_by_label("Due date (optional)").fill("2026-09-30")
+    page.get_by_label("We will / we did (public, optional)").fill("A youth worker will join the Friday patrol.")
+    page.get_by_label("Day").fill("30")
+    page.get_by_label("Month").fill("9")
+    page.get_by_label("Year").fill("2026")
+    page.get_by_label(re.compile("can be made public")).check()
     page.get_by_role("button", name="Add the action").click()
 
     # Back in the stream, both concerns now show the same action.

@@ -106,8 +106,12 @@ def test_attendee_and_projector_draw_a_concern_with_the_same_renderer(live_serve
     assert console_errors(page) == []
 
 
-def test_a_hung_or_failed_request_gives_the_form_back(live_server, phone_page):
-    """When sending hangs past the timeout or the network fails, Send works again, the text stays, a message says so."""
+def test_a_hung_or_failed_request_keeps_the_concern_on_the_phone(live_server, phone_page):
+    """A hung or failed send: Send works again, the concern waits on the phone, then goes through once.
+
+    Sending hangs past the timeout, or the network fails: the concern is listed as kept on the phone
+    (never lost) and goes through once the connection is back — once, not twice.
+    """
     code = _meeting(live_server)["code"]
     phone_page.goto(f"/j/{code}")
     _wait_live(phone_page)
@@ -115,37 +119,40 @@ def test_a_hung_or_failed_request_gives_the_form_back(live_server, phone_page):
     phone_page.evaluate("document.body.dataset.requestTimeoutMs = '200'")
     message = phone_page.locator("#form-status")
     send = phone_page.get_by_role("button", name="Send")
-    typed = "The underpass lights have been out for a month"
+    waiting = phone_page.locator(".outbox")
+    hung, failed = "The underpass lights have been out for a month", "Cars parked on the school zigzags"
 
     def hang(route: Any) -> None:
         """Never answer: the request stays open until the page gives up on it."""
 
     phone_page.route("**/api/v1/meetings/*/concerns", hang)
-    phone_page.get_by_label("Your concern or question").fill(typed)
+    phone_page.get_by_label("Your concern or question").fill(hung)
     send.click()
-    expect(message).to_have_text("No connection. Your concern was not sent — try again.")
+    expect(message).to_contain_text("saved on this phone")
     expect(send).to_be_enabled()
-    expect(phone_page.get_by_label("Your concern or question")).to_have_value(typed)
+    expect(waiting).to_contain_text(hung)
+    expect(phone_page.get_by_label("Your concern or question")).to_have_value("")
 
     phone_page.unroute("**/api/v1/meetings/*/concerns")
     phone_page.route("**/api/v1/meetings/*/concerns", lambda route: route.abort("internetdisconnected"))
-    phone_page.evaluate("document.getElementById('form-status').textContent = ''")
+    phone_page.get_by_label("Your concern or question").fill(failed)
     send.click()
-    expect(message).to_have_text("No connection. Your concern was not sent — try again.")
-    expect(send).to_be_enabled()
-    expect(phone_page.get_by_label("Your concern or question")).to_have_value(typed)
-    expect(phone_page.locator(".concern").filter(has_text=typed)).to_have_count(0)
+    expect(waiting).to_contain_text(failed)
+    expect(phone_page.locator(".concern").filter(has_text=hung)).to_have_count(0)
 
-    # Back online: the same text goes through.
+    # Back online: both go through, in order, and the list of waiting ones goes away.
     phone_page.unroute("**/api/v1/meetings/*/concerns")
-    send.click()
-    expect(message).to_contain_text("Thank you")
-    expect(phone_page.locator(".concern").filter(has_text=typed)).to_be_visible()
-    expect(phone_page.get_by_label("Your concern or question")).to_have_value("")
+    phone_page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(waiting).to_be_hidden()
+    expect(message).to_contain_text("has been sent")
+    for text in (hung, failed):
+        expect(phone_page.locator(".concern").filter(has_text=text)).to_be_visible()
+    listed = live_server.api("GET", f"/meetings/{code}/concerns").json()["concerns"]
+    assert sorted(c["text"] for c in listed) == sorted([hung, failed])
 
 
-def test_a_failed_vote_is_put_back_and_said(live_server, phone_page):
-    """A vote that cannot reach the server is taken back on screen and announced in the live region."""
+def test_a_failed_vote_is_kept_and_counted_when_the_signal_returns(live_server, phone_page):
+    """A vote that cannot reach the server stays on screen, is announced as kept, and is counted once back online."""
     code = _meeting(live_server)["code"]
     _raise(live_server, code, _participant(live_server, code), text="More patrols near the school gates")
     phone_page.goto(f"/j/{code}")
@@ -153,10 +160,16 @@ def test_a_failed_vote_is_put_back_and_said(live_server, phone_page):
     phone_page.route("**/api/v1/concerns/*/vote", lambda route: route.abort("internetdisconnected"))
     vote = phone_page.get_by_role("button", name=re.compile(r"^Upvote number 1"))
     vote.click()
-    expect(phone_page.locator("#live-announcer")).to_have_text("No connection. Your vote was not counted — try again.")
-    expect(vote).to_have_attribute("aria-pressed", "false")
-    expect(vote).to_contain_text("0 votes")
+    expect(phone_page.locator("#live-announcer")).to_contain_text("Your vote is saved on this phone")
+    expect(vote).to_have_attribute("aria-pressed", "true")
+    expect(vote).to_contain_text("1 vote")
     expect(vote).to_be_enabled()
+    assert live_server.api("GET", f"/meetings/{code}/concerns").json()["concerns"][0]["votes"] == 0
+
+    phone_page.unroute("**/api/v1/concerns/*/vote")
+    phone_page.evaluate("window.dispatchEvent(new Event('online'))")
+    phone_page.wait_for_function(f"() => localStorage.getItem('ysdw-outbox-{code}') === null")
+    assert live_server.api("GET", f"/meetings/{code}/concerns").json()["concerns"][0]["votes"] == 1
 
 
 def test_console_keeps_a_facilitators_text_when_the_server_does_not_answer(live_server, page):
@@ -194,7 +207,12 @@ def test_console_buttons_follow_one_rule_with_and_without_javascript(live_server
         if change:
             live_server.api("PATCH", f"/concerns/{ids[name]}", json=change).raise_for_status()
     email = live_server.user("facilitator")
-    buttons = "(row) => [...row.querySelectorAll('.mod-form:not([hidden]) button')].map((b) => b.textContent.trim())"
+    # What each shown button says on screen (its name adds the concern's number, for screen readers).
+    buttons = (
+        "(row) => [...row.querySelectorAll('.mod-form:not([hidden]) button')].map((b) => [...b.childNodes]"
+        ".filter((n) => !n.classList?.contains('visually-hidden')).map((n) => n.textContent).join('')"
+        ".replace(/\\s+/g, ' ').trim())"
+    )
 
     live_server.login(nojs_page, email)
     nojs_page.goto(f"/moderate/{code}")

@@ -98,7 +98,8 @@ def test_three_polls_then_twelve_phones_answer_the_survey_and_staff_read_the_res
     wait_live(console)
     console.get_by_role("button", name=re.compile("^Survey")).click()
     expect(projector.get_by_text(f"/j/{code}/survey")).to_be_visible()
-    console.get_by_role("button", name="Close the meeting").click()
+    console.get_by_text("Close the meeting…").click()
+    console.get_by_role("button", name="Yes, close the meeting").click()
     expect(console.get_by_text("Closed").first).to_be_visible()
 
     context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740}, is_mobile=True)

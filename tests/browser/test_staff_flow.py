@@ -58,7 +58,7 @@ def test_newcomer_first_run(page, phone_page, live_server):
     expect(page).to_have_title(re.compile(r"^Error: Create a series"))
     snap(page, "desktop-series-form-errors")
     assert_accessible(page, "series form with errors")
-    summary.get_by_role("link", name="Enter title.").click()
+    summary.get_by_role("link", name="Enter a title for the series").click()
     expect(page.get_by_label("Title")).to_be_focused()
 
     page.get_by_label("Title").fill(series_title)
@@ -88,7 +88,7 @@ def test_newcomer_first_run(page, phone_page, live_server):
     assert_accessible(page, "meeting page")
 
     # The poster: big code, a QR image that loads and scans to the join URL.
-    page.get_by_role("link", name="Printable poster with the QR code").click()
+    page.get_by_role("link", name="Print the poster").click()
     expect(page.get_by_role("heading", name=meeting_title)).to_be_visible()
     expect(page.locator(".poster__code")).to_have_text(code)
     code_size = page.locator(".poster__code").evaluate("el => parseFloat(getComputedStyle(el).fontSize)")

@@ -14,9 +14,11 @@ from ysdw_live import validation
 from ysdw_live.actions.models import (
     CONCERNS_PER_ACTION_MAX,
     FINISHED_STATUSES,
+    NEEDS_REASON,
     OWNER_MAX,
     PRIVATE_NOTES_MAX,
     REPORT_ORDER,
+    STATUS_LABELS,
     UPDATE_TEXT_MAX,
     WE_DID_MAX,
     YOU_SAID_MAX,
@@ -69,7 +71,12 @@ def _parse_fields(payload: Mapping[str, Any], *, creating: bool) -> dict[str, An
     values: dict[str, Any] = {}
     if creating or "you_said" in payload:
         values["you_said"] = validation.text(
-            payload.get("you_said"), "you_said", max_length=YOU_SAID_MAX, multiline=True, label="You said"
+            payload.get("you_said"),
+            "you_said",
+            max_length=YOU_SAID_MAX,
+            multiline=True,
+            label="You said",
+            missing="Enter a short summary of what people said",
         )
     if "we_did" in payload:
         values["we_did"] = validation.text(
@@ -250,23 +257,54 @@ def update_action(db: Session, actor: Actor, action_id: int, payload: Mapping[st
     if changes:
         action.touch()
         _record(db, action, user, changes)
+        explained = _explain_on_record(action, user, changes)
         audit(
             db,
             user,
             "action.update",
             object_type="action",
             object_id=action.id,
-            detail=describe_changes(changes, with_values={"status", "progress", "due_date"}),
+            detail=describe_changes(changes, with_values={"status", "progress", "due_date"})
+            + ("; dated public update added" if explained else ""),
         )
     db.commit()
     return action
+
+
+def _explain_on_record(action: Action, user: User, changes: Iterable[tuple[str, Any, Any]]) -> bool:
+    """Add a dated public update saying what moved when an edit changed the status or progress.
+
+    The public page shows status and progress; every change of either carries a dated update
+    explaining it, whether it came through an update or through an edit. Return whether one was added.
+    """
+    moved = {name: (old, new) for name, old, new in changes if name in ("status", "progress")}
+    if not moved:
+        return False
+    parts = []
+    if "status" in moved:
+        old, new = moved["status"]
+        sentence = f"Status changed from {STATUS_LABELS[old]} to {STATUS_LABELS[new]}"
+        if new in NEEDS_REASON and action.we_did.strip():
+            sentence += f": {action.we_did.strip()}"
+        parts.append(sentence.rstrip(".") + ".")
+    if "progress" in moved:
+        parts.append(f"Progress: {moved['progress'][1]}% done.")
+    action.record_update(" ".join(parts)[:UPDATE_TEXT_MAX], user)
+    return True
 
 
 def add_update(db: Session, actor: Actor, action_id: int, payload: Mapping[str, Any]) -> ActionUpdate:
     """Append a dated public update to an action, optionally moving its status and progress (all staff)."""
     action = get_action(db, action_id)
     validation.reject_unknown(dict(payload), set(NEW_UPDATE_FIELDS))
-    text = validation.text(payload.get("text"), "text", max_length=UPDATE_TEXT_MAX, multiline=True, label="Update")
+    text = validation.text(
+        payload.get("text"),
+        "text",
+        max_length=UPDATE_TEXT_MAX,
+        multiline=True,
+        label="Update",
+        missing="Enter what has happened",
+    )
     status = (
         validation.choice(payload["status"], "status", ActionStatus, label="Status")
         if payload.get("status") is not None
@@ -449,8 +487,13 @@ def report_back(db: Session, meeting: Meeting) -> list[Action]:
     Finished means completed, not taken forward or referred; "since last time" means after the
     previous meeting of the series went live. With no previous meeting, every action is reported.
     Completed ones come first, then work under way, then the ones not done, each oldest first.
+    Actions raised at ``meeting`` itself are left out: they answer what people raised just now,
+    not "what happened to what you raised before".
     """
-    query = _with_details(select(Action)).where(Action.series_id == meeting.series_id)
+    query = _with_details(select(Action)).where(
+        Action.series_id == meeting.series_id,
+        or_(Action.raised_at_meeting_id.is_(None), Action.raised_at_meeting_id != meeting.id),
+    )
     previous = previous_meeting(db, meeting)
     if previous is not None and previous.went_live_at is not None:
         query = query.where(
@@ -466,13 +509,17 @@ def follow_ups_for_device(db: Session, participant: Participant) -> list[FollowU
     The device is recognised only by its own participant token (the same ``device_hash`` in
     each meeting); nothing about other people is looked at or returned.
     """
-    meeting = participant.meeting
+    return follow_ups_for(db, participant.meeting, participant.device_hash)
+
+
+def follow_ups_for(db: Session, meeting: Meeting, device_hash: str) -> list[FollowUp]:
+    """Return the follow-ups of the device with ``device_hash`` as seen from ``meeting`` (joined there or not yet)."""
     reference = meeting.went_live_at or utcnow()
     earlier = (
         select(Participant.id)
         .join(Meeting, Meeting.id == Participant.meeting_id)
         .where(
-            Participant.device_hash == participant.device_hash,
+            Participant.device_hash == device_hash,
             Meeting.series_id == meeting.series_id,
             Meeting.id != meeting.id,
             Meeting.went_live_at.is_not(None),
@@ -545,6 +592,35 @@ def selected_concerns(db: Session, actor: Actor, series: Series, concern_ids: It
     return _concerns_of_series(db, series, _parse_concern_ids(ids))
 
 
+SUMMARY_EXAMPLE_MAX = 120
+
+
 def prefill_you_said(concerns: Iterable[Concern]) -> str:
-    """Return the "You said" text prefilled from the chosen concerns, one per line."""
-    return "\n".join(concern.text for concern in concerns)[:YOU_SAID_MAX]
+    """Return a short summary of the chosen concerns for the leader to check, never their texts run together.
+
+    "You said" is public and outlives the meeting's attendee data, so the prefill is only a start:
+    the most-voted concern's first sentence, shortened, and how many concerns there were, e.g.
+    "People raised 2 concerns about Youth, for example: Nowhere for teenagers to go". The leader
+    confirms or rewrites it before the action is saved.
+    """
+    chosen = list(concerns)
+    if not chosen:
+        return ""
+    example = _first_sentence(max(chosen, key=lambda concern: concern.votes).text)
+    if len(chosen) == 1:
+        return example
+    topics = {concern.topic.name for concern in chosen if concern.topic is not None}
+    about = f" about {next(iter(topics))}" if len(topics) == 1 else ""
+    return f"People raised {len(chosen)} concerns{about}, for example: {example}"[:YOU_SAID_MAX]
+
+
+def _first_sentence(text: str, limit: int = SUMMARY_EXAMPLE_MAX) -> str:
+    """Return the first sentence or line of ``text``, cut at a word to at most ``limit`` characters."""
+    first = " ".join(text.split("\n", 1)[0].split())
+    for end in (". ", "? ", "! "):
+        if end in first:
+            first = first[: first.index(end) + 1]
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"

@@ -14,8 +14,9 @@ from ysdw_live.actions.models import FINISHED_STATUSES, NEEDS_REASON, STATUS_LAB
 from ysdw_live.auth.models import ALL_STAFF
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
+from ysdw_live.impact.services import public_summary
 from ysdw_live.meetings import services as meetings
-from ysdw_live.pages import form_error_list, isolate, staff_page
+from ysdw_live.pages import form_error_list, isolate, read_date, staff_page
 from ysdw_live.series.services import get_series
 from ysdw_live.web import actor, app_clock
 
@@ -75,9 +76,9 @@ def _safe_return(target: str | None) -> str | None:
 
 def _form_payload(form: MultiDict[str, str], *, with_concerns: bool) -> dict[str, Any]:
     """Turn an action form into service input; empty status/progress mean "not given"."""
-    payload: dict[str, Any] = {
-        name: form.get(name, "") for name in ("you_said", "we_did", "owner", "private_notes", "due_date")
-    }
+    payload: dict[str, Any] = {name: form.get(name, "") for name in ("you_said", "we_did", "owner", "private_notes")}
+    due = read_date(form, "due_date", "The due date")
+    payload["due_date"] = due.isoformat() if due is not None else ""
     payload["status"] = form.get("status") or None
     payload["progress"] = validation.optional_integer(form.get("progress", "").strip(), "progress", label="Progress")
     if with_concerns:
@@ -161,6 +162,8 @@ def new(series_id: int) -> Any:
     form: Any = {"you_said": services.prefill_you_said(concerns), "status": ActionStatus.under_consideration.value}
     if request.method == "POST":
         form = request.form
+        if concerns and form.get("confirm_public") != "yes":
+            errors.append(("confirm_public", "Confirm that the “You said” summary can be made public"))
         if not errors:
             try:
                 payload = _form_payload(form, with_concerns=True)
@@ -291,4 +294,5 @@ def public(series_id: int) -> Any:
         total=len(found),
         counts=counts,
         last_updated=max((action.updated_at for action in found), default=None),
+        summary=public_summary(db, series),
     )

@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "user.create": "Created a staff account",
     "user.activate": "Reactivated a staff account",
     "user.deactivate": "Deactivated a staff account",
+    "user.role_change": "Changed a staff member's role",
+    "user.password_reset": "Reset a staff member's password",
     "series.create": "Created a series",
     "series.update": "Changed a series",
     "meeting.create": "Created a meeting",
@@ -59,6 +61,7 @@ ACTION_LABELS = {
     "survey.export": "Downloaded survey responses",
     "survey.concern": "Turned a survey answer into a concern",
     "audit.export": "Downloaded the audit trail",
+    "series.baseline": "Set the area baseline of a series",
     "database.backup": "Backed up the database",
 }
 

@@ -264,9 +264,11 @@ def set_active(db: Session, actor: Actor | None, user: User, *, active: bool) ->
     if actor is not None:
         who = actor.require_admin()
         if who.id == user.id and not active:
-            raise ValidationError("You cannot deactivate your own account.", field="active")
+            raise ValidationError("You cannot deactivate your own account. Ask another admin to do it.", field="active")
     if user.active == active:
         return
+    if not active:
+        _keep_an_admin(db, user, "deactivate")
     user.active = active
     if not active:
         user.end_sessions()
@@ -335,7 +337,7 @@ def ensure_first_admin(db: Session) -> tuple[str, str] | None:
     """With no users at all, create an admin with a one-time password and return its login."""
     if db.scalar(select(func.count(User.id))):
         return None
-    password = secrets.token_urlsafe(12)
+    password = one_time_password()
     create_user(
         db,
         None,
@@ -347,3 +349,119 @@ def ensure_first_admin(db: Session) -> tuple[str, str] | None:
         by=SYSTEM,
     )
     return FIRST_ADMIN_EMAIL, password
+
+
+# ---------------------------------------------------------------------------------------------
+# Admins managing staff accounts in the browser
+# ---------------------------------------------------------------------------------------------
+
+
+# Letters and digits nobody confuses when reading them out or copying them (no 0/o, 1/l/i).
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def one_time_password() -> str:
+    """Return a random password to hand over once, like ``k7p2-qxmn-4hr8-tbw3`` (about 79 bits).
+
+    Its owner must replace it at first login. Groups of four, in letters and digits that read
+    out unambiguously, so it survives being dictated over the phone.
+    """
+    chars = [secrets.choice(ONE_TIME_ALPHABET) for _ in range(16)]
+    return "-".join("".join(chars[i : i + 4]) for i in range(0, 16, 4))
+
+
+def list_users(db: Session, actor: Actor) -> list[User]:
+    """Return every staff account, active ones first, then by e-mail address (admins)."""
+    actor.require_admin()
+    return list(db.scalars(select(User).order_by(User.active.desc(), User.email)))
+
+
+def get_user(db: Session, actor: Actor, user_id: int) -> User:
+    """Return the staff account with ``user_id`` (admins), or raise NotFound."""
+    actor.require_admin()
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no staff account with that id.", code="user_not_found")
+    return user
+
+
+def add_user(db: Session, actor: Actor, email: object, role: object, display_name: object = "") -> tuple[User, str]:
+    """Create a staff account with a one-time password, as for the first admin; return it and the password.
+
+    The admin hands the password over once (it is stored only hashed); the new member must
+    choose their own at first login, before they can do anything else.
+    """
+    actor.require_admin()
+    problems: dict[str, str] = {}
+    if not isinstance(email, str) or not email.strip():
+        problems["email"] = "Enter the staff member’s e-mail address"
+    elif not EMAIL_RE.match(email.strip()):
+        problems["email"] = "Enter an e-mail address in the correct format, like name@example.org"
+    if not isinstance(role, str) or role not in {r.value for r in Role}:
+        problems["role"] = "Choose what the new member of staff may do"
+    if problems:
+        raise ValidationError(next(iter(problems.values())), fields=problems)
+    password = one_time_password()
+    user = create_user(db, actor, email, role, password, display_name=display_name, must_change_password=True)
+    return user, password
+
+
+def change_role(db: Session, actor: Actor, user: User, role: object) -> bool:
+    """Give ``user`` another role (admins); return whether it changed. The last active admin stays one."""
+    who = actor.require_admin()
+    if not isinstance(role, str) or not role:
+        raise ValidationError("Choose what this member of staff may do", field="role")
+    new_role = validation.choice(role, "role", Role, label="Role")
+    if new_role is user.role:
+        return False
+    if user.role is Role.admin:
+        _keep_an_admin(db, user, "demote")
+    old_role = user.role
+    user.role = new_role
+    record(
+        db,
+        who,
+        "user.role_change",
+        object_type="user",
+        object_id=user.id,
+        detail=f"role {old_role.value} -> {new_role.value}",
+    )
+    db.commit()
+    return True
+
+
+def reset_password(db: Session, actor: Actor, user: User) -> str:
+    """Give ``user`` a new one-time password (admins) and return it, to hand over once.
+
+    Every login, console and token of the account ends at once; its owner must choose a new
+    password at their next login. An admin changes their own password on the password page.
+    """
+    who = actor.require_admin()
+    if who.id == user.id:
+        raise ValidationError("Change your own password on the password page.", field="password")
+    password = one_time_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.end_sessions()
+    _revoke_all_tokens(db, user)
+    record(db, who, "user.password_reset", object_type="user", object_id=user.id)
+    db.commit()
+    publisher().staff_sessions_ended(
+        user.id, "Your password was reset by an admin. Log in with the new one-time password.", tokens_too=True
+    )
+    return password
+
+
+def _keep_an_admin(db: Session, user: User, verb: str) -> None:
+    """Refuse to deactivate or demote ``user`` when they are the last active admin (nobody could manage staff)."""
+    if user.role is not Role.admin or not user.active:
+        return
+    others = db.scalar(
+        select(func.count(User.id)).where(User.role == Role.admin, User.active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise Conflict(
+            f"You cannot {verb} the last active admin: make someone else an admin first.",
+            code="last_admin",
+            field="role" if verb == "demote" else "active",
+        )

@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from ysdw_live.auth import services
+from ysdw_live.auth.models import Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited
 from ysdw_live.pages import form_error_list, staff_page
 from ysdw_live.web import (
+    actor,
     address_key,
     keyed_hash,
     known_browser,
@@ -112,3 +114,103 @@ def change_password() -> Any:
                 return redirect(_safe_next(request.args.get("next")))
     page = render_template("auth/password.html", errors=errors, forced=user.must_change_password)
     return page, 400 if errors else 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Admins: staff accounts
+# ---------------------------------------------------------------------------------------------
+
+ADMINS = frozenset({Role.admin})
+ROLE_CHOICES = [
+    (Role.leader.value, "Leader", "Turns concerns into actions and posts public updates. Cannot run meetings."),
+    (Role.facilitator.value, "Facilitator", "Creates and runs meetings: the console, the projector, polls, surveys."),
+    (Role.admin.value, "Admin", "Everything a facilitator does, and manages staff and the audit trail."),
+]
+
+
+@bp.get("/staff/users")
+@staff_page(ADMINS)
+def users() -> Any:
+    """Every staff account with its role and whether it is active (admins)."""
+    return render_template("auth/users.html", users=services.list_users(get_session(), actor()))
+
+
+@bp.route("/staff/users/new", methods=["GET", "POST"])
+@staff_page(ADMINS)
+def new_user() -> Any:
+    """Add a staff member with a role; show their one-time password once, to hand over (admins)."""
+    errors: list[tuple[str, str]] = []
+    form: Any = {"email": "", "display_name": "", "role": ""}
+    if request.method == "POST":
+        form = request.form
+        try:
+            user, password = services.add_user(
+                get_session(), actor(), form.get("email", ""), form.get("role", ""), form.get("display_name", "")
+            )
+        except DomainError as error:
+            get_session().rollback()
+            errors = form_error_list(error)
+        else:
+            return render_template("auth/user_password.html", user=user, password=password, created=True)
+    page = render_template("auth/user_new.html", errors=errors, form=form, roles=ROLE_CHOICES)
+    return page, 400 if errors else 200
+
+
+@bp.get("/staff/users/<int:user_id>")
+@staff_page(ADMINS)
+def show_user(user_id: int) -> Any:
+    """One staff account: its role, change it, deactivate or reactivate it, reset its password (admins)."""
+    user = services.get_user(get_session(), actor(), user_id)
+    return render_template("auth/user_show.html", user=user, roles=ROLE_CHOICES, errors=[])
+
+
+def _refused(user_id: int, error: DomainError) -> Any:
+    """Show the account's page again with the reason a change was refused, nothing kept."""
+    db = get_session()
+    db.rollback()
+    user = services.get_user(db, actor(), user_id)
+    page = render_template("auth/user_show.html", user=user, roles=ROLE_CHOICES, errors=form_error_list(error))
+    return page, error.status if error.status in (400, 409) else 400
+
+
+@bp.post("/staff/users/<int:user_id>/role")
+@staff_page(ADMINS)
+def change_role(user_id: int) -> Any:
+    """Give a staff member another role (admins); the last admin stays one."""
+    user = services.get_user(get_session(), actor(), user_id)
+    try:
+        changed = services.change_role(get_session(), actor(), user, request.form.get("role", ""))
+    except DomainError as error:
+        return _refused(user_id, error)
+    if changed:
+        flash(f"{user.email} is now {'an admin' if user.role is Role.admin else 'a ' + user.role.value}.")
+    return redirect(url_for("auth.show_user", user_id=user_id))
+
+
+@bp.post("/staff/users/<int:user_id>/active")
+@staff_page(ADMINS)
+def set_active(user_id: int) -> Any:
+    """Deactivate a staff member (their logins and tokens end at once) or let them back in (admins)."""
+    user = services.get_user(get_session(), actor(), user_id)
+    active = request.form.get("active") == "1"
+    try:
+        services.set_active(get_session(), actor(), user, active=active)
+    except DomainError as error:
+        return _refused(user_id, error)
+    if active:
+        flash(f"{user.email} can log in again. Their old logins and API tokens stay ended.")
+    else:
+        flash(f"{user.email} is deactivated: they were logged out everywhere and their API tokens stopped working.")
+    return redirect(url_for("auth.show_user", user_id=user_id))
+
+
+@bp.post("/staff/users/<int:user_id>/password")
+@staff_page(ADMINS)
+def reset_password(user_id: int) -> Any:
+    """Give a staff member a new one-time password, shown once to hand over (admins)."""
+    user = services.get_user(get_session(), actor(), user_id)
+    try:
+        password = services.reset_password(get_session(), actor(), user)
+    except DomainError as error:
+        return _refused(user_id, error)
+    return render_template("auth/user_password.html", user=user, password=password, created=False)

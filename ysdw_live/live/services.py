@@ -98,13 +98,14 @@ def begin_consistent_read(db: Session) -> None:
 
 
 # What each connection reads on a cache hit, built once: the version, the counts, and the
-# attendee's own part (concerns voted for, kind 1; own pending concerns, kind 0).
+# attendee's own part (concerns voted for, kind 1; own pending or dismissed concerns, kind 0).
 _VERSION = select(Meeting.version).where(Meeting.id == bindparam("meeting_id"))
 _COUNTS = select(Concern.id, Concern.votes).where(Concern.meeting_id == bindparam("meeting_id"))
 _OWN = union_all(
     select(Vote.concern_id, literal(1)).where(Vote.participant_id == bindparam("participant_id")),
     select(Concern.id, literal(0)).where(
-        Concern.participant_id == bindparam("participant_id"), Concern.status == ConcernStatus.pending
+        Concern.participant_id == bindparam("participant_id"),
+        Concern.status.in_((ConcernStatus.pending, ConcernStatus.dismissed)),
     ),
 )
 
@@ -119,6 +120,7 @@ def read_snapshot(
     public_url: str,
     cache: SnapshotCache,
     connected: Callable[[], int] | None = None,
+    screens: Callable[[], int] | None = None,
     projector: bool = False,
     poll_seq: int | None = None,
 ) -> dict[str, Any]:
@@ -130,13 +132,15 @@ def read_snapshot(
     before this read, lets connections share the results read once for that batch.
 
     ``staff`` (a moderator) sees every status and gets ``counters``; ``connected`` counts the
-    meeting's connected participants for them. An attendee (``participant_id``) also gets its own
-    pending concerns and ``voted``. The transaction is ended before returning, so no lock or
-    snapshot is held across the emit that follows. Ids are passed, not loaded objects: a cache hit
-    costs three narrow queries and loads no object.
+    meeting's connected participants for them, ``screens`` its open projector views. An attendee
+    (``participant_id``) also gets its own pending and dismissed concerns (only ever sent to their
+    author) and ``voted``. The transaction is ended before returning, so no lock or snapshot is held
+    across the emit that follows. Ids are passed, not loaded objects: a cache hit costs three narrow
+    queries and loads no object.
     """
     # Asked before the read starts: with Redis it is a network call, never made inside a transaction.
     online = connected() if staff and connected is not None else 0
+    projectors = screens() if staff and screens is not None else 0
     begin_consistent_read(db)
     try:
         connection = db.connection()
@@ -156,9 +160,9 @@ def read_snapshot(
         if participant_id is not None and not staff:
             own = connection.execute(_OWN, {"participant_id": participant_id}).all()
             voted = {concern_id for concern_id, kind in own if kind == 1}
-            pending = [concern_id for concern_id, kind in own if kind == 0]
-            if pending:
-                mine = db.scalars(select(Concern).where(Concern.id.in_(pending), Concern.meeting_id == meeting_id))
+            own_hidden = [concern_id for concern_id, kind in own if kind == 0]
+            if own_hidden:
+                mine = db.scalars(select(Concern).where(Concern.id.in_(own_hidden), Concern.meeting_id == meeting_id))
                 concerns_out += [concern_to_dict(c, voted=False) for c in mine]
         counts: dict[int, int] = {
             concern_id: votes for concern_id, votes in connection.execute(_COUNTS, {"meeting_id": meeting_id})
@@ -183,6 +187,7 @@ def read_snapshot(
             snapshot["counters"] = {
                 **concerns.meeting_counters(db, db.get_one(Meeting, meeting_id)),
                 "connected": online,
+                "projectors": projectors,
             }
         return snapshot
     finally:

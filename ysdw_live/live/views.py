@@ -19,11 +19,11 @@ from ysdw_live.actors import Actor
 from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.concerns import services
 from ysdw_live.concerns.models import Concern, ConcernStatus
-from ysdw_live.db import declare_writer, get_session
-from ysdw_live.errors import DomainError, NotAuthenticated, NotFound
+from ysdw_live.db import get_session
+from ysdw_live.errors import DomainError, NotFound
 from ysdw_live.i18n import gettext, ngettext
 from ysdw_live.meetings import services as meetings
-from ysdw_live.meetings.models import Meeting, Participant
+from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, hash_device_token
 from ysdw_live.meetings.serializers import join_url
 from ysdw_live.pages import carry_form, flash_refusal, form_error_list, staff_page
 from ysdw_live.polls import services as polls
@@ -44,6 +44,8 @@ from ysdw_live.web import (
 bp = Blueprint("live", __name__)
 
 SORTS = ("top", "recent")
+# How many concerns the projector draws (static/js/projector.js fits them to the screen).
+PROJECTOR_TOP = 8
 # Form buttons of the console map onto the moderation payload of the API.
 MODERATION_ACTIONS: dict[str, dict[str, Any]] = {
     "approve": {"status": "approved"},
@@ -70,26 +72,32 @@ def pin_highlighted(concerns: list[Concern]) -> tuple[Concern | None, list[Conce
 
 def _render_attendee_page(
     meeting: Meeting,
-    participant: Participant,
+    participant: Participant | None,
     *,
     errors: list[tuple[str, str]] | None = None,
     form: dict[str, Any] | None = None,
     poll_form: Any = None,
     status: int = 200,
 ) -> Any:
-    """Render the attendee page for ``participant`` (also after a failed form post; ``poll_form``: a poll's)."""
+    """Render the attendee page for ``participant`` (also after a failed form post; ``poll_form``: a poll's).
+
+    ``participant`` is None for a browser that has only opened the link: it sees the meeting, and
+    joins with its first real action (a form post, or the page's script once it runs).
+    """
     db = get_session()
     caller = Actor(participant=participant)
     sort = _sort_arg()
     concerns = services.list_concerns(db, caller, meeting, sort=sort)
-    highlighted, others = pin_highlighted(concerns)
+    # Once the meeting has ended nothing is "on screen now": the highlighted concern stays in the list.
+    highlighted, others = pin_highlighted(concerns) if meeting.status is not MeetingStatus.closed else (None, concerns)
     context: dict[str, Any] = {
         "meeting": meeting,
         "participant": participant,
         "concerns": others,
         "highlighted": highlighted,
-        "voted_ids": services.voted_concern_ids(db, participant, meeting),
-        "hidden_count": len(services.my_hidden_concerns(db, participant)),
+        "joined": participant is not None,
+        "voted_ids": services.voted_concern_ids(db, participant, meeting) if participant else set(),
+        "hidden_count": len(services.my_hidden_concerns(db, participant)) if participant else 0,
         "sort": sort,
         "errors": errors or [],
         "form": form or {},
@@ -105,21 +113,18 @@ def _render_attendee_page(
     return response
 
 
-def _loop_closing_context(meeting: Meeting, participant: Participant) -> dict[str, Any]:
-    """Return the report-back actions and what happened to what this device raised before."""
+def _loop_closing_context(meeting: Meeting, participant: Participant | None) -> dict[str, Any]:
+    """Return the report-back actions and what happened to what this device raised before.
+
+    A returning phone that has not joined this meeting yet is still recognised by its own token.
+    """
     db = get_session()
+    token = participant_token()
+    device_hash = participant.device_hash if participant is not None else (hash_device_token(token) if token else None)
     return {
         "report_back_actions": actions.report_back(db, meeting),
-        "follow_ups": actions.follow_ups_for_device(db, participant),
+        "follow_ups": actions.follow_ups_for(db, meeting, device_hash) if device_hash else [],
     }
-
-
-def _participant_for(meeting: Meeting) -> Participant:
-    """Return this browser's participant in ``meeting`` or send it to the join page."""
-    participant = meetings.find_participant(get_session(), meeting, participant_token())
-    if participant is None:
-        raise NotAuthenticated("Open the meeting's join link first.", code="not_joined")
-    return participant
 
 
 def _join(db: Session, meeting: Meeting) -> tuple[Participant, str]:
@@ -131,16 +136,18 @@ def _join(db: Session, meeting: Meeting) -> tuple[Participant, str]:
 
 @bp.get("/j/<code>")
 def join(code: str) -> Any:
-    """Join a meeting from its QR code or link: set the participant cookie, show the meeting."""
-    declare_writer()  # joining creates the participant
+    """Show a meeting from its QR code or link, creating nothing.
+
+    Opening the link does not join: link previews (chat apps, mail scanners) fetch it too, and
+    would count as people who joined. The phone joins with its first real action: raising a
+    concern, voting or answering a poll (plain form posts), or the page's script, which joins
+    with a POST once it runs and before it connects for live updates.
+    """
     db = get_session()
     meeting = meetings.get_meeting(db, code)
     if code != meeting.code:
         return redirect(url_for("live.join", code=meeting.code))
-    participant, token = _join(db, meeting)
-    response = _render_attendee_page(meeting, participant)
-    set_participant_cookie(response, token)
-    return response
+    return _render_attendee_page(meeting, meetings.find_participant(db, meeting, participant_token()))
 
 
 @bp.post("/j/<code>/concerns")
@@ -205,8 +212,9 @@ def answer_poll(code: str, poll_id: int) -> Any:
     poll, participant = polls.poll_and_participant(db, poll_id, participant_token())
     if poll.meeting_id != meeting.id:
         raise NotFound(gettext("There is no poll with that number."), code="poll_not_found")
+    token = None
     if participant is None:
-        participant = _participant_for(meeting)
+        participant, token = _join(db, meeting)  # answering is a real action: it joins
     try:
         polls.answer_poll(
             db,
@@ -219,11 +227,15 @@ def answer_poll(code: str, poll_id: int) -> Any:
     except DomainError as error:
         db.rollback()
         field = f"poll-{poll.id}"
-        return _render_attendee_page(
+        response = _render_attendee_page(
             meeting, participant, errors=[(field, error.message)], poll_form=request.form, status=error.status
         )
-    flash(gettext("Thank you. Your answer was sent. You can change it while the poll is open."))
-    return redirect(url_for("live.join", code=meeting.code) + f"#poll-{poll.id}")
+    else:
+        flash(gettext("Thank you. Your answer was sent. You can change it while the poll is open."))
+        response = redirect(url_for("live.join", code=meeting.code) + f"#poll-{poll.id}")
+    if token is not None:
+        set_participant_cookie(response, token)
+    return response
 
 
 @bp.post("/j/<code>/concerns/<int:concern_id>/vote")
@@ -231,7 +243,7 @@ def vote(code: str, concern_id: int) -> Any:
     """Add or remove this device's upvote from the plain form."""
     db = get_session()
     meeting = meetings.get_meeting(db, code)
-    participant = _participant_for(meeting)
+    participant, token = _join(db, meeting)  # voting is a real action: it joins
     caller = Actor(participant=participant)
     with flash_refusal():
         if request.form.get("vote") == "0":
@@ -239,13 +251,45 @@ def vote(code: str, concern_id: int) -> Any:
         else:
             services.vote(db, caller, concern_id, limiter=limiter())
     sort = request.form.get("sort") if request.form.get("sort") in SORTS else "top"
-    return redirect(url_for("live.join", code=meeting.code, sort=sort) + f"#concern-{concern_id}")
+    response = redirect(url_for("live.join", code=meeting.code, sort=sort) + f"#concern-{concern_id}")
+    set_participant_cookie(response, token)
+    return response
+
+
+# The console's filter (a GET form; console.js applies the same rule as people type).
+FILTER_STATUSES = ("pending", "approved", "answered", "dismissed", "archived")
+FILTER_QUERY_MAX = 200
+
+
+def console_filter() -> dict[str, str]:
+    """Return the console's filter from the query string: ``q`` (words), ``topic`` (an id or "none"), ``status``."""
+    topic = request.args.get("topic", "")
+    status = request.args.get("status", "")
+    return {
+        "q": request.args.get("q", "").strip()[:FILTER_QUERY_MAX],
+        "topic": topic if topic == "none" or topic.isdigit() else "",
+        "status": status if status in FILTER_STATUSES else "",
+    }
+
+
+def filter_matches(concern: Concern, chosen: dict[str, str]) -> bool:
+    """Whether ``concern`` passes the console's filter: every word of ``q`` in its text, author or number."""
+    if chosen["status"] and concern.status.value != chosen["status"]:
+        return False
+    if chosen["topic"] == "none" and concern.topic_id is not None:
+        return False
+    if chosen["topic"].isdigit() and concern.topic_id != int(chosen["topic"]):
+        return False
+    haystack = f"#{concern.number} {concern.text} {concern.author_name or ''}".casefold()
+    return all(word in haystack for word in chosen["q"].casefold().split())
 
 
 def _console_context(meeting: Meeting) -> dict[str, Any]:
-    """Return what the console shows: the queue, the live list, the rest, counters."""
+    """Return what the console shows: the queue, the live list, the rest, counters, the filter."""
     db = get_session()
     every = services.list_concerns(db, actor(), meeting, sort="recent")
+    chosen = console_filter()
+    shown_poll = polls.projector_poll_or_none(db, meeting)
     pending = sorted((c for c in every if c.status is ConcernStatus.pending), key=lambda c: c.id)
     live = sorted((c for c in every if c.is_visible), key=lambda c: (-c.votes, c.id))
     done = [c for c in every if c.status in (ConcernStatus.dismissed, ConcernStatus.archived)]
@@ -259,6 +303,10 @@ def _console_context(meeting: Meeting) -> dict[str, Any]:
         "report_back_actions": actions.report_back(db, meeting),
         "survey": surveys.survey_of_meeting(db, meeting),
         "vote_surges": _vote_surges(meeting, every),
+        "filter": chosen,
+        "filtered_out": {c.id for c in every if not filter_matches(c, chosen)},
+        "projector_poll": shown_poll,
+        "highlighted": next((c for c in every if c.highlighted and c.is_visible), None),
         "back": "console",
         **polls.staff_panel(db, actor(), meeting),
     }
@@ -538,9 +586,10 @@ def projector(code: str) -> Any:
         poll_results=polls.results_for_screen(db, shown_poll) if shown_poll is not None else None,
         survey=survey,
         survey_link=survey_url(meeting.code, current_app.config["PUBLIC_URL"]),
+        actions_link=f"{current_app.config['PUBLIC_URL'].rstrip('/')}/series/{meeting.series_id}/actions",
         meeting=meeting,
         highlighted=highlighted,
-        concerns=others[:8],
+        concerns=others[:PROJECTOR_TOP],
         join_url=join_url(meeting, current_app.config["PUBLIC_URL"]),
         home_url=current_app.config["PUBLIC_URL"],
         report_back_actions=report_back_actions,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from ysdw_live import validation
 from ysdw_live.actors import Actor
 from ysdw_live.audit.services import describe_changes, record
-from ysdw_live.errors import DomainError, NotAuthenticated, NotFound
+from ysdw_live.errors import DomainError, NotAuthenticated, NotFound, ValidationError
 from ysdw_live.meetings.models import (
     TITLE_MAX,
     VENUE_MAX,
@@ -76,21 +76,50 @@ def create_meeting(
 
 
 def _clean_fields(payload: dict[str, Any]) -> dict[str, Any]:
-    """Validate the editable fields present in ``payload``."""
+    """Validate the editable fields present in ``payload``; every problem is reported at once."""
+    checks: dict[str, Callable[[Any], Any]] = {
+        "title": lambda value: validation.text(
+            value, "title", max_length=TITLE_MAX, label="Title", missing="Enter a title for the meeting"
+        ),
+        "starts_at": lambda value: validation.timestamp(value, "starts_at", label="Start time"),
+        "venue": lambda value: validation.text(value, "venue", max_length=VENUE_MAX, required=False, label="Venue"),
+        "mode": lambda value: validation.choice(value, "mode", MeetingMode, label="Mode"),
+        "moderation": lambda value: validation.boolean(value, "moderation"),
+    }
     values: dict[str, Any] = {}
-    if "title" in payload:
-        values["title"] = validation.text(payload["title"], "title", max_length=TITLE_MAX, label="Title")
-    if "starts_at" in payload:
-        values["starts_at"] = validation.timestamp(payload["starts_at"], "starts_at", label="Start time")
-    if "venue" in payload:
-        values["venue"] = validation.text(
-            payload["venue"], "venue", max_length=VENUE_MAX, required=False, label="Venue"
-        )
-    if "mode" in payload:
-        values["mode"] = validation.choice(payload["mode"], "mode", MeetingMode, label="Mode")
-    if "moderation" in payload:
-        values["moderation"] = validation.boolean(payload["moderation"], "moderation")
+    problems: dict[str, str] = {}
+    first: ValidationError | None = None
+    for name, check in checks.items():
+        if name not in payload:
+            continue
+        try:
+            values[name] = check(payload[name])
+        except ValidationError as error:
+            first = first or error
+            problems.update(error.fields or {name: error.message})
+    if first is not None:
+        if len(problems) == 1:
+            raise first
+        raise ValidationError(first.message, code=first.code, fields=problems)
     return values
+
+
+def check_details(payload: dict[str, Any], problems: dict[str, str]) -> None:
+    """Raise one ValidationError naming ``problems`` (found by the form) and any in ``payload``'s fields."""
+    try:
+        _clean_fields(payload)
+    except ValidationError as error:
+        problems = {**problems, **error.fields}
+    if problems:
+        raise ValidationError(next(iter(problems.values())), fields=dict(sorted(problems.items(), key=_form_order)))
+
+
+FORM_ORDER = ("title", "starts_at", "starts_at_time", "venue", "mode", "moderation")
+
+
+def _form_order(item: tuple[str, str]) -> int:
+    """Sort key: where the field sits on the meeting form, so the error summary reads top to bottom."""
+    return FORM_ORDER.index(item[0]) if item[0] in FORM_ORDER else len(FORM_ORDER)
 
 
 def update_meeting(db: Session, actor: Actor, code: str, payload: dict[str, Any]) -> Meeting:

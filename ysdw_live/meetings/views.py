@@ -13,7 +13,7 @@ from ysdw_live.errors import DomainError, RateLimited, ValidationError
 from ysdw_live.meetings import services
 from ysdw_live.meetings.models import Meeting, MeetingMode, MeetingStatus, normalise_code
 from ysdw_live.meetings.serializers import join_url
-from ysdw_live.pages import flash_refusal, form_error_list, staff_page
+from ysdw_live.pages import flash_refusal, form_error_list, read_date, read_time, staff_page
 from ysdw_live.polls import services as polls
 from ysdw_live.privacy import notice
 from ysdw_live.series.services import get_series
@@ -91,30 +91,44 @@ def _form_to_payload(form: Any) -> dict[str, Any]:
         "mode": form.get("mode", "in_person"),
         "moderation": form.get("moderation") == "on",
     }
-    starts = form.get("starts_at", "").strip()
-    if starts:
-        try:
-            local = datetime.fromisoformat(starts)
-        except ValueError:
-            raise ValidationError(
-                "Enter the start as a date and time, like 14/03/2026 18:30.", field="starts_at"
-            ) from None
-        payload["starts_at"] = app_clock().from_local(local)
-    else:
-        payload["starts_at"] = None
+    problems: dict[str, str] = {}
+    day = at = None
+    try:
+        day = read_date(form, "starts_at", "The date of the meeting")
+    except ValidationError as error:
+        problems.update(error.fields)
+    try:
+        at = read_time(form.get("starts_at_time"), "starts_at_time", "The start time")
+    except ValidationError as error:
+        problems.update(error.fields)
+    if not problems and day is None and at is not None:
+        problems["starts_at"] = "Enter the date of the meeting"
+    elif not problems and day is not None and at is None:
+        problems["starts_at_time"] = "Enter the start time, like 18:30"
+    if problems:
+        services.check_details(payload, problems)  # raises, naming the other fields' problems too
+    payload["starts_at"] = app_clock().from_local(datetime.combine(day, at)) if day and at else None
     return payload
 
 
 def _meeting_form_values(meeting: Meeting | None) -> dict[str, Any]:
     """Return the form's initial values."""
     if meeting is None:
-        return {"title": "", "venue": "", "mode": "in_person", "moderation": "on", "starts_at": ""}
+        return {
+            "title": "",
+            "venue": "",
+            "mode": "in_person",
+            "moderation": "on",
+            "starts_at": "",
+            "starts_at_time": "",
+        }
     return {
         "title": meeting.title,
         "venue": meeting.venue,
         "mode": meeting.mode.value,
         "moderation": "on" if meeting.moderation else "",
-        "starts_at": app_clock().local(meeting.starts_at).strftime("%Y-%m-%dT%H:%M") if meeting.starts_at else "",
+        "starts_at": app_clock().local(meeting.starts_at).date().isoformat() if meeting.starts_at else "",
+        "starts_at_time": app_clock().local(meeting.starts_at).strftime("%H:%M") if meeting.starts_at else "",
     }
 
 

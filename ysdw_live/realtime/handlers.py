@@ -18,7 +18,7 @@ from ysdw_live.errors import DomainError
 from ysdw_live.live import services as live
 from ysdw_live.meetings import services as meetings
 from ysdw_live.realtime.batching import poll_batcher, vote_batcher
-from ysdw_live.realtime.presence import presence, presence_announcer
+from ysdw_live.realtime.presence import presence, presence_announcer, screen_presence
 from ysdw_live.realtime.rooms import (
     ATTENDEE,
     MODERATOR,
@@ -71,6 +71,10 @@ def register(socketio: SocketIO) -> None:
             rooms.append(participant_room(room.code, room.participant_id))
             presence(app).connected(_sid(), room.code, room.participant_id)
             presence_announcer(app).mark(room.code)
+        elif role == PROJECTOR:
+            # Each open projector view is a screen: the console shows whether the big screen is on.
+            screen_presence(app).connected(_sid(), room.code, _sid())
+            presence_announcer(app).mark(room.code)
         if caller.user is not None:
             # Ending the user's sessions (or revoking their tokens) closes this room and disconnects us.
             rooms.append(staff_room(caller.user.id, by_token=token is not None))
@@ -81,9 +85,9 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("disconnect")
     def on_disconnect(*_reason: Any) -> None:
-        """Count an attendee's closed connection out; the moderators hear of it on the next tick."""
+        """Count a closed attendee or projector connection out; the moderators hear of it on the next tick."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        gone = presence(app).disconnected(_sid())
+        gone = presence(app).disconnected(_sid()) or screen_presence(app).disconnected(_sid())
         if gone is not None:
             presence_announcer(app).mark(gone[0])
 
@@ -203,6 +207,7 @@ def snapshot_for(
         public_url=app.config["PUBLIC_URL"],
         cache=snapshot_cache(app),
         connected=lambda: presence(app).count(room.code),
+        screens=lambda: screen_presence(app).count(room.code),
         projector=role == PROJECTOR,
         poll_seq=poll_seq,
     )

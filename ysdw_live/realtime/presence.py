@@ -1,7 +1,8 @@
-"""Who is connected: attendee devices with an open live connection, per meeting, for the console.
+"""Who is connected, per meeting, for the console: attendee devices, and projector screens.
 
-Counted per participant (two tabs of one phone are one person). One process keeps the count in
-memory; with Redis every process adds to one shared hash, so the console sees the whole room.
+Attendees are counted per participant (two tabs of one phone are one person); projector screens
+per connection (each open projector view is a screen). One process keeps the counts in memory;
+with Redis every process adds to one shared hash, so the console sees the whole room.
 Moderators hear of it through ``PresenceAnnouncer``: once per interval per meeting, not once per
 connection.
 """
@@ -31,10 +32,10 @@ REDIS_TTL_SECONDS = 24 * 3600
 class PresenceStore(Protocol):
     """Counts open connections per participant of each meeting."""
 
-    def join(self, code: str, participant_id: int) -> int:
+    def join(self, code: str, participant_id: int | str) -> int:
         """Count one more connection of ``participant_id``; return the meeting's connected participants."""
 
-    def leave(self, code: str, participant_id: int) -> int:
+    def leave(self, code: str, participant_id: int | str) -> int:
         """Count one connection fewer; return the meeting's connected participants."""
 
     def count(self, code: str) -> int:
@@ -45,17 +46,17 @@ class MemoryPresence:
     """Presence kept in this process."""
 
     def __init__(self) -> None:
-        self._connections: dict[str, Counter[int]] = {}
+        self._connections: dict[str, Counter[int | str]] = {}
         self._lock = threading.Lock()
 
-    def join(self, code: str, participant_id: int) -> int:
+    def join(self, code: str, participant_id: int | str) -> int:
         """Count one more connection of ``participant_id``; return the meeting's connected participants."""
         with self._lock:
             counter = self._connections.setdefault(code, Counter())
             counter[participant_id] += 1
             return len(counter)
 
-    def leave(self, code: str, participant_id: int) -> int:
+    def leave(self, code: str, participant_id: int | str) -> int:
         """Count one connection fewer; return the meeting's connected participants."""
         with self._lock:
             counter = self._connections.get(code, Counter())
@@ -85,7 +86,7 @@ class RedisPresence:
         """Return the hash of one meeting: participant id → open connections."""
         return f"{self._prefix}:{code}"
 
-    def join(self, code: str, participant_id: int) -> int:
+    def join(self, code: str, participant_id: int | str) -> int:
         """Count one more connection of ``participant_id``; return the meeting's connected participants."""
         pipe = self._redis.pipeline(transaction=True)
         pipe.hincrby(self._key(code), str(participant_id), 1)
@@ -94,7 +95,7 @@ class RedisPresence:
         _count, _ttl, connected = pipe.execute()
         return int(connected)
 
-    def leave(self, code: str, participant_id: int) -> int:
+    def leave(self, code: str, participant_id: int | str) -> int:
         """Count one connection fewer; return the meeting's connected participants."""
         remaining = self._redis.hincrby(self._key(code), str(participant_id), -1)
         if int(remaining) <= 0:
@@ -112,11 +113,11 @@ class PresenceTracker:
     def __init__(self, store: PresenceStore) -> None:
         self.store = store
         # A connection always ends in the process that accepted it, so this map can stay local.
-        self._connections: dict[str, tuple[str, int]] = {}
+        self._connections: dict[str, tuple[str, int | str]] = {}
         self._lock = threading.Lock()
 
-    def connected(self, sid: str, code: str, participant_id: int) -> int:
-        """Count a new attendee connection in; return the meeting's connected participants."""
+    def connected(self, sid: str, code: str, participant_id: int | str) -> int:
+        """Count a new connection in (``participant_id``: who it is; a screen is its ``sid``); return the count."""
         with self._lock:
             self._connections[sid] = (code, participant_id)
         return self.store.join(code, participant_id)
@@ -136,13 +137,24 @@ class PresenceTracker:
 
 
 def presence(app: Flask) -> PresenceTracker:
-    """Return the application's presence tracker, creating it on first use."""
+    """Return the application's presence tracker (attendees), creating it on first use."""
 
     def make() -> PresenceTracker:
         redis_url = app.config.get("REDIS_URL")
         return PresenceTracker(RedisPresence(redis_url) if redis_url else MemoryPresence())
 
     tracker: PresenceTracker = app_extension(app, "ysdw_presence", make)
+    return tracker
+
+
+def screen_presence(app: Flask) -> PresenceTracker:
+    """Return the tracker of open projector views (one per connection), creating it on first use."""
+
+    def make() -> PresenceTracker:
+        redis_url = app.config.get("REDIS_URL")
+        return PresenceTracker(RedisPresence(redis_url, prefix="ysdw:screens") if redis_url else MemoryPresence())
+
+    tracker: PresenceTracker = app_extension(app, "ysdw_screen_presence", make)
     return tracker
 
 
@@ -158,9 +170,16 @@ class PresenceAnnouncer:
     :meth:`flush` by hand.
     """
 
-    def __init__(self, app: Flask, tracker: PresenceTracker, sleep: Callable[[float], Any] | None = None) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        tracker: PresenceTracker,
+        sleep: Callable[[float], Any] | None = None,
+        screens: PresenceTracker | None = None,
+    ) -> None:
         self.app = app
         self.tracker = tracker
+        self.screens = screens if screens is not None else screen_presence(app)
         self.interval = float(app.config.get("PRESENCE_INTERVAL", 1.0))
         self.background = bool(app.config.get("PRESENCE_BACKGROUND", True))
         self._sleep = sleep or socketio.sleep
@@ -212,8 +231,9 @@ class PresenceAnnouncer:
         return sent
 
     def _announce(self, code: str) -> None:
-        """Send the meeting's moderators its connected and joined counts."""
+        """Send the meeting's moderators its connected and joined counts, and its open projector views."""
         connected = self.tracker.count(code)
+        projectors = self.screens.count(code)
         with self.app.app_context(), session_scope(self.app) as db:
             row = db.execute(
                 select(Meeting.version, func.count(Participant.id))
@@ -225,7 +245,9 @@ class PresenceAnnouncer:
         if row is None:
             return
         version, joined = row
-        publisher().presence_updated(code, connected=connected, participants=int(joined), version=int(version))
+        publisher().presence_updated(
+            code, connected=connected, participants=int(joined), projectors=projectors, version=int(version)
+        )
 
 
 def presence_announcer(app: Flask) -> PresenceAnnouncer:

@@ -29,17 +29,19 @@ def concern_rooms(code: str, concern: Concern, state: dict[str, Any] | None) -> 
     """Return the rooms that may see a concern in ``state`` (None: it did not exist yet).
 
     Moderators see every status; attendees and the projector only approved and answered ones;
-    the author's own connections also see it while it waits for the moderator.
+    the author's own connections also see it while it waits for the moderator, and once it is
+    dismissed (so their phone can say, at once and only to them, that it was not shown to the room).
     """
     if state is None:
         return set()
     from ysdw_live.concerns.models import VISIBLE_STATUSES, ConcernStatus
 
+    author_only = (ConcernStatus.pending, ConcernStatus.dismissed)
     status = ConcernStatus(state["status"])
     rooms = {role_room(code, MODERATOR)}
     if status in VISIBLE_STATUSES:
         rooms |= {role_room(code, ATTENDEE), role_room(code, PROJECTOR)}
-    if concern.participant_id is not None and (status in VISIBLE_STATUSES or status is ConcernStatus.pending):
+    if concern.participant_id is not None and (status in VISIBLE_STATUSES or status in author_only):
         rooms.add(participant_room(code, concern.participant_id))
     return rooms
 
@@ -57,15 +59,18 @@ class Publisher:
 
         Rooms that gain sight of it get ``concern:created``, rooms that keep it get
         ``concern:updated``, and rooms that lose it get ``concern:removed`` (without its text).
+        ``concern:removed`` goes first: the author's connection is in the attendee room (which
+        loses a dismissed concern) and in its own room (which keeps it), and the events carry the
+        same version, so the last one it receives must be the one that keeps it.
         """
         from ysdw_live.concerns.serializers import concern_to_dict
 
         old_rooms = concern_rooms(code, concern, before)
         new_rooms = concern_rooms(code, concern, concern.state())
         payload = {"concern": concern_to_dict(concern, voted=False), "version": version}
+        _emit("concern:removed", {"id": concern.id, "version": version}, old_rooms - new_rooms)
         _emit("concern:created", payload, new_rooms - old_rooms)
         _emit("concern:updated", payload, new_rooms & old_rooms)
-        _emit("concern:removed", {"id": concern.id, "version": version}, old_rooms - new_rooms)
 
     def concern_created(self, concern: Concern, *, code: str, version: int) -> None:
         """Announce a new concern: moderators at once; everyone else only once it is visible."""
@@ -79,11 +84,11 @@ class Publisher:
         """Tell everyone in meeting ``code`` what the projector shows now (``projector``, built before the commit)."""
         socketio.emit("projector:updated", projector, to=meeting_room(code))
 
-    def presence_updated(self, code: str, *, connected: int, participants: int, version: int) -> None:
-        """Tell moderators how many participants are connected now and how many have joined."""
+    def presence_updated(self, code: str, *, connected: int, participants: int, projectors: int, version: int) -> None:
+        """Tell moderators how many participants are connected and have joined, and how many projector views."""
         socketio.emit(
             "presence:updated",
-            {"connected": connected, "participants": participants, "version": version},
+            {"connected": connected, "participants": participants, "projectors": projectors, "version": version},
             to=role_room(code, MODERATOR),
         )
 

@@ -60,7 +60,9 @@ def create_series(
     retention_months: object = None,
 ) -> Series:
     """Create a series with its topics (admin, facilitator); retention defaults to 24 months."""
-    clean_title = validation.text(title, "title", max_length=TITLE_MAX, label="Title")
+    clean_title = validation.text(
+        title, "title", max_length=TITLE_MAX, label="Title", missing="Enter a title for the series"
+    )
     clean_description = validation.text(
         description, "description", max_length=DESCRIPTION_MAX, required=False, multiline=True, label="Description"
     )
@@ -95,7 +97,11 @@ def update_series(
 ) -> Series:
     """Change a series' title, description, topics or retention period; topics keep their ids when kept by name."""
     series = get_series(db, series_id)
-    clean_title = validation.text(title, "title", max_length=TITLE_MAX, label="Title") if title is not None else None
+    clean_title = (
+        validation.text(title, "title", max_length=TITLE_MAX, label="Title", missing="Enter a title for the series")
+        if title is not None
+        else None
+    )
     clean_description = (
         validation.text(
             description, "description", max_length=DESCRIPTION_MAX, required=False, multiline=True, label="Description"

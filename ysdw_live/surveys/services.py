@@ -199,9 +199,13 @@ def create_survey(db: Session, actor: Actor, meeting: Meeting, payload: Mapping[
             raise ValidationError(gettext("Send a template or questions, not both."), field="questions")
         title, questions = template_questions(str(template))
         if payload.get("title") is not None:
-            title = validation.text(payload["title"], "title", max_length=TITLE_MAX, label="Title")
+            title = validation.text(
+                payload["title"], "title", max_length=TITLE_MAX, label="Title", missing="Enter a title for the survey"
+            )
     else:
-        title = validation.text(payload.get("title"), "title", max_length=TITLE_MAX, label="Title")
+        title = validation.text(
+            payload.get("title"), "title", max_length=TITLE_MAX, label="Title", missing="Enter a title for the survey"
+        )
         questions = _questions_from(payload.get("questions"))
     user = actor.require_meeting_manager()
     if survey_of_meeting(db, meeting) is not None:

@@ -1,0 +1,1 @@
+"""Impact across a series' meetings: reach, trust and confidence, representation and actions."""
