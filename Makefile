@@ -4,9 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := static/vendor
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean translations
 
-setup: $(BIN)/.installed $(VENDOR)/.installed
+# Compiled catalogues (.mo) are built from the committed .po files, never committed.
+MO := $(patsubst %.po,%.mo,$(wildcard ysdw_live/translations/*/LC_MESSAGES/messages.po))
+
+setup: $(BIN)/.installed $(VENDOR)/.installed $(MO)
+
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+# After changing wording: extract messages.pot, merge it into every language, compile.
+translations: setup
+	bash scripts/i18n.sh
 
 $(BIN)/.installed: requirements.txt
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is needed (set PY=... to another 3.11 interpreter)"; exit 1; }

@@ -1,4 +1,9 @@
-"""Domain errors and how they map onto HTTP statuses and socket refusals."""
+"""Domain errors and how they map onto HTTP statuses and socket refusals.
+
+A message may be a lazy translation (``lazy_gettext`` at import time): :attr:`DomainError.message`
+and :meth:`DomainError.to_dict` turn it into text when read, so it is in the language of the
+request that shows it, and JSON bodies, pages and socket acks always get a plain str.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +18,35 @@ class DomainError(Exception):
         self, message: str, *, code: str | None = None, field: str | None = None, fields: dict[str, str] | None = None
     ) -> None:
         super().__init__(message)
-        self.message = message
+        self._message = message
         if code:
             self.code = code
-        self.fields: dict[str, str] = dict(fields or {})
+        self._fields: dict[str, str] = dict(fields or {})
         if field:
-            self.fields.setdefault(field, message)
+            self._fields.setdefault(field, message)
+
+    @property
+    def message(self) -> str:
+        """The message for people, as text in the current request's language."""
+        return str(self._message)
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self._message = value
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The fields at fault, each with its message as text (a copy)."""
+        return {name: str(text) for name, text in self._fields.items()}
+
+    @fields.setter
+    def fields(self, value: dict[str, str]) -> None:
+        self._fields = dict(value)
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON error object of the public API."""
         error: dict[str, object] = {"code": self.code, "message": self.message}
-        if self.fields:
+        if self._fields:
             error["fields"] = self.fields
         return {"error": error}
 

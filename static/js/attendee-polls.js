@@ -2,6 +2,7 @@
 // (one tap and Send), and revealed results show under the form. Without JavaScript the server
 // renders the same forms and they post as plain forms.
 import { announce, api, failureMessage, whileSending } from "./api.js";
+import { t } from "./i18n.js";
 import { answerFrom, buildPollForm, renderResultTable } from "./poll-view.js";
 
 export function attendeePolls(code) {
@@ -28,7 +29,7 @@ export function attendeePolls(code) {
     const region = document.querySelector(`#poll-${results.poll_id} .poll-results`);
     if (!region) return;
     region.hidden = false;
-    renderResultTable(region, results, "Results so far: ");
+    renderResultTable(region, results, (summary) => t("Results so far: %(summary)s", { summary }));
   }
 
   container.addEventListener("submit", async (event) => {
@@ -41,11 +42,11 @@ export function attendeePolls(code) {
     try {
       await whileSending(form, () => api("POST", `/api/v1/polls/${poll.id}/responses`, answerFrom(form, poll)), {
         status,
-        busyText: "Sending…",
+        busyText: t("Sending…"),
       });
-      status.textContent = "Thank you. Your answer was sent. You can change it while the poll is open.";
+      status.textContent = t("Thank you. Your answer was sent. You can change it while the poll is open.");
     } catch (error) {
-      status.textContent = failureMessage(error, "No connection. Your answer was not sent — try again.");
+      status.textContent = failureMessage(error, t("No connection. Your answer was not sent — try again."));
     }
   });
 
@@ -67,11 +68,11 @@ export function attendeePolls(code) {
     },
     "poll:opened"({ poll }) {
       show(poll, { replace: true }); // again after an edit: the new wording and options
-      announce(`A poll has opened: ${poll.question}`);
+      announce(t("A poll has opened: %(question)s", { question: poll.question }));
     },
     "poll:closed"({ poll }) {
       remove(poll.id);
-      announce("The poll has closed. Thank you.");
+      announce(t("The poll has closed. Thank you."));
     },
     "poll:results"({ results, seq }) {
       if (typeof seq === "number" && seq < pollSeq) return;

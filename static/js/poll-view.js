@@ -1,11 +1,12 @@
 // Polls on the live pages: the attendee's answer form (built from the poll object, the same
 // form the server renders for a page without JavaScript, with up/down buttons for ranking) and
 // the results as a table (the text alternative of every chart). User text goes in with textContent.
+import { t, tn } from "./i18n.js";
 
 const KIND_HINTS = {
-  multiple: (poll) => (poll.max_choices ? `Choose up to ${poll.max_choices}.` : "Choose all that apply."),
-  word_cloud: () => "One, two or three words.",
-  ranking: () => "Put them in order: 1 is the most important. Use the Up and Down buttons to move an item.",
+  multiple: (poll) => (poll.max_choices ? tn("Choose up to %(num)d.", "Choose up to %(num)d.", poll.max_choices) : t("Choose all that apply.")),
+  word_cloud: () => t("One, two or three words."),
+  ranking: () => t("Put them in order: 1 is the most important. Use the Up and Down buttons to move an item."),
 };
 
 function element(tag, attributes = {}, text = null) {
@@ -50,11 +51,11 @@ function rankingList(poll, prefix) {
   for (const option of poll.options) {
     const item = element("li", { className: "ranking__item", "data-option-id": String(option.id) });
     const label = userText("span", option.label, { className: "ranking__label", id: `${prefix}-item-${option.id}` });
-    const up = element("button", { type: "button", className: "button button--secondary button--small", "data-move": "-1" }, "Up");
-    const down = element("button", { type: "button", className: "button button--secondary button--small", "data-move": "1" }, "Down");
-    for (const [button, word] of [[up, "up"], [down, "down"]]) {
+    const up = element("button", { type: "button", className: "button button--secondary button--small", "data-move": "-1" }, t("Up"));
+    const down = element("button", { type: "button", className: "button button--secondary button--small", "data-move": "1" }, t("Down"));
+    for (const [button, words] of [[up, t("Move up: %(option)s", { option: option.label })], [down, t("Move down: %(option)s", { option: option.label })]]) {
       button.setAttribute("aria-describedby", label.id);
-      button.setAttribute("aria-label", `Move ${word}: ${option.label}`);
+      button.setAttribute("aria-label", words);
       button.addEventListener("click", () => move(item, Number(button.dataset.move), button));
     }
     item.append(element("span", { className: "ranking__place" }), label, up, down);
@@ -89,14 +90,15 @@ export function buildPollForm(poll, code) {
   } else if (poll.kind === "rating") {
     const choices = element("div", { className: "radios radios--scale" });
     for (let value = 1; value <= poll.scale; value += 1) {
-      const words = value === 1 ? `${value} (lowest)` : value === poll.scale ? `${value} (highest)` : String(value);
+      const words =
+        value === 1 ? t("%(value)d (lowest)", { value }) : value === poll.scale ? t("%(value)d (highest)", { value }) : String(value);
       choices.append(choiceRow("radio", `${prefix}-value-${value}`, "value", String(value), words));
     }
     fieldset.append(choices);
   } else if (poll.kind === "ranking") {
     fieldset.append(rankingList(poll, prefix));
   } else {
-    fieldset.append(element("label", { className: "label visually-hidden", for: `${prefix}-text` }, "Your answer"));
+    fieldset.append(element("label", { className: "label visually-hidden", for: `${prefix}-text` }, t("Your answer")));
     fieldset.append(
       poll.kind === "open_text"
         ? element("textarea", { className: "textarea", id: `${prefix}-text`, name: "text", rows: "3", maxlength: "280" })
@@ -104,9 +106,9 @@ export function buildPollForm(poll, code) {
     );
   }
   group.append(fieldset);
-  form.append(group, element("button", { type: "submit", className: "button" }, "Send"));
+  form.append(group, element("button", { type: "submit", className: "button" }, t("Send")));
   form.append(element("p", { className: "form-status", role: "status", "aria-live": "polite" }));
-  section.append(element("span", { className: "caption" }, "Poll"), form, element("div", { className: "poll-results", hidden: "" }));
+  section.append(element("span", { className: "caption" }, t("Poll")), form, element("div", { className: "poll-results", hidden: "" }));
   return section;
 }
 
@@ -131,7 +133,7 @@ export function resultRows(results) {
     return Object.entries(results.distribution).map(([value, count]) => [value, String(count)]);
   }
   if (results.kind === "ranking") {
-    return results.options.map((option) => [option.label, option.mean_rank === null ? "–" : `average place ${option.mean_rank}`]);
+    return results.options.map((option) => [option.label, option.mean_rank === null ? "–" : t("average place %(place)s", { place: option.mean_rank })]);
   }
   if (results.kind === "word_cloud") return results.words.map((word) => [word.text, String(word.count)]);
   if (results.kind === "open_text") return results.answers.map((answer) => [answer, ""]);
@@ -140,15 +142,17 @@ export function resultRows(results) {
 
 /** One sentence saying the results in words. */
 export function resultSummary(results) {
-  const answers = `${results.total} answer${results.total === 1 ? "" : "s"}`;
-  if (results.kind === "rating") return results.mean === null ? `${answers}.` : `${answers}, average ${results.mean}.`;
-  return `${answers}.`;
+  if (results.kind === "rating" && results.mean !== null) {
+    return tn("%(num)d answer, average %(mean)s.", "%(num)d answers, average %(mean)s.", results.total, { mean: results.mean });
+  }
+  return tn("%(num)d answer.", "%(num)d answers.", results.total);
 }
 
-/** Fill `container` with a table of the results (caption: the summary). */
-export function renderResultTable(container, results, caption = "") {
+/** Fill `container` with a table of the results (caption: `caption(summary)` when given, else the summary). */
+export function renderResultTable(container, results, caption = null) {
   const table = element("table", { className: "table poll-table" });
-  table.append(element("caption", { className: "poll-table__caption" }, `${caption}${resultSummary(results)}`));
+  const summary = resultSummary(results);
+  table.append(element("caption", { className: "poll-table__caption" }, caption ? caption(summary) : summary));
   const body = element("tbody");
   for (const [label, figure] of resultRows(results)) {
     const row = element("tr");

@@ -2,6 +2,7 @@
 // drawn again by the server (GET …/polls/panel) when a poll opens or closes, or when a free-text
 // poll gets answers to moderate. A redraw never happens under someone's hands: while focus is in
 // the panel it waits until focus leaves. Open <details> (an edit form, an answers list) stay open.
+import { tn } from "./i18n.js";
 
 const FREE_TEXT = new Set(["word_cloud", "open_text"]);
 const QUIET_MS = 1500; // at most one redraw in this time, however fast answers come
@@ -67,7 +68,7 @@ export function pollsPanel() {
     "poll:results"({ poll_id: pollId, results }) {
       const row = document.getElementById(`poll-row-${pollId}`);
       const total = row?.querySelector(".poll-row__total");
-      if (total) total.textContent = `${results.total} answer${results.total === 1 ? "" : "s"}`;
+      if (total) total.textContent = tn("%(num)d answer", "%(num)d answers", results.total);
       // A new poll (row not drawn yet) or a free-text poll's answers to moderate: draw the panel again.
       if (!row || FREE_TEXT.has(row.dataset.kind)) request();
     },

@@ -2,6 +2,7 @@
 // rankings, a word cloud, a scrolling list for open text, the count of answers in large type,
 // and a table under every chart as its text alternative. Results arrive in batches (poll:results,
 // absolute); a batch older than one already shown is dropped.
+import { t } from "./i18n.js";
 import { renderResultTable, resultSummary } from "./poll-view.js";
 
 export function projectorPolls() {
@@ -41,7 +42,7 @@ export function projectorPolls() {
         : results.kind === "ranking"
           ? results.options.map((option) => option.mean_rank ?? 0)
           : results.options.map((option) => option.count);
-    const label = results.kind === "ranking" ? "Average place (1 is first)" : "Answers";
+    const label = results.kind === "ranking" ? t("Average place (1 is first)") : t("Answers");
     if (!window.Chart) return; // the table still says it all
     if (chart && chart.config.type === "bar" && chart.$kind === results.kind && chart.data.labels.length === labels.length) {
       chart.data.labels = labels;

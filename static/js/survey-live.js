@@ -1,6 +1,7 @@
 // The meeting's survey, live: phones show the survey panel and the projector draws the survey's
 // link and QR code the moment the facilitator opens it (survey:updated, or the snapshot after a
 // reconnect), and hide them when it closes. No reload; the elements are in the page from the start.
+import { t } from "./i18n.js";
 
 function isOpen(survey) {
   if (!survey || survey.status !== "open") return false;
@@ -21,7 +22,7 @@ export function attendeeSurvey({ announce }) {
     const open = isOpen(survey);
     panel.hidden = !open;
     if (open) loadImage(panel.querySelector("img"));
-    if (open && !wasOpen && !quiet) announce("The survey is open: tell us what you thought.");
+    if (open && !wasOpen && !quiet) announce(t("The survey is open: tell us what you thought."));
     wasOpen = open;
   }
   return {

@@ -21,6 +21,7 @@ from ysdw_live.concerns import services
 from ysdw_live.concerns.models import Concern, ConcernStatus
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, NotFound
+from ysdw_live.i18n import gettext, ngettext
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, hash_device_token
 from ysdw_live.meetings.serializers import join_url
@@ -210,7 +211,7 @@ def answer_poll(code: str, poll_id: int) -> Any:
     meeting = meetings.get_meeting(db, code)
     poll, participant = polls.poll_and_participant(db, poll_id, participant_token())
     if poll.meeting_id != meeting.id:
-        raise NotFound("There is no poll with that number.", code="poll_not_found")
+        raise NotFound(gettext("There is no poll with that number."), code="poll_not_found")
     token = None
     if participant is None:
         participant, token = _join(db, meeting)  # answering is a real action: it joins
@@ -230,7 +231,7 @@ def answer_poll(code: str, poll_id: int) -> Any:
             meeting, participant, errors=[(field, error.message)], poll_form=request.form, status=error.status
         )
     else:
-        flash("Thank you. Your answer was sent. You can change it while the poll is open.")
+        flash(gettext("Thank you. Your answer was sent. You can change it while the poll is open."))
         response = redirect(url_for("live.join", code=meeting.code) + f"#poll-{poll.id}")
     if token is not None:
         set_participant_cookie(response, token)
@@ -482,7 +483,7 @@ def create_poll(code: str) -> Any:
         errors = [(POLL_FIELDS.get(field, field), message) for field, message in form_error_list(error)]
         carry_form("poll", form, errors)
         return _back_to_polls(meeting, anchor="poll-new")
-    flash("Poll prepared. Open it when the moment comes.")
+    flash(gettext("Poll prepared. Open it when the moment comes."))
     return _back_to_polls(meeting)
 
 
@@ -496,21 +497,27 @@ def change_poll(code: str, poll_id: int) -> Any:
     with flash_refusal():
         poll = polls.get_poll(db, poll_id)
         if poll.meeting_id != meeting.id:
-            raise NotFound("There is no poll with that number.", code="poll_not_found")
+            raise NotFound(gettext("There is no poll with that number."), code="poll_not_found")
         if step == "project":
             services.set_projector(db, actor(), meeting, mode="poll", poll_id=poll_id)
-            flash("The poll is on the projector.")
+            flash(gettext("The poll is on the projector."))
         elif step == "edit":
             payload: dict[str, Any] = {"question": request.form.get("question", "")}
             if "options" in request.form:
                 payload["options"] = _lines(request.form.get("options"))
             polls.change_poll(db, actor(), poll_id, payload)
-            flash("Poll changed.")
+            flash(gettext("Poll changed."))
         elif step in POLL_STEPS:
             polls.change_poll(db, actor(), poll_id, POLL_STEPS[step])
-            flash(f"Poll {'opened' if step == 'open' else 'closed' if step == 'close' else 'changed'}.")
+            flash(
+                gettext("Poll opened.")
+                if step == "open"
+                else gettext("Poll closed.")
+                if step == "close"
+                else gettext("Poll changed.")
+            )
         else:
-            flash("Choose what to do with the poll.")
+            flash(gettext("Choose what to do with the poll."))
     return _back_to_polls(meeting)
 
 
@@ -523,10 +530,10 @@ def moderate_poll_answer(code: str, poll_id: int, answer_id: int) -> Any:
     with flash_refusal():
         poll = polls.get_poll(db, poll_id)
         if poll.meeting_id != meeting.id:
-            raise NotFound("There is no poll with that number.", code="poll_not_found")
+            raise NotFound(gettext("There is no poll with that number."), code="poll_not_found")
         held = request.form.get("hidden") == "1"
         polls.moderate_answer(db, actor(), poll_id, answer_id, hidden=held)
-        flash("Answer held back from the projector." if held else "Answer shown on the projector.")
+        flash(gettext("Answer held back from the projector.") if held else gettext("Answer shown on the projector."))
     return _back_to_polls(meeting)
 
 
@@ -539,7 +546,7 @@ def copy_polls(code: str) -> Any:
     with flash_refusal():
         source = meetings.get_meeting(db, request.form.get("source", ""))
         copied = polls.copy_polls(db, actor(), meeting, source)
-        flash(f"Copied {len(copied)} poll{'' if len(copied) == 1 else 's'} as drafts.")
+        flash(ngettext("Copied %(num)d poll as drafts.", "Copied %(num)d polls as drafts.", len(copied)))
     return _back_to_polls(meeting)
 
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from ysdw_live import validation
 from ysdw_live.errors import ValidationError
+from ysdw_live.i18n import gettext, ngettext
 
 QUESTION_MAX = 300
 OPTION_MAX = 120
@@ -89,15 +90,15 @@ class Kind(ABC):
 def _option_ids(value: Any, shape: PollShape, field: str) -> list[int]:
     """Return ``value`` as a list of distinct option ids of this poll, or raise."""
     if not isinstance(value, list) or not value:
-        raise ValidationError("Choose an answer.", field=field, code="required")
+        raise ValidationError(gettext("Choose an answer."), field=field, code="required")
     ids: list[int] = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int):
-            raise ValidationError("Answers must be option numbers.", field=field)
+            raise ValidationError(gettext("Answers must be option numbers."), field=field)
         if item not in shape.labels:
-            raise ValidationError("Choose one of this poll's options.", field=field, code="unknown_option")
+            raise ValidationError(gettext("Choose one of this poll's options."), field=field, code="unknown_option")
         if item in ids:
-            raise ValidationError("Choose each option only once.", field=field, code="duplicate_option")
+            raise ValidationError(gettext("Choose each option only once."), field=field, code="duplicate_option")
         ids.append(item)
     return ids
 
@@ -112,7 +113,7 @@ class Single(Kind):
         """Return exactly one option id of this poll."""
         ids = _option_ids(value, shape, self.field)
         if len(ids) != 1:
-            raise ValidationError("Choose one answer.", field=self.field, code="too_many_choices")
+            raise ValidationError(gettext("Choose one answer."), field=self.field, code="too_many_choices")
         return ids
 
     def summarise(
@@ -135,7 +136,11 @@ class Multiple(Single):
         ids = _option_ids(value, shape, self.field)
         limit = shape.max_choices or len(shape.option_ids)
         if len(ids) > limit:
-            raise ValidationError(f"Choose up to {limit} answers.", field=self.field, code="too_many_choices")
+            raise ValidationError(
+                ngettext("Choose up to %(num)d answer.", "Choose up to %(num)d answers.", limit),
+                field=self.field,
+                code="too_many_choices",
+            )
         return ids
 
 
@@ -147,7 +152,7 @@ class Rating(Kind):
     def clean(self, value: Any, shape: PollShape) -> int:
         """Return a rating within the scale."""
         if value is None:
-            raise ValidationError("Choose a rating.", field=self.field, code="required")
+            raise ValidationError(gettext("Choose a rating."), field=self.field, code="required")
         return validation.integer(value, self.field, minimum=1, maximum=shape.scale, label="Rating")
 
     def summarise(
@@ -178,14 +183,20 @@ class WordCloud(Kind):
         typed = validation.text(value, self.field, max_length=WORDS_MAX * (WORD_MAX + 1), label="Your words")
         words = typed.split()
         if len(words) > WORDS_MAX:
-            raise ValidationError("Enter one, two or three words.", field=self.field, code="too_many_words")
+            raise ValidationError(gettext("Enter one, two or three words."), field=self.field, code="too_many_words")
         if any(len(word) > WORD_MAX for word in words):
             raise ValidationError(
-                f"Each word must be {WORD_MAX} characters or fewer.", field=self.field, code="too_long"
+                ngettext(
+                    "Each word must be %(num)d character or fewer.",
+                    "Each word must be %(num)d characters or fewer.",
+                    WORD_MAX,
+                ),
+                field=self.field,
+                code="too_long",
             )
         cleaned = [word.casefold() for word in words if _WORD.search(word)]
         if not cleaned:
-            raise ValidationError("Enter one, two or three words.", field=self.field, code="required")
+            raise ValidationError(gettext("Enter one, two or three words."), field=self.field, code="required")
         return cleaned
 
     def summarise(
@@ -233,7 +244,9 @@ class Ranking(Kind):
         """Return the poll's option ids in the given order: each exactly once."""
         ids = _option_ids(value, shape, self.field)
         if sorted(ids) != sorted(shape.option_ids):
-            raise ValidationError("Put every option in order, each once.", field=self.field, code="not_a_permutation")
+            raise ValidationError(
+                gettext("Put every option in order, each once."), field=self.field, code="not_a_permutation"
+            )
         return ids
 
     def summarise(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
 from ysdw_live.errors import Conflict
+from ysdw_live.i18n import gettext
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.polls.kinds import KINDS, OPTION_MAX, QUESTION_MAX, Kind, PollKind, PollShape
 
@@ -71,32 +72,38 @@ class Poll(Base):
     def open(self) -> None:
         """Start taking answers; only a draft opens (a closed poll stays closed)."""
         if self.status is not PollStatus.draft:
-            raise Conflict(f"Only a draft poll can be opened; this one is {self.status.value}.", code="poll_not_draft")
+            raise Conflict(
+                gettext("Only a draft poll can be opened; this one is %(status)s.", status=self.status.value),
+                code="poll_not_draft",
+            )
         self.status = PollStatus.open
         self.opened_at = utcnow()
 
     def close(self) -> None:
         """Stop taking answers."""
         if self.status is not PollStatus.open:
-            raise Conflict(f"Only an open poll can be closed; this one is {self.status.value}.", code="poll_not_open")
+            raise Conflict(
+                gettext("Only an open poll can be closed; this one is %(status)s.", status=self.status.value),
+                code="poll_not_open",
+            )
         self.status = PollStatus.closed
         self.closed_at = utcnow()
 
     def require_open(self) -> None:
         """Raise Conflict unless the poll takes answers now."""
         if self.status is PollStatus.draft:
-            raise Conflict("This poll has not opened yet.", code="poll_not_open")
+            raise Conflict(gettext("This poll has not opened yet."), code="poll_not_open")
         if self.status is PollStatus.closed:
-            raise Conflict("This poll has closed.", code="poll_closed")
+            raise Conflict(gettext("This poll has closed."), code="poll_closed")
 
     def require_editable(self) -> None:
         """Raise Conflict once anyone has answered: changing the question would change their answers' meaning."""
         if self.answered:
             raise Conflict(
-                "This poll has answers; its question and options can no longer change.", code="poll_answered"
+                gettext("This poll has answers; its question and options can no longer change."), code="poll_answered"
             )
         if self.status is PollStatus.closed:
-            raise Conflict("This poll has closed.", code="poll_closed")
+            raise Conflict(gettext("This poll has closed."), code="poll_closed")
 
 
 class PollOption(Base):

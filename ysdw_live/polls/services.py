@@ -22,6 +22,7 @@ from ysdw_live.actors import Actor
 from ysdw_live.audit.services import record
 from ysdw_live.db import UTCDateTime, utcnow
 from ysdw_live.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationError
+from ysdw_live.i18n import gettext, ngettext
 from ysdw_live.meetings import services as meeting_services
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, hash_device_token
 from ysdw_live.polls.kinds import ANSWER_FIELDS, KINDS, OPTIONS_MAX, SCALES, PollKind
@@ -57,7 +58,7 @@ def get_poll(db: Session, poll_id: int) -> Poll:
         else None
     )
     if poll is None:
-        raise NotFound("There is no poll with that number.", code="poll_not_found")
+        raise NotFound(gettext("There is no poll with that number."), code="poll_not_found")
     return poll
 
 
@@ -72,8 +73,10 @@ def require_participant(actor: Actor, meeting: Meeting) -> Participant:
     participant = _participant_in(actor, meeting)
     if participant is None:
         raise NotAuthenticated(
-            "Join this meeting first: open its join link, or POST /api/v1/meetings/{code}/participants "
-            "with the meeting's code.",
+            gettext(
+                "Join this meeting first: open its join link, or POST /api/v1/meetings/{code}/participants "
+                "with the meeting's code."
+            ),
             code="not_joined",
         )
     return participant
@@ -85,17 +88,23 @@ def _clean_spec(kind: PollKind, fields: dict[str, Any]) -> dict[str, Any]:
     labels = [label for label in fields.get("options") or [] if label]
     if behaviour.has_options:
         if len(labels) < 2:
-            raise ValidationError("Give at least two options.", field="options", code="too_few_options")
+            raise ValidationError(gettext("Give at least two options."), field="options", code="too_few_options")
         if len(labels) > OPTIONS_MAX:
-            raise ValidationError(f"Give at most {OPTIONS_MAX} options.", field="options", code="too_many_options")
+            raise ValidationError(
+                ngettext("Give at most %(num)d option.", "Give at most %(num)d options.", OPTIONS_MAX),
+                field="options",
+                code="too_many_options",
+            )
         if len({label.casefold() for label in labels}) != len(labels):
-            raise ValidationError("Give each option once.", field="options", code="duplicate_option")
+            raise ValidationError(gettext("Give each option once."), field="options", code="duplicate_option")
     elif labels:
-        raise ValidationError("Only choice and ranking polls have options.", field="options", code="no_options")
+        raise ValidationError(
+            gettext("Only choice and ranking polls have options."), field="options", code="no_options"
+        )
     max_choices = fields.get("max_choices")
     if max_choices is not None:
         if kind is not PollKind.multiple:
-            raise ValidationError("Only multiple-choice polls have a most choices.", field="max_choices")
+            raise ValidationError(gettext("Only multiple-choice polls have a most choices."), field="max_choices")
         max_choices = validation.integer(
             max_choices, "max_choices", minimum=1, maximum=len(labels), label="Most choices"
         )
@@ -103,9 +112,9 @@ def _clean_spec(kind: PollKind, fields: dict[str, Any]) -> dict[str, Any]:
     if scale is None:
         scale = 5
     if scale not in SCALES:
-        raise ValidationError("A rating runs from 1 to 5 or from 1 to 10.", field="scale", code="out_of_range")
+        raise ValidationError(gettext("A rating runs from 1 to 5 or from 1 to 10."), field="scale", code="out_of_range")
     if scale != 5 and kind is not PollKind.rating:
-        raise ValidationError("Only rating polls have a scale.", field="scale")
+        raise ValidationError(gettext("Only rating polls have a scale."), field="scale")
     return {"labels": labels, "max_choices": max_choices, "scale": scale}
 
 
@@ -126,7 +135,7 @@ def create_poll(
     clean_kind = validation.choice(kind, "kind", PollKind, label="Kind")
     clean_question = validation.text(question, "question", max_length=300, label="Question")
     if options is not None and not isinstance(options, list):
-        raise ValidationError("Options must be a list of labels.", field="options")
+        raise ValidationError(gettext("Options must be a list of labels."), field="options")
     spec = _clean_spec(
         clean_kind,
         {
@@ -141,7 +150,7 @@ def create_poll(
     approve = _clean_approve(clean_kind, approve_answers)
     user = actor.require_meeting_manager()
     if meeting.status is MeetingStatus.closed:
-        raise Conflict("This meeting has closed.", code="meeting_closed")
+        raise Conflict(gettext("This meeting has closed."), code="meeting_closed")
     _bump_version(db, meeting)
     poll = Poll(
         meeting_id=meeting.id,
@@ -175,7 +184,7 @@ def _clean_approve(kind: PollKind, value: object) -> bool:
     approve = validation.boolean(value, "approve_answers") if value is not None else False
     if approve and not KINDS[kind].free_text:
         raise ValidationError(
-            "Only word-cloud and open-text answers can wait for approval.",
+            gettext("Only word-cloud and open-text answers can wait for approval."),
             field="approve_answers",
             code="not_free_text",
         )
@@ -185,7 +194,7 @@ def _clean_approve(kind: PollKind, value: object) -> bool:
 def change_poll(db: Session, actor: Actor, poll_id: int, payload: dict[str, Any]) -> Poll:
     """Open, close, reveal or hide the results of a poll, or edit it until its first answer (admin, facilitator)."""
     if not payload:
-        raise ValidationError("Say what to change.", code="nothing_to_change")
+        raise ValidationError(gettext("Say what to change."), code="nothing_to_change")
     poll = get_poll(db, poll_id)
     status = validation.choice(payload["status"], "status", PollStatus, label="Status") if "status" in payload else None
     visible = (
@@ -218,14 +227,14 @@ def change_poll(db: Session, actor: Actor, poll_id: int, payload: dict[str, Any]
     if status is not None and status is not poll.status:
         if status is PollStatus.open:
             if not meeting.is_live:
-                raise Conflict("Open polls once the meeting is live.", code="meeting_not_live")
+                raise Conflict(gettext("Open polls once the meeting is live."), code="meeting_not_live")
             poll.open()
             opened = True
         elif status is PollStatus.closed:
             poll.close()
             closed = True
         else:
-            raise Conflict("A poll cannot go back to draft.", code="poll_not_draft")
+            raise Conflict(gettext("A poll cannot go back to draft."), code="poll_not_draft")
         changed.append(f"status {status.value}")
     if visible is not None and visible != poll.results_visible:
         poll.results_visible = visible
@@ -331,7 +340,7 @@ def poll_results(db: Session, actor: Actor, poll_id: int) -> dict[str, Any]:
     if not actor.is_staff:
         require_participant(actor, poll.meeting)
         if not poll.results_visible:
-            raise Forbidden("The facilitator has not shown these results yet.", code="results_hidden")
+            raise Forbidden(gettext("The facilitator has not shown these results yet."), code="results_hidden")
     return results_to_dict(poll, answers_of(db, [poll.id])[poll.id])
 
 
@@ -398,7 +407,7 @@ def poll_and_participant(db: Session, poll_id: int, device_token: str | None) ->
         else []
     )
     if not rows:
-        raise NotFound("There is no poll with that number.", code="poll_not_found")
+        raise NotFound(gettext("There is no poll with that number."), code="poll_not_found")
     return rows[0][0], rows[0][1]
 
 
@@ -421,12 +430,18 @@ def answer_poll(
     unknown = set(given) - ANSWER_FIELDS
     if unknown:
         raise ValidationError(
-            f"Unknown field: {', '.join(sorted(unknown))}.", code="unknown_field", field=sorted(unknown)[0]
+            gettext("Unknown field: %(fields)s.", fields=", ".join(sorted(unknown))),
+            code="unknown_field",
+            field=sorted(unknown)[0],
         )
     field = poll.behaviour.field
     wrong = sorted(set(given) - {field})
     if wrong:
-        raise ValidationError(f"This poll takes {field}, not {wrong[0]}.", field=wrong[0], code="wrong_answer_field")
+        raise ValidationError(
+            gettext("This poll takes %(field)s, not %(wrong)s.", field=field, wrong=wrong[0]),
+            field=wrong[0],
+            code="wrong_answer_field",
+        )
     poll.meeting.require_live()
     poll.require_open()
     answer = poll.behaviour.clean(given.get(field), poll.shape())
@@ -434,7 +449,7 @@ def answer_poll(
         "poll-answer",
         participant.id,
         *ANSWER_LIMIT,
-        message="You have answered many times in a short time. Wait a minute and try again.",
+        message=gettext("You have answered many times in a short time. Wait a minute and try again."),
     )
     blocked = poll.behaviour.free_text and is_blocked(answer, blocked_words)
     connection = db.connection()
@@ -457,7 +472,7 @@ def answer_poll(
         db.refresh(poll.meeting)
         poll.meeting.require_live()
         poll.require_open()
-        raise Conflict("This poll has closed.", code="poll_closed")
+        raise Conflict(gettext("This poll has closed."), code="poll_closed")
     if not poll.answered:
         connection.execute(_MARK_ANSWERED, {"poll_id": poll.id})
     db.commit()
@@ -469,9 +484,9 @@ def copy_polls(db: Session, actor: Actor, meeting: Meeting, source: Meeting) -> 
     """Copy every poll of an earlier meeting of the same series into ``meeting`` as drafts (admin, facilitator)."""
     user = actor.require_meeting_manager()
     if source.series_id != meeting.series_id or source.id == meeting.id:
-        raise ValidationError("Choose another meeting of this series.", field="source", code="unknown_meeting")
+        raise ValidationError(gettext("Choose another meeting of this series."), field="source", code="unknown_meeting")
     if meeting.status is MeetingStatus.closed:
-        raise Conflict("This meeting has closed.", code="meeting_closed")
+        raise Conflict(gettext("This meeting has closed."), code="meeting_closed")
     _bump_version(db, meeting)
     copies = [
         Poll(
@@ -505,7 +520,9 @@ def projector_poll(db: Session, meeting: Meeting, poll_id: int) -> Poll:
     """Return the meeting's poll ``poll_id`` for the projector, or raise NotFound (another meeting's too)."""
     poll = db.get(Poll, poll_id)
     if poll is None or poll.meeting_id != meeting.id:
-        raise NotFound("There is no poll with that id in this meeting.", code="poll_not_found", field="poll_id")
+        raise NotFound(
+            gettext("There is no poll with that id in this meeting."), code="poll_not_found", field="poll_id"
+        )
     return poll
 
 
@@ -532,9 +549,9 @@ def moderate_answer(db: Session, actor: Actor, poll_id: int, response_id: int, *
     poll = get_poll(db, poll_id)
     response = db.get(PollResponse, response_id) if isinstance(response_id, int) else None
     if response is None or response.poll_id != poll.id:
-        raise NotFound("There is no such answer to this poll.", code="answer_not_found")
+        raise NotFound(gettext("There is no such answer to this poll."), code="answer_not_found")
     if not poll.behaviour.free_text:
-        raise Conflict("Only word-cloud and open-text answers are moderated.", code="not_free_text")
+        raise Conflict(gettext("Only word-cloud and open-text answers are moderated."), code="not_free_text")
     if response.hidden != hidden or response.pending:
         outcome = "held back" if hidden else "approved" if response.pending else "shown"
         response.hidden = hidden

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ysdw_live import validation
 from ysdw_live.db import Base, UTCDateTime, utcnow
 from ysdw_live.errors import Conflict, ValidationError
+from ysdw_live.i18n import N_, gettext
 from ysdw_live.meetings.models import Meeting, Participant
 
 TITLE_MAX = 200
@@ -51,13 +52,14 @@ class QuestionKind(enum.StrEnum):
     nps = "nps"
 
 
+# Stored in English (marked for extraction; the survey pages show them translated).
 LIKERT_SCALE = (
-    "Strongly agree",
-    "Tend to agree",
-    "Neither agree nor disagree",
-    "Tend to disagree",
-    "Strongly disagree",
-    "Don't know",
+    N_("Strongly agree"),
+    N_("Tend to agree"),
+    N_("Neither agree nor disagree"),
+    N_("Tend to disagree"),
+    N_("Strongly disagree"),
+    N_("Don't know"),
 )
 
 
@@ -98,7 +100,7 @@ class Survey(Base):
     def open(self, now: datetime, days: int = DAYS_DEFAULT) -> None:
         """Open (or reopen) for ``days`` days from ``now``; refused when already open."""
         if self.is_open(now):
-            raise Conflict("This survey is already open.", code="survey_open")
+            raise Conflict(gettext("This survey is already open."), code="survey_open")
         self.status = SurveyStatus.open
         self.opened_at = now
         self.closes_at = now + timedelta(days=days)
@@ -107,14 +109,14 @@ class Survey(Base):
     def close(self, now: datetime) -> None:
         """Stop taking responses; refused when already closed."""
         if not self.is_open(now):
-            raise Conflict("This survey is already closed.", code="survey_closed")
+            raise Conflict(gettext("This survey is already closed."), code="survey_closed")
         self.status = SurveyStatus.closed
         self.closed_at = now
 
     def require_open(self, now: datetime) -> None:
         """Raise 409 unless responses are taken now."""
         if not self.is_open(now):
-            raise Conflict("This survey is closed: it no longer takes responses.", code="survey_closed")
+            raise Conflict(gettext("This survey is closed: it no longer takes responses."), code="survey_closed")
 
     def question(self, question_id: int) -> SurveyQuestion | None:
         """Return this survey's question with ``question_id``."""
@@ -293,9 +295,11 @@ class ChoiceField(QuestionField):
     def check(question: SurveyQuestion, value: Any, field: str) -> Any:
         """An option id of this question."""
         if not _whole(value):
-            raise ValidationError("Choose one of the options.", field=field, code="invalid")
+            raise ValidationError(gettext("Choose one of the options."), field=field, code="invalid")
         if question.option(value) is None:
-            raise ValidationError("That is not one of this question's options.", field=field, code="unknown_option")
+            raise ValidationError(
+                gettext("That is not one of this question's options."), field=field, code="unknown_option"
+            )
         return value
 
     @staticmethod
@@ -311,10 +315,12 @@ class MultipleField(QuestionField):
     def check(question: SurveyQuestion, value: Any, field: str) -> Any:
         """A list of distinct option ids of this question."""
         if not isinstance(value, list) or not all(_whole(item) for item in value):
-            raise ValidationError("Choose options from the list.", field=field, code="invalid")
+            raise ValidationError(gettext("Choose options from the list."), field=field, code="invalid")
         for item in value:
             if question.option(item) is None:
-                raise ValidationError("That is not one of this question's options.", field=field, code="unknown_option")
+                raise ValidationError(
+                    gettext("That is not one of this question's options."), field=field, code="unknown_option"
+                )
         return sorted(set(value))
 
     @staticmethod
@@ -340,7 +346,9 @@ class NumberField(QuestionField):
         scale = question.scale
         if not _whole(value) or value not in scale:
             raise ValidationError(
-                f"Choose a number from {scale.start} to {scale.stop - 1}.", field=field, code="out_of_range"
+                gettext("Choose a number from %(low)d to %(high)d.", low=scale.start, high=scale.stop - 1),
+                field=field,
+                code="out_of_range",
             )
         return value
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from ysdw_live.errors import ValidationError
+from ysdw_live.i18n import gettext
 from ysdw_live.schema import Body, Reply, choice, custom, optional, text, whole
 from ysdw_live.surveys.models import (
     DAYS_MAX,
@@ -26,21 +27,23 @@ def _object(value: Any, field: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValidationError(f"{field.capitalize()} must be an object.", field=field)
+        raise ValidationError(gettext("%(field)s must be an object.", field=field.capitalize()), field=field)
     return value
 
 
 def _template(value: Any, field: str) -> str:
     """A shipped template's name."""
     if value != "trust_confidence":
-        raise ValidationError("There is no survey template with that name.", field=field, code="unknown_template")
+        raise ValidationError(
+            gettext("There is no survey template with that name."), field=field, code="unknown_template"
+        )
     return value
 
 
 def _questions(value: Any, field: str) -> list[Any]:
     """A list of question objects (each checked by the service)."""
     if not isinstance(value, list):
-        raise ValidationError("Questions must be a list.", field=field)
+        raise ValidationError(gettext("Questions must be a list."), field=field)
     return value
 
 

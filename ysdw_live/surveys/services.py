@@ -18,6 +18,7 @@ from ysdw_live.clock import Clock
 from ysdw_live.concerns.models import TEXT_MAX as CONCERN_TEXT_MAX
 from ysdw_live.concerns.services import carry_into
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
+from ysdw_live.i18n import gettext, ngettext, translated
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant
 from ysdw_live.meetings.services import commit_with_version, meetings_of_series
 from ysdw_live.realtime.publisher import publisher
@@ -62,7 +63,7 @@ def get_survey(db: Session, survey_id: int) -> Survey:
     """Return the survey with ``survey_id`` or raise NotFound."""
     survey = db.scalar(_load(db).where(Survey.id == survey_id))
     if survey is None:
-        raise NotFound("There is no survey with that id.", code="survey_not_found")
+        raise NotFound(gettext("There is no survey with that id."), code="survey_not_found")
     return survey
 
 
@@ -80,7 +81,7 @@ def survey_for_caller(db: Session, actor: Actor, survey_id: int) -> Survey:
     if actor.is_staff:
         return survey
     if actor.participant is None or actor.participant.meeting_id != survey.meeting_id:
-        raise NotFound("There is no survey with that id.", code="survey_not_found")
+        raise NotFound(gettext("There is no survey with that id."), code="survey_not_found")
     return survey
 
 
@@ -115,35 +116,51 @@ def _clean_days(value: Any) -> int:
 def _questions_from(payload: Any) -> list[SurveyQuestion]:
     """Build questions from the API's ``questions`` list (custom survey)."""
     if not isinstance(payload, list) or not payload:
-        raise ValidationError("Add at least one question.", field="questions", code="required")
+        raise ValidationError(gettext("Add at least one question."), field="questions", code="required")
     if len(payload) > QUESTIONS_MAX:
-        raise ValidationError(f"A survey has at most {QUESTIONS_MAX} questions.", field="questions", code="too_many")
+        raise ValidationError(
+            ngettext(
+                "A survey has at most %(num)d question.", "A survey has at most %(num)d questions.", QUESTIONS_MAX
+            ),
+            field="questions",
+            code="too_many",
+        )
     questions = []
     for position, item in enumerate(payload):
         if not isinstance(item, Mapping):
-            raise ValidationError("Each question must be an object.", field="questions")
+            raise ValidationError(gettext("Each question must be an object."), field="questions")
         kind = validation.choice(item.get("kind"), "questions", QuestionKind, label="Question kind")
         prompt = validation.text(item.get("prompt"), "questions", max_length=PROMPT_MAX, label="Question")
         required = bool(item.get("required", False))
         labels = item.get("options") or []
         if not isinstance(labels, list):
-            raise ValidationError("Options must be a list of labels.", field="questions")
+            raise ValidationError(gettext("Options must be a list of labels."), field="questions")
         options = [validation.text(label, "questions", max_length=OPTION_MAX, label="Option") for label in labels]
         if kind is QuestionKind.likert and not options:
             options = list(LIKERT_SCALE)
         if kind in CHOICE_KINDS and len(options) < 2:
-            raise ValidationError("A choice question needs at least two options.", field="questions", code="too_few")
+            raise ValidationError(
+                gettext("A choice question needs at least two options."), field="questions", code="too_few"
+            )
         if kind not in CHOICE_KINDS and options:
-            raise ValidationError(f"A {kind.value} question has no options.", field="questions")
+            raise ValidationError(gettext("A %(kind)s question has no options.", kind=kind.value), field="questions")
         if len(options) > OPTIONS_MAX or len(set(options)) != len(options):
             raise ValidationError(
-                f"Give at most {OPTIONS_MAX} options, each different.", field="questions", code="bad_options"
+                ngettext(
+                    "Give at most %(num)d option, each different.",
+                    "Give at most %(num)d options, each different.",
+                    OPTIONS_MAX,
+                ),
+                field="questions",
+                code="bad_options",
             )
         scale_max = None
         if kind is QuestionKind.rating:
             scale_max = item.get("scale_max") or 5
             if scale_max not in (5, 10) or isinstance(scale_max, bool):
-                raise ValidationError("A rating goes from 1 to 5 or 1 to 10.", field="questions", code="out_of_range")
+                raise ValidationError(
+                    gettext("A rating goes from 1 to 5 or 1 to 10."), field="questions", code="out_of_range"
+                )
         question = SurveyQuestion(position=position, kind=kind, prompt=prompt, required=required, scale_max=scale_max)
         question.options = [SurveyOption(position=i, label=label) for i, label in enumerate(options)]
         questions.append(question)
@@ -153,7 +170,9 @@ def _questions_from(payload: Any) -> list[SurveyQuestion]:
 def template_questions(name: str) -> tuple[str, list[SurveyQuestion]]:
     """Return the title and fresh questions of the shipped template ``name``."""
     if name not in TEMPLATES:
-        raise ValidationError("There is no survey template with that name.", field="template", code="unknown_template")
+        raise ValidationError(
+            gettext("There is no survey template with that name."), field="template", code="unknown_template"
+        )
     title, items = TEMPLATES[name]
     questions = []
     for position, item in enumerate(items):
@@ -177,7 +196,7 @@ def create_survey(db: Session, actor: Actor, meeting: Meeting, payload: Mapping[
     template = payload.get("template")
     if template is not None:
         if payload.get("questions") is not None:
-            raise ValidationError("Send a template or questions, not both.", field="questions")
+            raise ValidationError(gettext("Send a template or questions, not both."), field="questions")
         title, questions = template_questions(str(template))
         if payload.get("title") is not None:
             title = validation.text(
@@ -190,7 +209,7 @@ def create_survey(db: Session, actor: Actor, meeting: Meeting, payload: Mapping[
         questions = _questions_from(payload.get("questions"))
     user = actor.require_meeting_manager()
     if survey_of_meeting(db, meeting) is not None:
-        raise Conflict("This meeting already has a survey.", code="survey_exists")
+        raise Conflict(gettext("This meeting already has a survey."), code="survey_exists")
     now = clock.now()
     survey = Survey(
         meeting_id=meeting.id, title=title, template=str(template or ""), created_by=user.id, status=SurveyStatus.closed
@@ -202,7 +221,7 @@ def create_survey(db: Session, actor: Actor, meeting: Meeting, payload: Mapping[
         db.flush()
     except IntegrityError:
         db.rollback()
-        raise Conflict("This meeting already has a survey.", code="survey_exists") from None
+        raise Conflict(gettext("This meeting already has a survey."), code="survey_exists") from None
     audit(db, user, "survey.create", object_type="survey", object_id=survey.id, detail=f"meeting {meeting.code}")
     _announce(db, survey, now)
     return survey
@@ -235,7 +254,9 @@ def update_survey(db: Session, actor: Actor, survey_id: int, payload: Mapping[st
     if questions is not None:
         if response_count(db, survey):
             raise Conflict(
-                "Someone has answered this survey: its questions are frozen.", code="survey_frozen", field="questions"
+                gettext("Someone has answered this survey: its questions are frozen."),
+                code="survey_frozen",
+                field="questions",
             )
         survey.template = ""
         survey.questions = questions
@@ -273,7 +294,7 @@ def check_answer(question: SurveyQuestion, value: Any) -> Any:
     if value is None or value == [] or (isinstance(value, str) and not value.strip()):
         if question.required:
             raise ValidationError(
-                "Answer this question: it is required.", field=answer_field(question), code="required"
+                gettext("Answer this question: it is required."), field=answer_field(question), code="required"
             )
         return None
     return question.field.check(question, value, answer_field(question))
@@ -282,12 +303,12 @@ def check_answer(question: SurveyQuestion, value: Any) -> Any:
 def check_answers(survey: Survey, answers: Any) -> dict[int, Any]:
     """Return {question id: answer} for every answered question; raise on the first problem."""
     if not isinstance(answers, Mapping):
-        raise ValidationError("Answers must be an object keyed by question id.", field="answers")
+        raise ValidationError(gettext("Answers must be an object keyed by question id."), field="answers")
     by_id = {str(question.id): question for question in survey.questions}
     unknown = [key for key in answers if key not in by_id]
     if unknown:
         raise ValidationError(
-            f"This survey has no question with id {', '.join(sorted(unknown))}.",
+            gettext("This survey has no question with id %(ids)s.", ids=", ".join(sorted(unknown))),
             field="answers",
             code="unknown_question",
         )
@@ -310,11 +331,13 @@ def check_equality(payload: Any) -> dict[str, str]:
     if payload is None:
         return {}
     if not isinstance(payload, Mapping):
-        raise ValidationError("Equality answers must be an object.", field="equality")
+        raise ValidationError(gettext("Equality answers must be an object."), field="equality")
     unknown = sorted(key for key in payload if key not in EQUALITY_BY_KEY)
     if unknown:
         raise ValidationError(
-            f"Unknown equality question: {', '.join(unknown)}.", field="equality", code="unknown_question"
+            gettext("Unknown equality question: %(keys)s.", keys=", ".join(unknown)),
+            field="equality",
+            code="unknown_question",
         )
     clean: dict[str, str] = {}
     for question in EQUALITY:
@@ -327,7 +350,9 @@ def check_equality(payload: Any) -> dict[str, str]:
             choices = (*question.groups.get(group, ()), PREFER_NOT_TO_SAY)
         if not equality_shown(question.key, clean) or value not in choices:
             raise ValidationError(
-                f"That is not one of the answers to “{question.label}”.", field=question.key, code="unknown_option"
+                gettext("That is not one of the answers to “%(question)s”.", question=translated(question.label)),
+                field=question.key,
+                code="unknown_option",
             )
         clean[question.key] = value
     return clean
@@ -350,14 +375,14 @@ def submit_response(
     participant = actor.participant
     survey = get_survey(db, survey_id)
     if participant is None:
-        raise NotAuthenticated("Open the survey's link first, or join its meeting.", code="not_joined")
+        raise NotAuthenticated(gettext("Open the survey's link first, or join its meeting."), code="not_joined")
     if participant.meeting_id != survey.meeting_id:
-        raise NotFound("There is no survey with that id.", code="survey_not_found")
+        raise NotFound(gettext("There is no survey with that id."), code="survey_not_found")
     survey.require_open(clock.now())
     clean = check_answers(survey, answers)
     clean_equality = check_equality(equality)
     if has_responded(db, survey, participant):
-        raise Conflict("You have already answered this survey. Thank you.", code="already_answered")
+        raise Conflict(gettext("You have already answered this survey. Thank you."), code="already_answered")
     response = SurveyResponse(survey_id=survey.id, participant_id=participant.id, created_at=clock.now())
     response.answers = [SurveyAnswer(question_id=qid, value=value) for qid, value in clean.items()]
     try:
@@ -371,7 +396,7 @@ def submit_response(
         db.commit()
     except IntegrityError:
         db.rollback()
-        raise Conflict("You have already answered this survey. Thank you.", code="already_answered") from None
+        raise Conflict(gettext("You have already answered this survey. Thank you."), code="already_answered") from None
     return response
 
 
@@ -389,10 +414,10 @@ def save_draft_answer(
     """Check one answer from a question page and keep it with the participant's others until they send them."""
     participant = actor.participant
     if participant is None or participant.meeting_id != survey.meeting_id:
-        raise NotAuthenticated("Open the survey's link first.", code="not_joined")
+        raise NotAuthenticated(gettext("Open the survey's link first."), code="not_joined")
     survey.require_open(clock.now())
     if has_responded(db, survey, participant):
-        raise Conflict("You have already answered this survey. Thank you.", code="already_answered")
+        raise Conflict(gettext("You have already answered this survey. Thank you."), code="already_answered")
     clean = check_answer(question, value)
     draft = db.scalar(
         select(SurveyDraft).where(SurveyDraft.survey_id == survey.id, SurveyDraft.participant_id == participant.id)
@@ -596,12 +621,12 @@ def turn_into_concern(db: Session, actor: Actor, answer_id: int) -> tuple[Meetin
     answer = db.get(SurveyAnswer, answer_id)
     question = db.get(SurveyQuestion, answer.question_id) if answer is not None else None
     if answer is None or question is None or not isinstance(answer.value, str):
-        raise NotFound("There is no such answer.", code="answer_not_found")
+        raise NotFound(gettext("There is no such answer."), code="answer_not_found")
     survey = get_survey(db, question.survey_id)
     target = next_meeting(db, survey.meeting)
     if target is None:
         raise Conflict(
-            "This series has no meeting coming up. Create the next meeting first, then try again.",
+            gettext("This series has no meeting coming up. Create the next meeting first, then try again."),
             code="no_next_meeting",
         )
     text = answer.value if len(answer.value) <= CONCERN_TEXT_MAX else answer.value[: CONCERN_TEXT_MAX - 1] + "…"

@@ -16,13 +16,14 @@ from ysdw_live.actors import Actor
 from ysdw_live.auth.models import MEETING_MANAGERS
 from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import Conflict, NotAuthenticated, ValidationError
+from ysdw_live.i18n import gettext, translated
 from ysdw_live.meetings import qr
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
 from ysdw_live.surveys import services
 from ysdw_live.surveys.content import EQUALITY, PREFER_NOT_TO_SAY
-from ysdw_live.surveys.models import Survey, SurveyQuestion
+from ysdw_live.surveys.models import QuestionKind, Survey, SurveyQuestion
 from ysdw_live.surveys.serializers import survey_url
 from ysdw_live.web import actor, address_key, app_clock, limiter, participant_token, set_participant_cookie
 
@@ -35,7 +36,7 @@ def _meeting_and_survey(code: str) -> tuple[Meeting, Survey]:
     meeting = meetings.get_meeting(db, code)
     survey = services.survey_of_meeting(db, meeting)
     if survey is None:
-        raise Conflict("This meeting has no survey yet.", code="no_survey")
+        raise Conflict(gettext("This meeting has no survey yet."), code="no_survey")
     return meeting, survey
 
 
@@ -43,7 +44,7 @@ def _respondent(meeting: Meeting) -> Participant:
     """Return this browser's participant in the meeting, or send it to the survey's start page."""
     participant = meetings.find_participant(get_session(), meeting, participant_token())
     if participant is None:
-        raise NotAuthenticated("Open the survey's link first.", code="not_joined")
+        raise NotAuthenticated(gettext("Open the survey's link first."), code="not_joined")
     return participant
 
 
@@ -171,6 +172,14 @@ def _ethnic_groups() -> dict[str, tuple[str, ...]]:
     return next(q.groups for q in EQUALITY if q.groups)
 
 
+def _readable(question: SurveyQuestion, value: Any) -> Any:
+    """An answer as its author reads it on the check page: option labels in the page's language."""
+    if question.kind is QuestionKind.multiple and value:
+        return "; ".join(translated(option.label) for option in question.options if option.id in value)
+    shown = services.readable_answer(question, value)
+    return translated(shown) if question.kind in (QuestionKind.single, QuestionKind.likert) else shown
+
+
 def _check_page(
     meeting: Meeting, survey: Survey, participant: Participant, equality: dict[str, str], **extra: Any
 ) -> Any:
@@ -183,7 +192,7 @@ def _check_page(
         survey=survey,
         answers=answers,
         equality=equality,
-        readable=services.readable_answer,
+        readable=_readable,
         **extra,
     )
 
@@ -279,7 +288,7 @@ def create(code: str) -> Any:
         payload["template"] = "trust_confidence"
     with flash_refusal():
         services.create_survey(db, actor(), meeting, payload, clock=app_clock())
-        flash("The survey is open. Share its link or put it on the projector.")
+        flash(gettext("The survey is open. Share its link or put it on the projector."))
     return redirect(url_for("meetings.manage", code=meeting.code) + "#survey")
 
 
@@ -295,7 +304,7 @@ def change_status(survey_id: int) -> Any:
         services.update_survey(
             db, actor(), survey_id, {"status": target, "days": request.form.get("days") or None}, clock=app_clock()
         )
-        flash("The survey is open." if target == "open" else "The survey is closed.")
+        flash(gettext("The survey is open.") if target == "open" else gettext("The survey is closed."))
     return redirect(url_for("meetings.manage", code=code) + "#survey")
 
 
@@ -322,5 +331,5 @@ def answer_to_concern(survey_id: int, answer_id: int) -> Any:
     """Turn a free-text answer into a concern of the series' next meeting, in one click."""
     with flash_refusal():
         target, number = services.turn_into_concern(get_session(), actor(), answer_id)
-        flash(f"Added as concern {number} of “{target.title}”.")
+        flash(gettext("Added as concern %(number)d of “%(title)s”.", number=number, title=target.title))
     return redirect(url_for("surveys.results", survey_id=survey_id) + "#text-answers")
