@@ -434,7 +434,7 @@ def save_baseline(db: Session, actor: Actor, series_id: int, form: Mapping[str, 
                 gettext(
                     "%(label)s: the shares add up to %(total)s%%, more than 100%%.",
                     label=question.label,
-                    total=f"{total:g}",
+                    total=format(total, "g"),
                 ),
             )
     if errors:
