@@ -226,17 +226,19 @@ def test_edit_meeting_form(manager, factory, db):
 
 
 def test_status_buttons_walk_the_machine(manager, factory, db):
-    """The meeting page offers Go live, then Close, then Reopen, and each button does what it says."""
+    """The meeting page offers Go live, then Close (behind "Close the meeting…"), then Reopen; each does what it says."""
     meeting = factory.meeting()
     url = f"/staff/meetings/{meeting.code}"
     for button, target, expected in (
         ("Go live", "live", "live"),
-        ("Close the meeting", "closed", "closed"),
+        ("Yes, close the meeting", "closed", "closed"),
         ("Reopen the meeting", "live", "live"),
     ):
         html = manager.get(url).get_data(as_text=True)
         assert f">{button}</button>" in html
         assert f'name="status" value="{target}"' in html
+        if target == "closed":
+            assert "<summary" in html and "Close the meeting…</summary>" in html
         response = manager.post(f"{url}/status", data={"status": target, "csrf_token": csrf_from(html)})
         assert response.status_code == 302
         db.expire_all()
