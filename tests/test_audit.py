@@ -325,3 +325,22 @@ def test_every_recorded_verb_has_words():
     source = "\n".join(p.read_text() for p in package.rglob("*.py"))
     recorded = set(re.findall(r'(?:record|audit)\(\s*db,\s*\w+,\s*"([a-z_]+\.[a-z_]+)"', source))
     assert len(recorded) >= 15 and recorded <= set(ACTION_LABELS), recorded - set(ACTION_LABELS)
+
+
+def test_the_filter_form_takes_gov_uk_day_month_year_boxes(admin_client, db, factory):
+    """The page's date boxes (day, month, year) filter like ISO dates, come back as typed, and explain mistakes."""
+    alice = factory.user(Role.facilitator, email="alice@example.org")
+    fill(db, alice, 1, start=datetime(2026, 7, 1, 9, 0, tzinfo=UTC), action="a.early")
+    fill(db, alice, 1, start=datetime(2026, 7, 2, 9, 0, tzinfo=UTC), action="a.late")
+    page = admin_client.get("/staff/audit").get_data(as_text=True)
+    assert 'name="since-day"' in page and 'name="until-year"' in page and 'type="date"' not in page
+
+    typed = admin_client.get("/staff/audit?since-day=2&since-month=7&since-year=2026&until-day=&until-month=&until-year=")
+    html = typed.get_data(as_text=True)
+    assert typed.status_code == 200 and "A: late" in html and "A: early" not in html
+    assert 'id="since" name="since-day" type="text" inputmode="numeric" autocomplete="off" value="2"' in html
+
+    wrong = admin_client.get("/staff/audit?since-day=31&since-month=2&since-year=2026")
+    assert wrong.status_code == 400 and "From must be a real date" in wrong.get_data(as_text=True)
+    half = admin_client.get("/staff/audit?until-day=3&until-month=&until-year=2026")
+    assert half.status_code == 400 and "To must include a month" in half.get_data(as_text=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from ysdw_live.audit import services
 from ysdw_live.auth.models import Role
 from ysdw_live.csv_export import csv_download
 from ysdw_live.db import declare_writer, get_session
 from ysdw_live.errors import DomainError, ValidationError
-from ysdw_live.pages import form_error_list, staff_page
+from ysdw_live.pages import DATE_PARTS, form_error_list, read_date, staff_page
 from ysdw_live.web import actor, app_clock
 
 bp = Blueprint("audit", __name__, url_prefix="/staff")
@@ -28,6 +29,21 @@ def _page_number() -> int:
     return int(raw)
 
 
+def _filter_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """Return the filter's query with dates typed in day, month and year boxes as ISO ``since``/``until``.
+
+    The page's form sends the boxes (GOV.UK date inputs); its links and the CSV carry ISO dates.
+    """
+    merged = MultiDict(args)
+    for name, label in (("since", "From"), ("until", "To")):
+        if any(f"{name}-{part}" in args for part in DATE_PARTS):
+            typed = read_date(args, name, label)
+            for part in DATE_PARTS:
+                merged.pop(f"{name}-{part}", None)
+            merged[name] = typed.isoformat() if typed else ""
+    return merged
+
+
 @bp.get("/audit")
 @staff_page(ADMINS)
 def index() -> Any:
@@ -35,7 +51,7 @@ def index() -> Any:
     db = get_session()
     errors: list[tuple[str, str]] = []
     try:
-        filters = services.parse_filters(request.args)
+        filters = services.parse_filters(_filter_args(request.args))
         page_number = _page_number()
     except DomainError as error:
         errors = form_error_list(error)
@@ -55,7 +71,7 @@ def index() -> Any:
 def export() -> Any:
     """Every entry the filters select as CSV, cells defused against spreadsheet formulas (admins)."""
     declare_writer()  # the export is itself noted in the trail
-    filters = services.parse_filters(request.args)
+    filters = services.parse_filters(_filter_args(request.args))
     entries = services.export(get_session(), actor(), filters, clock=app_clock())
     rows = (
         [
