@@ -226,7 +226,7 @@ def test_edit_meeting_form(manager, factory, db):
 
 
 def test_status_buttons_walk_the_machine(manager, factory, db):
-    """The meeting page offers Go live, then Close (behind "Close the meeting…"), then Reopen; each does what it says."""
+    """The meeting page offers Go live, then Close (behind "Close the meeting…"), then Reopen; each works."""
     meeting = factory.meeting()
     url = f"/staff/meetings/{meeting.code}"
     for button, target, expected in (
