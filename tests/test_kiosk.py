@@ -100,7 +100,13 @@ def test_starting_the_kiosk_ends_the_login_and_locks_the_browser(client, db, fac
     meeting = factory.meeting(status="live")
     db.rollback()
     start_kiosk(client, factory, meeting.code)
-    for path in ("/staff", f"/staff/meetings/{meeting.code}", f"/moderate/{meeting.code}", f"/j/{meeting.code}", "/"):
+    for path in (
+        "/dashboard",
+        f"/staff/meetings/{meeting.code}",
+        f"/moderate/{meeting.code}",
+        f"/j/{meeting.code}",
+        "/",
+    ):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].endswith(f"/kiosk/{meeting.code}"), path
