@@ -58,6 +58,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/favicon.ico"),
         ("GET", "/present/<code>"),  # the projector shows only what attendees may see
         ("GET", "/privacy"),  # the privacy notice: the organisation's text and the retention periods
+        ("GET", "/accessibility"),  # the accessibility statement
     }
 )
 
@@ -495,6 +496,14 @@ PAGE_ROWS: list[Row] = [
         staff_only=False,
     ),
     Row("POST", "/staff/meetings/<code>/survey", PAGE_MANAGERS(302), form={"source": "template", "days": "7"}),
+    # Kiosk: only a facilitator or admin turns a browser into the kiosk; without its kiosk pass
+    # (which no role here holds) every kiosk page is refused, whoever calls (tests/test_kiosk.py has the rest).
+    Row("POST", "/kiosk/<code>/start", PAGE_MANAGERS(302)),
+    Row("GET", "/kiosk/<code>", _statuses(403, 403, 403, 403, 403)),
+    Row("POST", "/kiosk/<code>/concerns", _statuses(403, 403, 403, 403, 403), form={"text": "Lights"}),
+    Row("GET", "/kiosk/<code>/survey", _statuses(403, 403, 403, 403, 403)),
+    Row("POST", "/kiosk/<code>/survey", _statuses(403, 403, 403, 403, 403), form={}),
+    Row("GET", "/kiosk/<code>/thanks", _statuses(403, 403, 403, 403, 403)),
     Row("GET", "/staff/surveys/<int:survey_id>", PAGE_MANAGERS(200), setup=lambda w: _a_survey(w)),
     Row(
         "POST",

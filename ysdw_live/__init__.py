@@ -86,6 +86,7 @@ def _limits(app: Flask) -> dict[str, tuple[int, float]]:
     configured = {
         "join-address": app.config.get("JOIN_LIMIT_PER_ADDRESS"),
         "join-meeting": app.config.get("JOIN_LIMIT_PER_MEETING"),
+        "join-kiosk": app.config.get("JOIN_LIMIT_PER_KIOSK"),
     }
     return {scope: (int(per_minute), 60) for scope, per_minute in configured.items() if per_minute}
 
@@ -119,12 +120,14 @@ def _register(app: Flask) -> None:
     import ysdw_live.series.api
     import ysdw_live.surveys.api  # noqa: F401
     from ysdw_live import api, cli, i18n, pages, web
+    from ysdw_live.accessibility.views import bp as accessibility_bp
     from ysdw_live.actions.views import bp as actions_bp
     from ysdw_live.audit.views import bp as audit_bp
     from ysdw_live.auth.views import bp as auth_bp
     from ysdw_live.errors import DomainError
     from ysdw_live.exports.views import bp as exports_bp
     from ysdw_live.impact.views import bp as impact_bp
+    from ysdw_live.kiosk.views import bp as kiosk_bp
     from ysdw_live.live.views import bp as live_bp
     from ysdw_live.meetings.views import bp as meetings_bp
     from ysdw_live.privacy.views import bp as privacy_bp
@@ -145,6 +148,8 @@ def _register(app: Flask) -> None:
         surveys_bp,
         exports_bp,
         impact_bp,
+        kiosk_bp,
+        accessibility_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -153,6 +158,8 @@ def _register(app: Flask) -> None:
     app.url_value_preprocessor(web.guard_code_lookup)
     app.before_request(pages.choose_language)
     app.before_request(pages.check_page_csrf)
+    # After the CSRF check: a forged post is refused, not redirected.
+    app.before_request(pages.kiosk_lock)
     app.teardown_request(pages.forget_caller)
     app.context_processor(pages.template_globals)
     app.add_template_filter(pages.bdi, "bdi")

@@ -71,6 +71,17 @@ def _optional_positive_int(env: Any, name: str) -> int | None:
     return _positive_int(env, name, 1) if raw.strip() else None
 
 
+def _email_or_none(env: Any, name: str) -> str | None:
+    """Return the e-mail address in ``env[name]`` (None when unset); refuse something that is not one."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    local, at, domain = raw.partition("@")
+    if not (local and at and "." in domain) or any(c.isspace() or c in "<>\"'" for c in raw):
+        raise ValueError(f"{name} must be an e-mail address, like access@example.org, not {raw!r}")
+    return raw
+
+
 def _vote_surge(env: Any) -> tuple[int, int]:
     """Return (taps, seconds) from ``YSDW_VOTE_SURGE`` ("50/5": 50 taps on one concern within 5 seconds)."""
     raw = env.get("YSDW_VOTE_SURGE") or "50/5"
@@ -119,6 +130,14 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         # New participants in any minute, per address and per meeting (None: the built-in budgets).
         "JOIN_LIMIT_PER_ADDRESS": _optional_positive_int(env, "YSDW_JOIN_LIMIT_PER_ADDRESS"),
         "JOIN_LIMIT_PER_MEETING": _optional_positive_int(env, "YSDW_JOIN_LIMIT_PER_MEETING"),
+        # People one kiosk (a staff-started shared tablet) may take in any minute, each a new participant.
+        "JOIN_LIMIT_PER_KIOSK": _optional_positive_int(env, "YSDW_JOIN_LIMIT_PER_KIOSK"),
+        # Seconds a kiosk waits with something half-typed before it counts down and clears itself,
+        # and seconds its "thank you" screen stays before the next person's empty form.
+        "KIOSK_IDLE_SECONDS": _positive_int(env, "YSDW_KIOSK_IDLE_SECONDS", 90),
+        "KIOSK_THANKS_SECONDS": _positive_int(env, "YSDW_KIOSK_THANKS_SECONDS", 10),
+        # Where people report an accessibility problem (an e-mail address), shown on /accessibility.
+        "ACCESSIBILITY_CONTACT": _email_or_none(env, "YSDW_ACCESSIBILITY_CONTACT"),
         # Moderators are told when one concern gets this many votes within this many seconds.
         "VOTE_SURGE": _vote_surge(env),
         # How often pending vote counts go out (seconds); every process of a cluster uses the same.

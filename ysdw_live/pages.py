@@ -40,6 +40,7 @@ from ysdw_live.web import (
     check_form_csrf,
     count_code_miss,
     csrf_token,
+    kiosk_pass,
     login_ended,
     staff_user,
 )
@@ -149,6 +150,28 @@ def language_links() -> list[dict[str, Any]]:
     ]
 
 
+# What a browser in kiosk mode may still open besides the kiosk: the statements every page links
+# to, and the login page (a staff member logging in there is how a kiosk ends).
+KIOSK_OPEN_ENDPOINTS = frozenset(
+    {"static", "favicon", "healthz", "privacy.notice", "accessibility.statement", "auth.login"}
+)
+
+
+def kiosk_lock() -> Any:
+    """Keep a kiosk browser on its kiosk: any other page sends it back there (a ``before_request`` hook).
+
+    A passer-by at the shared tablet cannot reach a staff page (the login that started the kiosk
+    ended in this browser), nor join as an attendee, which would leave a participant cookie for
+    the next person.
+    """
+    kiosk = kiosk_pass()
+    if kiosk is None or request.blueprint == "kiosk" or request.endpoint in KIOSK_OPEN_ENDPOINTS:
+        return None
+    if request.path.startswith("/api/"):
+        return None  # no identity rides on a kiosk's cookie: the session holds no login, no participant
+    return redirect(url_for("kiosk.home", code=kiosk.code))
+
+
 def forget_caller(_exc: BaseException | None = None) -> None:
     """Forget who called: a request inside an already pushed app context shares its ``g``."""
     g.pop("staff_user", None)
@@ -168,6 +191,7 @@ def template_globals() -> dict[str, Any]:
         "current_user": _safe_staff_user(),
         "date_parts": date_parts,
         "lang": lang,
+        "kiosk": kiosk_pass(),
         "language_links": language_links,
         "text_direction": text_direction(lang),
     }

@@ -127,6 +127,41 @@ def log_out() -> None:
     g.staff_user = None
 
 
+KIOSK_KEY = "kiosk"
+
+
+def kiosk_pass() -> meetings.KioskPass | None:
+    """Return the kiosk this browser runs as (from its signed session) while the kiosk lasts, else None."""
+    kept = session.get(KIOSK_KEY)
+    if not isinstance(kept, dict):
+        return None
+    try:
+        kiosk = meetings.KioskPass(
+            meeting_id=int(kept["meeting_id"]),
+            code=str(kept["code"]),
+            key=str(kept["key"]),
+            started_by=int(kept["started_by"]),
+            started_at=int(kept["started_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return kiosk if kiosk.lasts(int(app_clock().now().timestamp())) else None
+
+
+def enter_kiosk(kiosk: meetings.KioskPass) -> None:
+    """Make this browser a kiosk: its staff login here ends (the session starts afresh), the kiosk is kept."""
+    session.clear()
+    session[KIOSK_KEY] = {
+        "meeting_id": kiosk.meeting_id,
+        "code": kiosk.code,
+        "key": kiosk.key,
+        "started_by": kiosk.started_by,
+        "started_at": kiosk.started_at,
+    }
+    session.permanent = True
+    g.staff_user = None
+
+
 def participant_token() -> str | None:
     """Return the participant token from the header or the cookie."""
     header = request.headers.get("X-Participant-Token", "").strip()
@@ -309,6 +344,9 @@ def _belongs_to(code: str) -> bool:
     try:
         meeting = meetings.get_meeting(db, code)
         if staff_user() is not None:
+            return True
+        kiosk = kiosk_pass()
+        if kiosk is not None and kiosk.meeting_id == meeting.id:
             return True
     except DomainError:
         return False

@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "series.update": "Changed a series",
     "meeting.create": "Created a meeting",
     "meeting.update": "Changed a meeting",
+    "kiosk.start": "Started a kiosk on a shared device",
     "meeting.projector": "Changed what the projector shows",
     "meeting.purge": "Deleted attendee data after the retention period",
     "meeting.pack": "Opened a meeting pack",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from ysdw_live import validation
 from ysdw_live.actors import Actor
 from ysdw_live.audit.services import describe_changes, record
-from ysdw_live.errors import DomainError, NotAuthenticated, NotFound, ValidationError
+from ysdw_live.errors import Conflict, DomainError, NotAuthenticated, NotFound, ValidationError
 from ysdw_live.meetings.models import (
     TITLE_MAX,
     VENUE_MAX,
@@ -363,3 +363,70 @@ def participant_total(db: Session, meeting: Meeting) -> int:
     """Return how many participants ``meeting`` had: those still kept plus those retention deleted."""
     kept = db.scalar(select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id)) or 0
     return int(kept) + (meeting.purged_participants or 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Kiosk: a shared tablet at the door, started by staff, taking one person at a time
+# ---------------------------------------------------------------------------------------------
+
+# People one kiosk may take in any minute, each a new participant. A person needs half a minute or
+# more to type a concern, so 20 leaves room for a queue of quick ones while stopping a script. The
+# kiosk counts here, in place of its network address's budget (it shares the venue's address with
+# the room), and still against the meeting's budget.
+JOIN_LIMIT_PER_KIOSK = (20, 60)
+# A kiosk lasts as long as a staff login may: a tablet left on overnight is not a kiosk the next day.
+KIOSK_HOURS = 12
+
+
+@dataclass(frozen=True)
+class KioskPass:
+    """What a browser in kiosk mode holds (signed, in its session): which meeting, which kiosk, since when."""
+
+    meeting_id: int
+    code: str
+    key: str
+    started_by: int
+    started_at: int  # seconds since the epoch
+
+    def lasts(self, now: int) -> bool:
+        """Whether the kiosk still runs at ``now`` (seconds since the epoch)."""
+        return 0 <= now - self.started_at < KIOSK_HOURS * 3600
+
+
+def start_kiosk(db: Session, actor: Actor, meeting: Meeting, *, now: int) -> KioskPass:
+    """Turn the caller's browser into a kiosk of ``meeting``: admins and facilitators only; recorded."""
+    user = actor.require_meeting_manager()
+    if meeting.purged_at is not None:
+        raise Conflict("This meeting's attendee data was deleted: it cannot take concerns or answers.")
+    kiosk = KioskPass(
+        meeting_id=meeting.id, code=meeting.code, key=new_device_token(), started_by=user.id, started_at=now
+    )
+    record(db, user, "kiosk.start", object_type="meeting", object_id=meeting.code)
+    db.commit()
+    return kiosk
+
+
+def kiosk_participant(db: Session, meeting: Meeting, kiosk: KioskPass, *, limiter: Limiter) -> Participant:
+    """Add a new participant for one person's use of a kiosk, not yet committed.
+
+    The caller commits it together with what the person sent (a concern, a survey response), or
+    rolls both back: a use that sends nothing leaves no participant. Nobody ever holds its token.
+    """
+    if kiosk.meeting_id != meeting.id:
+        raise NotFound("This kiosk belongs to another meeting.", code="meeting_not_found")
+    limiter.check(
+        "join-kiosk",
+        kiosk.key,
+        *JOIN_LIMIT_PER_KIOSK,
+        message="This kiosk has taken many people in the last minute. Wait a minute and try again.",
+    )
+    limiter.check(
+        "join-meeting",
+        meeting.id,
+        *JOIN_LIMIT_PER_MEETING,
+        message="Too many people are joining this meeting just now. Wait a minute and try again.",
+    )
+    participant = Participant(meeting=meeting, device_hash=hash_device_token(new_device_token()))
+    db.add(participant)
+    db.flush()
+    return participant

@@ -1,0 +1,1 @@
+"""The accessibility statement, in the UK public sector model format."""
