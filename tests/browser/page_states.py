@@ -30,7 +30,8 @@ class PageState:
     """One state of one page: ``path`` (with ``{names}`` from the demo world), seen ``as_`` whom.
 
     ``as_``: ``visitor`` (no login, no participant), ``phone`` (a joined participant at phone
-    size), ``admin``/``leader`` (logged in), ``projector`` (the room's screen). ``prepare`` runs
+    size), ``admin``/``leader`` (logged in), ``projector`` (the room's screen), ``kiosk`` (a tablet
+    an admin turned into the meeting's kiosk). ``prepare`` runs
     on the page after it loads (fill a form, submit it wrong, move a survey on).
     """
 
@@ -116,6 +117,7 @@ PAGE_STATES: list[PageState] = [
     PageState("login", "auth.login", "/login"),
     PageState("login refused", "auth.login", "/login", prepare=_wrong_login),
     PageState("privacy notice", "privacy.notice", "/privacy"),
+    PageState("accessibility statement", "accessibility.statement", "/accessibility"),
     PageState("public actions", "actions.public", "/series/{series_id}/actions"),
     # Attendee pages (phone size)
     PageState("attendee: live meeting", "live.join", "/j/{live}", as_="phone", live=True),
@@ -139,6 +141,17 @@ PAGE_STATES: list[PageState] = [
     PageState("survey: equality questions", "surveys.equality", "/j/{live}/survey/about-you/questions", as_="phone"),
     PageState("survey: check answers", "surveys.check", "/j/{live}/survey/check", as_="phone", prepare=_answer_all),
     PageState("survey: thank you", "surveys.done", "/j/{live}/survey/done", as_="phone", prepare=_send_answers),
+    # The shared tablet at the door (started by staff on that browser)
+    PageState("kiosk: raise a concern", "kiosk.home", "/kiosk/{live}", as_="kiosk"),
+    PageState(
+        "kiosk: concern refused",
+        "kiosk.home",
+        "/kiosk/{live}",
+        as_="kiosk",
+        prepare=_submit_empty("Send", shows=".error-summary"),
+    ),
+    PageState("kiosk: the survey", "kiosk.survey", "/kiosk/{live}/survey", as_="kiosk"),
+    PageState("kiosk: thank you", "kiosk.thanks", "/kiosk/{live}/thanks", as_="kiosk"),
     # The room's screen, in each mode
     PageState("projector: join", "live.projector", "/present/{live}?mode=join", as_="projector", live=True),
     PageState("projector: concerns", "live.projector", "/present/{live}?mode=concerns", as_="projector", live=True),

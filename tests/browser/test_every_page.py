@@ -70,6 +70,8 @@ def world(live_server) -> dict[str, Any]:
 
 def _context_for(browser: Any, live_server: Any, state: PageState) -> Any:
     """A fresh browser context the size of whoever looks at ``state``."""
+    if state.as_ == "kiosk":
+        return browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768}, has_touch=True)
     if state.as_ == "phone":
         return browser.new_context(
             base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
@@ -101,9 +103,14 @@ def test_every_page_passes_axe(browser, live_server, world):
             if key not in contexts:
                 contexts[key] = _context_for(browser, live_server, state)
                 contexts[key].set_default_timeout(10_000)
-                if key in ("admin", "leader"):
+                if key in ("admin", "leader", "kiosk"):
                     login_page = contexts[key].new_page()
-                    live_server.login(login_page, world["users"][key])
+                    live_server.login(login_page, world["users"]["admin" if key == "kiosk" else key])
+                    if key == "kiosk":
+                        # The tablet at the door: an admin starts the kiosk on it, which ends their login there.
+                        login_page.goto(f"/staff/meetings/{world['live']}")
+                        login_page.get_by_role("button", name="Open the kiosk on this device").click()
+                        login_page.wait_for_url(f"**/kiosk/{world['live']}")
                     login_page.close()
             page = contexts[key].new_page()
             watch_console(page)
