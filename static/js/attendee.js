@@ -249,8 +249,8 @@ if (concernForm) {
   textArea.addEventListener("input", updateCounter);
   updateCounter();
   concernForm.addEventListener("submit", async (event) => {
-    // Not connected yet and the browser thinks it is online: the plain form posts and reloads.
-    if (!store.live && navigator.onLine !== false) return;
+    // Always through the API once this script runs, live or not yet: a reload could lose the words
+    // on a weak signal, and the outbox keeps them when the request cannot get through.
     event.preventDefault();
     const body = { text: textArea.value };
     const topic = document.getElementById("topic_id");

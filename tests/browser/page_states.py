@@ -89,7 +89,7 @@ def _wrong_login(page: Any, _world: dict[str, Any]) -> None:
 
 def _answer_all(page: Any, world: dict[str, Any]) -> None:
     """Answer every question of the live meeting's survey (the first choice, or a few words), then check."""
-    page.goto(f"/j/{world['live']}/survey/1")
+    page.goto(f"/j/{world['poll_meeting']}/survey/1")
     for _ in range(40):
         if "/survey/about-you" in page.url:
             break
@@ -100,7 +100,7 @@ def _answer_all(page: Any, world: dict[str, Any]) -> None:
             page.locator("textarea, input[type=text]").first.fill("More patrols after dark")
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
-    page.goto(f"/j/{world['live']}/survey/check")
+    page.goto(f"/j/{world['poll_meeting']}/survey/check")
 
 
 def _send_answers(page: Any, world: dict[str, Any]) -> None:
@@ -121,7 +121,7 @@ PAGE_STATES: list[PageState] = [
     PageState("public actions", "actions.public", "/series/{series_id}/actions"),
     # Attendee pages (phone size)
     PageState("attendee: live meeting", "live.join", "/j/{live}", as_="phone", live=True),
-    PageState("attendee: open poll", "live.join", "/j/{poll_meeting}", as_="phone", live=True),
+    PageState("attendee: open poll", "live.join", "/j/{other}", as_="phone", live=True),
     PageState(
         "attendee: concern refused",
         "live.join",
@@ -132,30 +132,30 @@ PAGE_STATES: list[PageState] = [
         prepare=_submit_empty("Send", shows=".error-message"),
     ),
     PageState("attendee: closed meeting", "live.join", "/j/{closed}", as_="phone"),
-    PageState("survey: start", "surveys.start", "/j/{live}/survey", as_="phone"),
-    PageState("survey: first question", "surveys.question", "/j/{live}/survey/1", as_="phone"),
+    PageState("survey: start", "surveys.start", "/j/{other}/survey", as_="phone"),
+    PageState("survey: first question", "surveys.question", "/j/{other}/survey/1", as_="phone"),
     PageState(
-        "survey: question refused", "surveys.question", "/j/{live}/survey/1", as_="phone", prepare=_too_long_an_answer
+        "survey: question refused", "surveys.question", "/j/{other}/survey/1", as_="phone", prepare=_too_long_an_answer
     ),
-    PageState("survey: about you", "surveys.about_you", "/j/{live}/survey/about-you", as_="phone"),
-    PageState("survey: equality questions", "surveys.equality", "/j/{live}/survey/about-you/questions", as_="phone"),
-    PageState("survey: check answers", "surveys.check", "/j/{live}/survey/check", as_="phone", prepare=_answer_all),
-    PageState("survey: thank you", "surveys.done", "/j/{live}/survey/done", as_="phone", prepare=_send_answers),
+    PageState("survey: about you", "surveys.about_you", "/j/{other}/survey/about-you", as_="phone"),
+    PageState("survey: equality questions", "surveys.equality", "/j/{other}/survey/about-you/questions", as_="phone"),
+    PageState("survey: check answers", "surveys.check", "/j/{other}/survey/check", as_="phone", prepare=_answer_all),
+    PageState("survey: thank you", "surveys.done", "/j/{other}/survey/done", as_="phone", prepare=_send_answers),
     # The shared tablet at the door (started by staff on that browser)
-    PageState("kiosk: raise a concern", "kiosk.home", "/kiosk/{live}", as_="kiosk"),
+    PageState("kiosk: raise a concern", "kiosk.home", "/kiosk/{other}", as_="kiosk"),
     PageState(
         "kiosk: concern refused",
         "kiosk.home",
-        "/kiosk/{live}",
+        "/kiosk/{other}",
         as_="kiosk",
         prepare=_submit_empty("Send", shows=".error-summary"),
     ),
-    PageState("kiosk: the survey", "kiosk.survey", "/kiosk/{live}/survey", as_="kiosk"),
-    PageState("kiosk: thank you", "kiosk.thanks", "/kiosk/{live}/thanks", as_="kiosk"),
+    PageState("kiosk: the survey", "kiosk.survey", "/kiosk/{other}/survey", as_="kiosk"),
+    PageState("kiosk: thank you", "kiosk.thanks", "/kiosk/{other}/thanks", as_="kiosk"),
     # The room's screen, in each mode
     PageState("projector: join", "live.projector", "/present/{live}?mode=join", as_="projector", live=True),
     PageState("projector: concerns", "live.projector", "/present/{live}?mode=concerns", as_="projector", live=True),
-    PageState("projector: poll", "live.projector", "/present/{poll_meeting}?mode=poll", as_="projector", live=True),
+    PageState("projector: poll", "live.projector", "/present/{other}?mode=poll", as_="projector", live=True),
     PageState(
         "projector: concerns, high contrast",
         "live.projector",
@@ -178,7 +178,7 @@ PAGE_STATES: list[PageState] = [
     PageState("dashboard (leader)", "meetings.dashboard", "/dashboard", as_="leader"),
     PageState("change password", "auth.change_password", "/account/password", as_="admin"),
     PageState("console", "live.console", "/moderate/{live}", as_="admin", live=True),
-    PageState("console with a poll", "live.console", "/moderate/{poll_meeting}", as_="admin", live=True),
+    PageState("console with a poll", "live.console", "/moderate/{other}", as_="admin", live=True),
     PageState("leaders' stream", "actions.lead", "/lead/{live}", as_="leader", live=True),
     PageState("meeting (staff)", "meetings.manage", "/staff/meetings/{live}", as_="admin"),
     PageState("meeting (staff, closed)", "meetings.manage", "/staff/meetings/{closed}", as_="admin"),

@@ -17,6 +17,7 @@ def test_a_concern_and_a_vote_made_offline_are_sent_once_when_the_signal_returns
     assert settings.status_code == 200
     # Someone else's concern to vote for.
     page.goto(f"/j/{code}")
+    wait_live(page)
     page.get_by_label("Your concern or question").fill("The bus shelter on Elm Road is smashed")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#form-status")).to_contain_text("Thank you")
