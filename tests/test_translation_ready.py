@@ -32,6 +32,16 @@ TRANSLATED_TEMPLATES = (
     "templates/live/_poll.html",
     "templates/projector/_poll.html",
     "templates/moderate/_polls.html",
+    # The frame and the public pages (issue 13).
+    "templates/base.html",
+    "templates/error.html",
+    "templates/partials/not_for_crime.html",
+    "templates/partials/error_summary.html",
+    "templates/partials/field.html",
+    "templates/partials/date_field.html",
+    "templates/auth/login.html",
+    "templates/public/home.html",
+    "templates/public/privacy.html",
 )
 
 # Attributes a person reads or hears; ``value`` counts only on buttons that show it.
