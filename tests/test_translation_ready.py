@@ -42,6 +42,11 @@ TRANSLATED_TEMPLATES = (
     "templates/auth/login.html",
     "templates/public/home.html",
     "templates/public/privacy.html",
+    # The attendee's page (issue 13).
+    "templates/attendee/meeting.html",
+    "templates/attendee/_follow_ups.html",
+    "templates/attendee/_report_back.html",
+    "templates/live/_concern.html",
 )
 
 # Attributes a person reads or hears; ``value`` counts only on buttons that show it.
