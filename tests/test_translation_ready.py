@@ -47,6 +47,11 @@ TRANSLATED_TEMPLATES = (
     "templates/attendee/_follow_ups.html",
     "templates/attendee/_report_back.html",
     "templates/live/_concern.html",
+    # The public action list and the projector (issue 13).
+    "templates/actions/_macros.html",
+    "templates/public/actions.html",
+    "templates/projector/present.html",
+    "templates/projector/_report_back_slide.html",
 )
 
 # Attributes a person reads or hears; ``value`` counts only on buttons that show it.
