@@ -60,7 +60,7 @@ def action_status_table() -> dict[str, dict[str, Any]]:
     """Return each action status's words and kind, for scripts that draw actions from the API's JSON."""
     return {
         status.value: {
-            "label": label,
+            "label": translated(label),
             "finished": status in FINISHED_STATUSES,
             "needs_reason": status in NEEDS_REASON,
         }
