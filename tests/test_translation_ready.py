@@ -32,6 +32,26 @@ TRANSLATED_TEMPLATES = (
     "templates/live/_poll.html",
     "templates/projector/_poll.html",
     "templates/moderate/_polls.html",
+    # The frame and the public pages (issue 13).
+    "templates/base.html",
+    "templates/error.html",
+    "templates/partials/not_for_crime.html",
+    "templates/partials/error_summary.html",
+    "templates/partials/field.html",
+    "templates/partials/date_field.html",
+    "templates/auth/login.html",
+    "templates/public/home.html",
+    "templates/public/privacy.html",
+    # The attendee's page (issue 13).
+    "templates/attendee/meeting.html",
+    "templates/attendee/_follow_ups.html",
+    "templates/attendee/_report_back.html",
+    "templates/live/_concern.html",
+    # The public action list and the projector (issue 13).
+    "templates/actions/_macros.html",
+    "templates/public/actions.html",
+    "templates/projector/present.html",
+    "templates/projector/_report_back_slide.html",
 )
 
 # Attributes a person reads or hears; ``value`` counts only on buttons that show it.

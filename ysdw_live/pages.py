@@ -33,7 +33,7 @@ from ysdw_live.api import http_error_response
 from ysdw_live.auth.models import ALL_STAFF, Role
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, RateLimited, ValidationError
-from ysdw_live.i18n import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGE_NAMES, text_direction
+from ysdw_live.i18n import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGE_NAMES, gettext, text_direction
 from ysdw_live.web import (
     STATE_CHANGING,
     actor,
@@ -281,9 +281,9 @@ def http_error_page(error: HTTPException) -> Any:
         return http_error_response(error)
     status = error.code or 500
     messages = {
-        404: "If you typed the web address, check it is correct.",
-        405: "That action is not available here.",
-        413: "What you sent is too large.",
+        404: gettext("If you typed the web address, check it is correct."),
+        405: gettext("That action is not available here."),
+        413: gettext("What you sent is too large."),
     }
     return render_template(
         "error.html", title=_error_title(status), message=messages.get(status, error.description)
@@ -311,15 +311,15 @@ def _safe_staff_user() -> Any:
 def _error_title(status: int) -> str:
     """Return a short page title for an HTTP status."""
     return {
-        400: "There is a problem",
-        401: "You need to log in",
-        403: "You cannot do that",
-        404: "Page not found",
-        405: "Not available",
-        409: "Not possible right now",
-        413: "Too large",
-        429: "Too many requests",
-    }.get(status, "Something went wrong")
+        400: gettext("There is a problem"),
+        401: gettext("You need to log in"),
+        403: gettext("You cannot do that"),
+        404: gettext("Page not found"),
+        405: gettext("Not available"),
+        409: gettext("Not possible right now"),
+        413: gettext("Too large"),
+        429: gettext("Too many requests"),
+    }.get(status, gettext("Something went wrong"))
 
 
 @contextmanager

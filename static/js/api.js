@@ -1,6 +1,7 @@
 // Every request the live pages make goes through here. Same-origin fetches carry the cookies
 // and the Origin header the server's CSRF check looks for; each one gives up after a timeout,
 // so a hung request can never leave a button disabled for good.
+import { t } from "./i18n.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -13,7 +14,7 @@ export function requestTimeoutMs() {
 /** The error thrown when the server could not be reached or did not answer in time. */
 export class ConnectionError extends Error {
   constructor(timedOut) {
-    super(timedOut ? "The server did not answer in time." : "The server could not be reached.");
+    super(timedOut ? t("The server did not answer in time.") : t("The server could not be reached."));
     this.name = "ConnectionError";
     this.status = 0;
     this.timedOut = timedOut;
@@ -60,7 +61,7 @@ export async function api(method, url, body, { headers = {} } = {}) {
       }
     }
     if (!response.ok) {
-      const error = new Error(data?.error?.message || `Something went wrong (${response.status}). Try again.`);
+      const error = new Error(data?.error?.message || t("Something went wrong (%(status)s). Try again.", { status: response.status }));
       error.status = response.status;
       error.code = data?.error?.code;
       error.fields = data?.error?.fields || {};

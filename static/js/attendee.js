@@ -7,6 +7,7 @@ import { attendeePolls } from "./attendee-polls.js";
 import { attendeeSurvey } from "./survey-live.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
 import { concernItem, outbox, voteItem } from "./outbox.js";
+import { t, tn } from "./i18n.js";
 
 const data = pageData();
 const code = data.code;
@@ -22,11 +23,11 @@ const store = concernStore({
   onSnapshot: (snapshot) => applyMeeting(snapshot.meeting),
   onMeeting: applyMeeting,
   onCreated(concern, isNew) {
-    if (isNew && isVisible(concern)) announce("A new concern was added.");
+    if (isNew && isVisible(concern)) announce(t("A new concern was added."));
   },
   onUpdated(before, concern) {
     if (before && before.status === "pending" && isVisible(concern)) {
-      announce("Your concern was approved and is now shown to everyone.");
+      announce(t("Your concern was approved and is now shown to everyone."));
     }
   },
 });
@@ -66,7 +67,7 @@ function applyMeeting(meeting) {
   state.dataset.status = meeting.status;
   for (const note of state.querySelectorAll("[data-when]")) note.hidden = note.dataset.when !== meeting.status;
   document.getElementById("raise").hidden = meeting.status !== "live";
-  if (ended) announce("This meeting has ended. Thank you for taking part.");
+  if (ended) announce(t("This meeting has ended. Thank you for taking part."));
 }
 
 // This device's own concerns that a moderator dismissed reach only this device (with status
@@ -83,8 +84,8 @@ function showHiddenNote() {
   hiddenNote.dataset.count = String(count);
   hiddenNote.hidden = count === 0;
   document.getElementById("hidden-note-count").textContent =
-    count === 1 ? "One of your concerns was not shown to the room." : `${count} of your concerns were not shown to the room.`;
-  if (more) announce("One of your concerns was not shown to the room. The team still reads everything.");
+    tn("One of your concerns was not shown to the room.", "%(num)d of your concerns were not shown to the room.", count);
+  if (more) announce(t("One of your concerns was not shown to the room. The team still reads everything."));
 }
 
 // Opening the link joins nobody (link previews fetch it too): the page joins here, with a POST,
@@ -136,14 +137,14 @@ document.addEventListener("submit", async (event) => {
   try {
     const outcome = await whileSending(form, () => box.send(voteItem(id, !wasVoted)));
     if (outcome.queued) {
-      announce("No signal. Your vote is saved on this phone and will be counted when the connection is back.");
+      announce(t("No signal. Your vote is saved on this phone and will be counted when the connection is back."));
       return;
     }
     showVotes(id, outcome.result.votes, outcome.result.voted);
-    announce(outcome.result.voted ? "Vote added." : "Vote removed.");
+    announce(outcome.result.voted ? t("Vote added.") : t("Vote removed."));
   } catch (error) {
     showVotes(id, concern.votes + (wasVoted ? 1 : -1), wasVoted);
-    announce(failureMessage(error, "Your vote was not counted — try again."));
+    announce(failureMessage(error, t("Your vote was not counted — try again.")));
   }
 });
 
@@ -160,8 +161,8 @@ function updateCounter() {
   counter.classList.toggle("character-count--over", left < 0);
   counter.textContent =
     left >= 0
-      ? `You have ${left} character${left === 1 ? "" : "s"} remaining`
-      : `You have ${-left} character${left === -1 ? "" : "s"} too many`;
+      ? tn("You have %(num)d character remaining", "You have %(num)d characters remaining", left)
+      : tn("You have %(num)d character too many", "You have %(num)d characters too many", -left);
 }
 
 function showFieldError(field, message) {
@@ -173,7 +174,7 @@ function showFieldError(field, message) {
   error.id = `${input.id}-error`;
   const prefix = document.createElement("span");
   prefix.className = "visually-hidden";
-  prefix.textContent = "Error: ";
+  prefix.textContent = `${t("Error:")} `;
   error.append(prefix, message);
   input.before(error);
   group?.classList.add("form-group--error");
@@ -206,8 +207,8 @@ function showWaiting(items) {
   heading.className = "outbox__title";
   heading.textContent =
     concernsWaiting.length === 1
-      ? "Saved on this phone, waiting for a signal to send:"
-      : `${concernsWaiting.length} concerns saved on this phone, waiting for a signal to send:`;
+      ? t("Saved on this phone, waiting for a signal to send:")
+      : tn("%(num)d concern saved on this phone, waiting for a signal to send:", "%(num)d concerns saved on this phone, waiting for a signal to send:", concernsWaiting.length);
   const list = document.createElement("ul");
   list.className = "outbox__list";
   for (const item of concernsWaiting) {
@@ -225,15 +226,15 @@ const box = outbox(code, {
   onSent(item, result) {
     if (item.kind === "concern") {
       store.put(result);
-      if (formStatus) formStatus.textContent = "Your saved concern has been sent.";
-      announce("Your saved concern has been sent.");
+      if (formStatus) formStatus.textContent = t("Your saved concern has been sent.");
+      announce(t("Your saved concern has been sent."));
     } else {
       showVotes(item.concernId, result.votes, result.voted);
     }
   },
   onRefused(item, error) {
     if (item.kind !== "concern") {
-      announce(failureMessage(error, "Your saved vote could not be counted."));
+      announce(failureMessage(error, t("Your saved vote could not be counted.")));
       return;
     }
     // Never lost: the words go back into the box, with the reason.
@@ -241,7 +242,7 @@ const box = outbox(code, {
       textArea.value = item.body.text;
       updateCounter();
     }
-    if (formStatus) formStatus.textContent = `Your saved concern could not be sent: ${error.message}`;
+    if (formStatus) formStatus.textContent = t("Your saved concern could not be sent: %(reason)s", { reason: error.message });
   },
 });
 
@@ -260,22 +261,22 @@ if (concernForm) {
     try {
       const outcome = await whileSending(concernForm, () => box.send(concernItem(body)), {
         status: formStatus,
-        busyText: "Sending…",
+        busyText: t("Sending…"),
       });
       clearFieldErrors();
       textArea.value = "";
       updateCounter();
       if (outcome.queued) {
         formStatus.textContent =
-          "No signal. Your concern is saved on this phone and will be sent when the connection is back.";
+          t("No signal. Your concern is saved on this phone and will be sent when the connection is back.");
         return;
       }
       const concern = outcome.result;
       store.put(concern);
       formStatus.textContent =
         concern.status === "pending"
-          ? "Thank you. Your concern is waiting for the moderator and will appear once approved."
-          : "Thank you. Your concern has been added.";
+          ? t("Thank you. Your concern is waiting for the moderator and will appear once approved.")
+          : t("Thank you. Your concern has been added.");
     } catch (error) {
       formStatus.textContent = "";
       const field = Object.keys(error.fields || {})[0] || "text";

@@ -13,6 +13,7 @@
 //   data-text-if-pending / data-text-otherwise                    words that follow "pending"
 // Flags: answered, pending, facilitator, highlighted (the concern's own flag) and pinned (shown
 // in the page's "on screen" place). User text only ever goes in textContent.
+import { t, tn } from "./i18n.js";
 
 const VISIBLE = new Set(["approved", "answered"]);
 
@@ -93,7 +94,7 @@ export function fillItem(item, concern, { topics = {}, pinned = false, voted, fo
         node.textContent = concern.text;
         break;
       case "author":
-        node.textContent = concern.author_name || "Anonymous";
+        node.textContent = concern.author_name || t("Anonymous");
         break;
       case "topic":
         node.textContent = topicName;
@@ -103,10 +104,10 @@ export function fillItem(item, concern, { topics = {}, pinned = false, voted, fo
         node.textContent = concern.status[0].toUpperCase() + concern.status.slice(1);
         break;
       case "concern-name":
-        node.textContent = `concern ${concern.number}`;
+        node.textContent = t("concern %(number)s", { number: concern.number });
         break;
       case "vote-which":
-        node.textContent = `number ${concern.number}`;
+        node.textContent = t("number %(number)s", { number: concern.number });
         break;
       case "edit-text":
         // Never overwrite what a facilitator is typing (or typed, while the edit is open).
@@ -128,8 +129,8 @@ export function fillItem(item, concern, { topics = {}, pinned = false, voted, fo
 /** Update the vote count of `item`, and this device's vote when `voted` is given. */
 export function setVotes(item, votes, voted) {
   item.dataset.votes = String(votes);
-  const unit = votes === 1 ? "vote" : "votes";
-  for (const node of item.querySelectorAll('[data-slot="votes"]')) node.textContent = `${votes} ${unit}`;
+  const unit = tn("vote", "votes", votes);
+  for (const node of item.querySelectorAll('[data-slot="votes"]')) node.textContent = tn("%(num)d vote", "%(num)d votes", votes);
   for (const node of item.querySelectorAll('[data-slot="votes-count"]')) node.textContent = String(votes);
   for (const node of item.querySelectorAll('[data-slot="votes-unit"]')) node.textContent = unit;
   if (voted === undefined) return;

@@ -18,7 +18,8 @@ function messages() {
 }
 
 function fill(text, vars) {
-  return text.replace(/%\((\w+)\)[sd]/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+  // "%%" is a literal "%", as in Python's formatting (the same msgid serves the templates).
+  return text.replace(/%\((\w+)\)[sd]|%%/g, (whole, name) => (whole === "%%" ? "%" : name in vars ? String(vars[name]) : whole));
 }
 
 /** Return `message` in the page's language with its %(name)s placeholders filled from `vars`. */

@@ -1,6 +1,7 @@
 // One Socket.IO connection per live page. The server sends a full snapshot on every
 // (re)connect, so a phone that lost signal catches up simply by reconnecting.
 import { io } from "/static/vendor/socket.io.esm.min.js";
+import { t } from "./i18n.js";
 
 /**
  * Connect to meeting `code` as `role` and route events to handlers.
@@ -57,11 +58,11 @@ export function connectionIndicator(element) {
     element.dataset.state = state;
     element.textContent =
       state === "refused"
-        ? `Live updates are not available: ${message}. Reload the page to try again.`
+        ? t("Live updates are not available: %(reason)s. Reload the page to try again.", { reason: message })
         : state === "ended"
-          ? `${message || "Your login has ended."} Live updates have stopped: reload the page to log in again.`
+          ? t("%(reason)s Live updates have stopped: reload the page to log in again.", { reason: message || t("Your login has ended.") })
           : state === "reconnecting"
-          ? "Connection lost. Reconnecting… What you see may be out of date."
+          ? t("Connection lost. Reconnecting… What you see may be out of date.")
           : "";
   };
 }

@@ -3,6 +3,7 @@
 // server's own. The words and kind of each action status come from the page's JSON island.
 // Action text only ever goes in textContent.
 import { pageData } from "./api.js";
+import { t } from "./i18n.js";
 
 /** What the community is told was done — the same rule as Action.public_response on the server. */
 function publicResponse(action, kind) {
@@ -29,12 +30,12 @@ function fillSlide(slide, action, index, total, statuses) {
   slide.dataset.index = String(index);
   const card = slot("card");
   card.classList.add(`report-back-card--${action.status}`);
-  card.setAttribute("aria-label", `Action ${index + 1} of ${total}`);
-  slot("count").textContent = `${index + 1} of ${total}`;
+  card.setAttribute("aria-label", t("Action %(index)s of %(total)s", { index: index + 1, total }));
+  slot("count").textContent = t("%(index)s of %(total)s", { index: index + 1, total });
   slot("said").textContent = action.you_said;
-  slot("did-heading").textContent = kind.finished ? "We did" : "We will";
+  slot("did-heading").textContent = kind.finished ? t("We did") : t("We will");
   const response = publicResponse(action, kind);
-  slot("did").textContent = response || "We will report back on this.";
+  slot("did").textContent = response || t("We will report back on this.");
   // The latest public update (unless it is already the answer above), who does it and by when.
   const latest = action.updates?.[0];
   const showLatest = Boolean(latest && latest.text.trim() && latest.text !== response);
@@ -52,8 +53,8 @@ function fillSlide(slide, action, index, total, statuses) {
   progress.hidden = kind.needs_reason || kind.finished;
   const bar = progress.querySelector("progress");
   bar.value = action.progress;
-  bar.setAttribute("aria-label", `Progress: ${action.progress}% done`);
-  progress.querySelector(".action-progress__text").textContent = `${action.progress}% done`;
+  bar.setAttribute("aria-label", t("Progress: %(value)s%% done", { value: action.progress }));
+  progress.querySelector(".action-progress__text").textContent = t("%(value)s%% done", { value: action.progress });
 }
 
 /** Replace the slides in `container` with one per action (each hidden; the caller shows one). */

@@ -25,6 +25,7 @@ from ysdw_live.auth.models import User
 from ysdw_live.concerns.models import Concern
 from ysdw_live.db import Base, UTCDateTime, utcnow
 from ysdw_live.errors import ValidationError
+from ysdw_live.i18n import N_
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.series.models import Series, Topic
 
@@ -55,12 +56,12 @@ FINISHED_STATUSES = frozenset({ActionStatus.completed, ActionStatus.not_taken_fo
 NEEDS_REASON = frozenset({ActionStatus.not_taken_forward, ActionStatus.referred})
 
 STATUS_LABELS = {
-    ActionStatus.under_consideration: "Under consideration",
-    ActionStatus.agreed: "Agreed",
-    ActionStatus.in_progress: "In progress",
-    ActionStatus.completed: "Completed",
-    ActionStatus.not_taken_forward: "Not taken forward",
-    ActionStatus.referred: "Referred elsewhere",
+    ActionStatus.under_consideration: N_("Under consideration"),
+    ActionStatus.agreed: N_("Agreed"),
+    ActionStatus.in_progress: N_("In progress"),
+    ActionStatus.completed: N_("Completed"),
+    ActionStatus.not_taken_forward: N_("Not taken forward"),
+    ActionStatus.referred: N_("Referred elsewhere"),
 }
 
 # The order a report-back walks through: good news first, then work under way, then the "why nots".

@@ -14,6 +14,7 @@ from ysdw_live.actions.models import FINISHED_STATUSES, NEEDS_REASON, STATUS_LAB
 from ysdw_live.auth.models import ALL_STAFF
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
+from ysdw_live.i18n import translated
 from ysdw_live.impact.services import public_summary
 from ysdw_live.meetings import services as meetings
 from ysdw_live.pages import form_error_list, isolate, read_date, staff_page
@@ -51,7 +52,7 @@ def long_date(value: date | datetime | None) -> str:
 @bp.app_template_global("action_status_label")
 def action_status_label(status: ActionStatus | str) -> str:
     """Return an action status in words."""
-    return STATUS_LABELS[ActionStatus(status)]
+    return translated(STATUS_LABELS[ActionStatus(status)])
 
 
 @bp.app_template_global("action_status_table")
@@ -59,7 +60,7 @@ def action_status_table() -> dict[str, dict[str, Any]]:
     """Return each action status's words and kind, for scripts that draw actions from the API's JSON."""
     return {
         status.value: {
-            "label": label,
+            "label": translated(label),
             "finished": status in FINISHED_STATUSES,
             "needs_reason": status in NEEDS_REASON,
         }

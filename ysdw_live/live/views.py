@@ -178,9 +178,9 @@ def submit(code: str) -> Any:
         set_participant_cookie(response, token)
         return response
     if concern.status is ConcernStatus.pending:
-        flash("Thank you. Your concern is waiting for the moderator and will appear once approved.")
+        flash(gettext("Thank you. Your concern is waiting for the moderator and will appear once approved."))
     else:
-        flash("Thank you. Your concern has been added.")
+        flash(gettext("Thank you. Your concern has been added."))
     response = redirect(url_for("live.join", code=meeting.code, sort="recent") + f"#concern-{concern.id}")
     set_participant_cookie(response, token)
     return response
@@ -341,7 +341,7 @@ def moderate(code: str, concern_id: int) -> Any:
     else:
         payload = dict(MODERATION_ACTIONS.get(action, {}))
     if not payload:
-        flash("That moderation action is not known.", "error")
+        flash(gettext("That moderation action is not known."), "error")
     else:
         with flash_refusal():
             services.moderate(db, actor(), concern_id, payload)
@@ -370,7 +370,7 @@ def enter_concern(code: str) -> Any:
         return render_template(
             "moderate/console.html", errors=form_error_list(error), form=form.to_dict(), **_console_context(meeting)
         ), error.status
-    flash("Concern added and shown to the room.")
+    flash(gettext("Concern added and shown to the room."))
     return redirect(url_for("live.console", code=meeting.code))
 
 
@@ -382,7 +382,7 @@ def undo(code: str) -> Any:
     meeting = meetings.get_meeting(db, code)
     with flash_refusal():
         restored = services.undo_last(db, actor(), meeting)
-        flash("Undone." if restored else "There is nothing to undo.")
+        flash(gettext("Undone.") if restored else gettext("There is nothing to undo."))
     return redirect(url_for("live.console", code=meeting.code))
 
 
