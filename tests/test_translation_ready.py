@@ -52,6 +52,14 @@ TRANSLATED_TEMPLATES = (
     "templates/public/actions.html",
     "templates/projector/present.html",
     "templates/projector/_report_back_slide.html",
+    "templates/kiosk/_idle.html",
+    "templates/kiosk/_layout.html",
+    "templates/kiosk/_not_for_crime.html",
+    "templates/kiosk/concern.html",
+    "templates/kiosk/survey.html",
+    "templates/kiosk/thanks.html",
+    "templates/public/accessibility.html",
+    "templates/partials/close_confirm.html",
 )
 
 # Attributes a person reads or hears; ``value`` counts only on buttons that show it.
