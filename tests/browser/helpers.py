@@ -137,3 +137,39 @@ def watch_console(page: Any) -> None:
     page.on("console", on_console)
     page.on("response", on_response)
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+
+
+def demo_world(live_server: Any) -> dict[str, Any]:
+    """Load `make run DEMO=1`'s demo into the live server (once) and return its ids and codes.
+
+    ``live``: the live meeting's code; ``closed``/``closed_id``: the latest closed meeting (the winter
+    one, with its survey); ``series_id``, ``survey_id`` (that meeting's survey), ``action_id`` (the
+    series' first action), ``first_poll_id`` (the live meeting's first prepared poll).
+    """
+    from sqlalchemy import select
+
+    from ysdw_live.actions.models import Action
+    from ysdw_live.demo import DEMO_TITLE, load_demo
+    from ysdw_live.meetings.models import Meeting, MeetingStatus
+    from ysdw_live.polls.models import Poll
+    from ysdw_live.series.models import Series
+    from ysdw_live.surveys.models import Survey
+
+    with live_server.db() as db:
+        live = load_demo(db)
+        series = db.scalar(select(Series).where(Series.title == DEMO_TITLE))
+        closed = db.scalar(
+            select(Meeting)
+            .where(Meeting.series_id == series.id, Meeting.status == MeetingStatus.closed)
+            .order_by(Meeting.starts_at.desc())
+        )
+        live_id = db.scalar(select(Meeting.id).where(Meeting.code == live))
+        return {
+            "live": live,
+            "closed": closed.code,
+            "closed_id": closed.id,
+            "series_id": series.id,
+            "survey_id": db.scalar(select(Survey.id).where(Survey.meeting_id == closed.id)),
+            "action_id": db.scalar(select(Action.id).where(Action.series_id == series.id).order_by(Action.id)),
+            "first_poll_id": db.scalar(select(Poll.id).where(Poll.meeting_id == live_id).order_by(Poll.id)),
+        }

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import axe, axe_report, console_errors, snap, wait_live, watch_console
+from tests.browser.helpers import axe, axe_report, console_errors, demo_world, snap, wait_live, watch_console
 from tests.browser.page_states import PAGE_STATES, PageState
 
 pytestmark = pytest.mark.browser
@@ -26,29 +26,7 @@ SWEEP_TAGS_EXTRA = ("best-practice",)
 @pytest.fixture(scope="module")
 def world(live_server) -> dict[str, Any]:
     """The demo, plus an open poll on the projector and an open survey: every page has something to show."""
-    from ysdw_live.actions.models import Action
-    from ysdw_live.demo import DEMO_TITLE, load_demo
-    from ysdw_live.meetings.models import Meeting, MeetingStatus
-    from ysdw_live.series.models import Series
-    from ysdw_live.surveys.models import Survey
-
-    with live_server.db() as db:
-        live = load_demo(db)
-        series = db.scalar(select(Series).where(Series.title == DEMO_TITLE))
-        closed = db.scalar(
-            select(Meeting)
-            .where(Meeting.series_id == series.id, Meeting.status == MeetingStatus.closed)
-            .order_by(Meeting.starts_at.desc())
-        )
-        survey = db.scalar(select(Survey).where(Survey.meeting_id == closed.id))
-        action = db.scalar(select(Action).where(Action.series_id == series.id).order_by(Action.id))
-        world = {
-            "live": live,
-            "closed": closed.code,
-            "series_id": series.id,
-            "survey_id": survey.id,
-            "action_id": action.id,
-        }
+    world = demo_world(live_server)
     # A meeting of its own for the poll, the survey and the kiosk: the demo's figures stay as the
     # impact dashboard's test expects them (a survey answered here would count in the demo's year).
     poll_meeting = live_server.live_meeting(title="Poll meeting")["code"]

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from tests.browser.helpers import ROOT, console_errors, snap, wait_live
+from tests.browser.helpers import ROOT, console_errors, demo_world, snap, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -38,28 +37,12 @@ def shoot(page: Any, name: str, **options: Any) -> None:
 @pytest.fixture(scope="module")
 def demo(live_server) -> dict[str, Any]:
     """The demo's live meeting, its series, the closed winter meeting's survey, and a facilitator and leader."""
-    from ysdw_live.demo import DEMO_TITLE, load_demo
-    from ysdw_live.meetings.models import Meeting, MeetingStatus
-    from ysdw_live.polls.models import Poll
-    from ysdw_live.series.models import Series
-    from ysdw_live.surveys.models import Survey
-
-    with live_server.db() as db:
-        code = load_demo(db)
-        series = db.scalar(select(Series).where(Series.title == DEMO_TITLE))
-        winter = db.scalar(
-            select(Meeting)
-            .where(Meeting.series_id == series.id, Meeting.status == MeetingStatus.closed)
-            .order_by(Meeting.starts_at.desc())
-        )
-        survey_id = db.scalar(select(Survey.id).where(Survey.meeting_id == winter.id))
-        live_id = db.scalar(select(Meeting.id).where(Meeting.code == code))
-        first_poll = db.scalar(select(Poll.id).where(Poll.meeting_id == live_id).order_by(Poll.id))
+    world = demo_world(live_server)
     return {
-        "code": code,
-        "series_id": series.id,
-        "survey_id": survey_id,
-        "poll_id": first_poll,
+        "code": world["live"],
+        "series_id": world["series_id"],
+        "survey_id": world["survey_id"],
+        "poll_id": world["first_poll_id"],
         "facilitator": live_server.user("facilitator"),
         "leader": live_server.user("leader"),
     }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response, jsonify
 
 from ysdw_live.api import endpoint
@@ -13,6 +16,15 @@ from ysdw_live.meetings import services as meetings
 from ysdw_live.web import actor, app_clock
 
 
+def _meeting_csv(code: str, rows_of: Callable[..., tuple[list[str], Any]], name: str) -> Response:
+    """One meeting's rows as a CSV download named ``<name>-<code>.csv`` (the service audits it)."""
+    declare_writer()  # the download is noted in the audit trail
+    db = get_session()
+    meeting = meetings.get_meeting(db, code)
+    header, rows = rows_of(db, actor(), meeting)
+    return csv_download(header, rows, f"{name}-{meeting.code}.csv")
+
+
 @endpoint(
     "GET",
     "/meetings/<code>/export.csv",
@@ -22,11 +34,7 @@ from ysdw_live.web import actor, app_clock
 )
 def export_csv(code: str) -> Response:
     """Every concern of a meeting as CSV, one row each, in number order (staff; audited)."""
-    declare_writer()  # the download is noted in the audit trail
-    db = get_session()
-    meeting = meetings.get_meeting(db, code)
-    header, rows = services.concern_rows(db, actor(), meeting)
-    return csv_download(header, rows, f"concerns-{meeting.code}.csv")
+    return _meeting_csv(code, services.concern_rows, "concerns")
 
 
 @endpoint(
@@ -39,11 +47,7 @@ def export_csv(code: str) -> Response:
 )
 def export_polls_csv(code: str) -> Response:
     """The meeting's poll results as CSV, one row per option, rating value, word or text (staff; audited)."""
-    declare_writer()  # the download is noted in the audit trail
-    db = get_session()
-    meeting = meetings.get_meeting(db, code)
-    header, rows = services.poll_rows(db, actor(), meeting)
-    return csv_download(header, rows, f"polls-{meeting.code}.csv")
+    return _meeting_csv(code, services.poll_rows, "polls")
 
 
 @endpoint(
