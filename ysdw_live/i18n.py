@@ -24,10 +24,12 @@ from __future__ import annotations
 import functools
 import gettext as _stdlib_gettext
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g
 from flask_babel import Babel, lazy_gettext, ngettext, refresh
@@ -44,6 +46,7 @@ __all__ = [
     "init_app",
     "js_catalogue",
     "lazy_gettext",
+    "long_date",
     "ngettext",
     "text_direction",
     "translated",
@@ -107,6 +110,13 @@ def translated(text: Any) -> Any:
     if not isinstance(text, str) or not text:
         return text
     return _babel_gettext(text)
+
+
+def long_date(value: date) -> str:
+    """``value`` as the request's language writes a date in full: "14 March 2026", "14 marca 2026"."""
+    language = current_language()
+    # Babel's plain "en" is American ("March 14, 2026"); the English pages are British.
+    return format_date(value, "long", locale="en_GB" if language == DEFAULT_LANGUAGE else language)
 
 
 def current_language() -> str:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from ysdw_live.errors import RateLimited
+from ysdw_live.i18n import gettext
 
 Seconds = Callable[[], float]
 
@@ -178,6 +179,6 @@ class Limiter:
 def _refusal(message: str | None, waiting: float) -> RateLimited:
     """Return the 429 for a hit that may try again in ``waiting`` seconds (Retry-After: whole seconds, at least 1)."""
     return RateLimited(
-        message or "Too many requests. Wait a moment and try again.",
+        message or gettext("Too many requests. Wait a moment and try again."),
         retry_after=max(1, math.ceil(waiting)),
     )

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from ysdw_live.errors import ValidationError
+from ysdw_live.i18n import gettext
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -89,8 +90,15 @@ def refuse_lone_surrogates(payload: dict[str, Any]) -> None:
             if any(has_lone_surrogate(text) for text in strings):
                 name = key.replace("_", " ").capitalize()
                 raise ValidationError(
-                    f"{name} contains a character that is not allowed.", field=key, code="bad_character"
+                    gettext("%(name)s contains a character that is not allowed.", name=name),
+                    field=key,
+                    code="bad_character",
                 )
+
+
+def _name(label: str | None, field: str) -> str:
+    """The field's name in messages: its English ``label`` in the request's language, else from ``field``."""
+    return gettext(label) if label else field.replace("_", " ").capitalize()
 
 
 def text(
@@ -106,19 +114,25 @@ def text(
     """Return ``value`` as text with surrounding space trimmed, enforcing presence and length.
 
     ``missing`` is the message when a required value is empty, in GOV.UK wording ("Enter a title
-    for the meeting"); without it the message is "Enter <label>.".
+    for the meeting"); without it the message is "Enter <label>.". Messages are in the request's
+    language; ``label`` is English, translated here when the catalogue has it (mark it with ``N_``).
     """
-    name = label or field.replace("_", " ").capitalize()
+    name = _name(label, field)
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"{name} must be text.", field=field)
+        raise ValidationError(gettext("%(name)s must be text.", name=name), field=field)
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if required and not value:
-        raise ValidationError(missing or f"Enter {name.lower()}.", field=field, code="required")
+        raise ValidationError(missing or gettext("Enter %(name)s.", name=name.lower()), field=field, code="required")
     if len(value) > max_length:
         raise ValidationError(
-            f"{name} must be {max_length} characters or fewer (it is {len(value)}).",
+            gettext(
+                "%(name)s must be %(maximum)d characters or fewer (it is %(length)d).",
+                name=name,
+                maximum=max_length,
+                length=len(value),
+            ),
             field=field,
             code="too_long",
         )
@@ -127,7 +141,9 @@ def text(
             continue
         if unicodedata.category(ch) in ("Cc", "Cs"):
             raise ValidationError(
-                f"{name} contains a character that is not allowed.", field=field, code="bad_character"
+                gettext("%(name)s contains a character that is not allowed.", name=name),
+                field=field,
+                code="bad_character",
             )
     return value
 
@@ -140,25 +156,31 @@ def integer(
     Without bounds the range is a database INTEGER's, so no number this returns can overflow a
     column or a query parameter (SQLite's int64 bind, PostgreSQL's int4) further down.
     """
-    name = label or field.replace("_", " ").capitalize()
+    name = _name(label, field)
     lowest = INTEGER_MIN if minimum is None else max(minimum, INTEGER_MIN)
     highest = INTEGER_MAX if maximum is None else min(maximum, INTEGER_MAX)
     if isinstance(value, bool):
-        raise ValidationError(f"{name} must be a whole number.", field=field)
+        raise ValidationError(gettext("%(name)s must be a whole number.", name=name), field=field)
     if isinstance(value, str):
         digits = value.strip()
         if not _WHOLE_NUMBER.fullmatch(digits):
-            raise ValidationError(f"{name} must be a whole number.", field=field)
+            raise ValidationError(gettext("%(name)s must be a whole number.", name=name), field=field)
         # Compared as text first: int() of thousands of digits is slow, and refused past 4,300.
         too_long = len(digits.lstrip("-").lstrip("0")) > len(str(INTEGER_MAX))
         past_the_end = INTEGER_MIN - 1 if digits.startswith("-") else INTEGER_MAX + 1
         value = past_the_end if too_long else int(digits)
     if not isinstance(value, int):
-        raise ValidationError(f"{name} must be a whole number.", field=field)
+        raise ValidationError(gettext("%(name)s must be a whole number.", name=name), field=field)
     if value < lowest:
-        raise ValidationError(f"{name} must be {lowest} or more.", field=field, code="out_of_range")
+        raise ValidationError(
+            gettext("%(name)s must be %(lowest)d or more.", name=name, lowest=lowest), field=field, code="out_of_range"
+        )
     if value > highest:
-        raise ValidationError(f"{name} must be {highest} or less.", field=field, code="out_of_range")
+        raise ValidationError(
+            gettext("%(name)s must be %(highest)d or less.", name=name, highest=highest),
+            field=field,
+            code="out_of_range",
+        )
     return value
 
 
@@ -177,17 +199,19 @@ def boolean(value: Any, field: str) -> bool:
         return True
     if isinstance(value, str) and value.lower() in ("false", "0", "off", "no", ""):
         return False
-    raise ValidationError(f"{field.replace('_', ' ').capitalize()} must be true or false.", field=field)
+    raise ValidationError(gettext("%(name)s must be true or false.", name=_name(None, field)), field=field)
 
 
 def choice(value: Any, field: str, enum_type: type[E], *, label: str | None = None) -> E:
     """Return the member of ``enum_type`` named by ``value``."""
-    name = label or field.replace("_", " ").capitalize()
+    name = _name(label, field)
     try:
         return enum_type(value)
     except (ValueError, TypeError):
         allowed = ", ".join(str(member.value) for member in enum_type)
-        raise ValidationError(f"{name} must be one of: {allowed}.", field=field) from None
+        raise ValidationError(
+            gettext("%(name)s must be one of: %(allowed)s.", name=name, allowed=allowed), field=field
+        ) from None
 
 
 def timestamp(value: Any, field: str, *, label: str | None = None, zone: tzinfo | None = None) -> datetime | None:
@@ -196,7 +220,7 @@ def timestamp(value: Any, field: str, *, label: str | None = None, zone: tzinfo 
     A time without a zone offset is read in ``zone`` (forms pass the configured zone); without
     ``zone`` it is refused, because nobody can tell which 18:30 it means.
     """
-    name = label or field.replace("_", " ").capitalize()
+    name = _name(label, field)
     example = "2026-03-14T18:30:00Z or 2026-03-14T18:30:00+01:00"
     if value is None or value == "":
         return None
@@ -206,13 +230,21 @@ def timestamp(value: Any, field: str, *, label: str | None = None, zone: tzinfo 
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise ValidationError(f"{name} must be a date and time like {example}.", field=field) from None
+            raise ValidationError(
+                gettext("%(name)s must be a date and time like %(example)s.", name=name, example=example), field=field
+            ) from None
     else:
-        raise ValidationError(f"{name} must be a date and time like {example}.", field=field)
+        raise ValidationError(
+            gettext("%(name)s must be a date and time like %(example)s.", name=name, example=example), field=field
+        )
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         if zone is None:
             raise ValidationError(
-                f"{name} needs a time zone: add Z for UTC or an offset, like {example}.",
+                gettext(
+                    "%(name)s needs a time zone: add Z for UTC or an offset, like %(example)s.",
+                    name=name,
+                    example=example,
+                ),
                 field=field,
                 code="naive_timestamp",
             )
@@ -221,24 +253,30 @@ def timestamp(value: Any, field: str, *, label: str | None = None, zone: tzinfo 
         return parsed.astimezone(UTC)
     except OverflowError:
         # A zone offset pushes a date like 9999-12-31 past the last year.
-        raise ValidationError(f"{name} must be a date and time like {example}.", field=field) from None
+        raise ValidationError(
+            gettext("%(name)s must be a date and time like %(example)s.", name=name, example=example), field=field
+        ) from None
 
 
 def calendar_date(value: Any, field: str, *, label: str | None = None) -> date | None:
     """Return an ISO 8601 date (YYYY-MM-DD), or None when empty."""
-    name = label or field.replace("_", " ").capitalize()
+    name = _name(label, field)
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValidationError(f"{name} must be a date like 2026-03-14.", field=field)
+        raise ValidationError(gettext("%(name)s must be a date like 2026-03-14.", name=name), field=field)
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValidationError(f"{name} must be a real date like 2026-03-14.", field=field) from None
+        raise ValidationError(
+            gettext("%(name)s must be a real date like 2026-03-14.", name=name), field=field
+        ) from None
 
 
 def reject_unknown(payload: dict[str, Any], allowed: set[str]) -> None:
     """Refuse fields the endpoint does not know, so typos are not silently ignored."""
     unknown = sorted(set(payload) - allowed)
     if unknown:
-        raise ValidationError(f"Unknown field: {', '.join(unknown)}.", code="unknown_field", field=unknown[0])
+        raise ValidationError(
+            gettext("Unknown field: %(fields)s.", fields=", ".join(unknown)), code="unknown_field", field=unknown[0]
+        )

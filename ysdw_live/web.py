@@ -21,7 +21,7 @@ from ysdw_live.auth.services import KnownBrowser, user_for_token
 from ysdw_live.clock import Clock
 from ysdw_live.db import MAX_DATABASE_ID, declare_writer, get_session, utcnow
 from ysdw_live.errors import DomainError, Forbidden, RateLimited
-from ysdw_live.i18n import LANGUAGE_COOKIE
+from ysdw_live.i18n import LANGUAGE_COOKIE, gettext
 from ysdw_live.meetings import services as meetings
 from ysdw_live.ratelimit import Limiter
 
@@ -211,7 +211,7 @@ def check_form_csrf() -> None:
     expected = session.get("csrf")
     if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
         raise Forbidden(
-            "Your form expired or came from another site. Go back, reload the page and try again.",
+            gettext("Your form expired or came from another site. Go back, reload the page and try again."),
             code="csrf_failed",
         )
 
@@ -263,7 +263,7 @@ def check_api_csrf() -> None:
     expected = session.get("csrf")
     if isinstance(expected, str) and sent and hmac.compare_digest(sent, expected):
         return
-    raise Forbidden("This request must come from the YSWD Live site itself.", code="csrf_failed")
+    raise Forbidden(gettext("This request must come from the YSWD Live site itself."), code="csrf_failed")
 
 
 def limiter() -> Limiter:

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from ysdw_live import validation
+from ysdw_live import i18n, validation
 from ysdw_live.actions import services
 from ysdw_live.actions.models import FINISHED_STATUSES, NEEDS_REASON, STATUS_LABELS, Action, ActionStatus
 from ysdw_live.auth.models import ALL_STAFF
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError
-from ysdw_live.i18n import translated
+from ysdw_live.i18n import gettext, translated
 from ysdw_live.impact.services import public_summary
 from ysdw_live.meetings import services as meetings
 from ysdw_live.pages import form_error_list, isolate, read_date, staff_page
@@ -41,12 +41,12 @@ FIELD_LABELS = {
 
 @bp.app_template_filter("long_date")
 def long_date(value: date | datetime | None) -> str:
-    """Format a date (or a UTC datetime, in the venue's zone) like "14 March 2026"."""
+    """Format a date (or a UTC datetime, in the venue's zone) like "14 March 2026", in the page's language."""
     if value is None:
-        return "Not set"
+        return gettext("Not set")
     if isinstance(value, datetime):
         value = app_clock().local(value).date()
-    return f"{value.day} {value:%B %Y}"
+    return i18n.long_date(value)
 
 
 @bp.app_template_global("action_status_label")

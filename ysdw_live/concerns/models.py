@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
 from ysdw_live.errors import Conflict
+from ysdw_live.i18n import gettext
 from ysdw_live.meetings.models import Meeting, Participant
 from ysdw_live.series.models import Topic
 
@@ -114,10 +115,11 @@ class Concern(Base):
     def require_votable(self) -> None:
         """Raise Conflict unless attendees may vote for this concern now."""
         if self.status in (ConcernStatus.dismissed, ConcernStatus.archived):
-            raise Conflict("This concern is no longer open for votes.", code="concern_closed")
+            raise Conflict(gettext("This concern is no longer open for votes."), code="concern_closed")
         if self.status is ConcernStatus.pending:
             raise Conflict(
-                "This concern is waiting for the moderator; votes open once it is shown.", code="concern_pending"
+                gettext("This concern is waiting for the moderator; votes open once it is shown."),
+                code="concern_pending",
             )
 
 

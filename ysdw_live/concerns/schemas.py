@@ -10,9 +10,10 @@ from pydantic import ConfigDict, Field
 from ysdw_live import validation
 from ysdw_live.concerns.models import AUTHOR_NAME_MAX, SORTS, TEXT_MAX, ConcernSource, ConcernStatus
 from ysdw_live.errors import ValidationError
+from ysdw_live.i18n import N_
 from ysdw_live.schema import Body, Query, Reply, choice, custom, flag, optional, text, whole
 
-ConcernText = text(TEXT_MAX, "Concern", multiline=True)
+ConcernText = text(TEXT_MAX, N_("Concern"), multiline=True)
 TopicId = whole("Topic", nullable=True, description="One of the series' topics; null for none")
 
 
@@ -34,7 +35,7 @@ def _statuses(value: Any, field: str) -> str | None:
 
 
 Source = choice(ConcernSource, "Source")
-AuthorName = text(AUTHOR_NAME_MAX, "Name", required=False, nullable=True)
+AuthorName = text(AUTHOR_NAME_MAX, N_("Name"), required=False, nullable=True)
 Status = choice(ConcernStatus, "Status")
 Highlighted = flag("Pin it on the projector (one concern at a time)")
 Sort = custom(str, _sort, {"enum": list(SORTS), "default": "top"})

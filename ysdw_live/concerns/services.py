@@ -42,6 +42,7 @@ from ysdw_live.concerns.models import (
 )
 from ysdw_live.db import utcnow
 from ysdw_live.errors import Conflict, NotAuthenticated, NotFound, ValidationError
+from ysdw_live.i18n import N_, gettext
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant, ProjectorMode, hash_device_token
 from ysdw_live.meetings.serializers import projector_to_dict
 from ysdw_live.polls.services import projector_poll
@@ -73,21 +74,23 @@ def _bump_version(db: Session, meeting: Meeting, *, require_live: bool = False) 
     if require_live and status is not MeetingStatus.live:
         db.rollback()
         meeting.require_live()
-        raise Conflict("This meeting is not live.", code="meeting_not_live")
+        raise Conflict(gettext("This meeting is not live."), code="meeting_not_live")
     attributes.set_committed_value(meeting, "version", version)
     return version
 
 
 def _clean_text(value: object, field: str = "text") -> str:
     """Return concern text as typed (line endings unified, outer blank space trimmed) or raise."""
-    return validation.text(value, field, max_length=TEXT_MAX, label="Concern", multiline=True)
+    return validation.text(
+        value, field, max_length=TEXT_MAX, label=N_("Concern"), multiline=True, missing=gettext("Enter the concern.")
+    )
 
 
 def _clean_topic(meeting: Meeting, value: object) -> int | None:
     """Return a topic id of the meeting's series, None for no topic, or raise."""
-    topic_id = validation.optional_integer(value, "topic_id", minimum=1, label="Topic")
+    topic_id = validation.optional_integer(value, "topic_id", minimum=1, label=N_("Topic"))
     if topic_id is not None and meeting.series.topic_by_id(topic_id) is None:
-        raise ValidationError("Choose one of this meeting's topics.", field="topic_id", code="unknown_topic")
+        raise ValidationError(gettext("Choose one of this meeting's topics."), field="topic_id", code="unknown_topic")
     return topic_id
 
 
@@ -95,7 +98,7 @@ def _clean_author_name(value: object) -> str | None:
     """Return the optional name to show with a concern, or None for anonymous."""
     if value is None:
         return None
-    name = validation.text(value, "author_name", max_length=AUTHOR_NAME_MAX, required=False, label="Name")
+    name = validation.text(value, "author_name", max_length=AUTHOR_NAME_MAX, required=False, label=N_("Name"))
     return name or None
 
 
@@ -141,9 +144,11 @@ def require_participant(actor: Actor, meeting: Meeting) -> Participant:
     participant = _own_participant(actor, meeting)
     if participant is None:
         raise NotAuthenticated(
-            "Join this meeting first: open its join link, or POST /api/v1/meetings/{code}/participants "
-            "with the meeting's code. A participant token from another meeting, or one this server "
-            "never issued, does not count.",
+            gettext(
+                "Join this meeting first: open its join link, or POST /api/v1/meetings/{code}/participants "
+                "with the meeting's code. A participant token from another meeting, or one this server "
+                "never issued, does not count."
+            ),
             code="not_joined",
         )
     return participant
@@ -189,7 +194,7 @@ def concern_and_voter(db: Session, concern_id: int, device_token: str | None) ->
         else None
     )
     if row is None:
-        raise NotFound("There is no concern with that number.", code="concern_not_found")
+        raise NotFound(gettext("There is no concern with that number."), code="concern_not_found")
     return row[0], row[1]
 
 
@@ -197,7 +202,7 @@ def get_concern(db: Session, concern_id: int) -> Concern:
     """Return the concern with ``concern_id`` or raise NotFound."""
     concern = db.get(Concern, concern_id) if isinstance(concern_id, int) else None
     if concern is None:
-        raise NotFound("There is no concern with that number.", code="concern_not_found")
+        raise NotFound(gettext("There is no concern with that number."), code="concern_not_found")
     return concern
 
 
@@ -294,7 +299,7 @@ def carry_into(db: Session, user: User, meeting: Meeting, text: str, *, detail: 
     The caller has checked the role; ``detail`` says where it came from, for the audit trail (never the text).
     """
     if meeting.status is MeetingStatus.closed:
-        raise Conflict("That meeting has ended.", code="meeting_closed")
+        raise Conflict(gettext("That meeting has ended."), code="meeting_closed")
     clean_text = _clean_text(text)
     version = _bump_version(db, meeting)
     number = db.scalar(select(func.coalesce(func.max(Concern.number), 0) + 1).where(Concern.meeting_id == meeting.id))
@@ -378,7 +383,7 @@ def _votable_concern(db: Session, actor: Actor, concern_id: int, limiter: Limite
     own_pending = concern.status is ConcernStatus.pending and concern.participant_id == participant.id
     if concern.status is ConcernStatus.pending and not own_pending:
         # Someone else's pending concern does not exist as far as this attendee knows.
-        raise NotFound("There is no concern with that number.", code="concern_not_found")
+        raise NotFound(gettext("There is no concern with that number."), code="concern_not_found")
     meeting.require_live()
     concern.require_votable()
     limiter.check(
@@ -410,7 +415,7 @@ def _count_vote(db: Session, concern: Concern, change: int) -> int:
         db.refresh(concern)
         concern.meeting.require_live()
         concern.require_votable()
-        raise Conflict("This concern is no longer open for votes.", code="concern_closed")
+        raise Conflict(gettext("This concern is no longer open for votes."), code="concern_closed")
     attributes.set_committed_value(concern, "votes", votes)
     return votes
 

@@ -23,6 +23,7 @@ from ysdw_live.concerns import services as concerns
 from ysdw_live.concerns.models import ConcernStatus
 from ysdw_live.db import get_session
 from ysdw_live.errors import DomainError, Forbidden
+from ysdw_live.i18n import gettext
 from ysdw_live.meetings import services as meetings
 from ysdw_live.meetings.models import Meeting, MeetingStatus, Participant
 from ysdw_live.pages import flash_refusal, form_error_list, staff_page
@@ -64,8 +65,10 @@ def _kiosk_meeting(code: str) -> tuple[Meeting, meetings.KioskPass]:
     kiosk = kiosk_pass()
     if kiosk is None or kiosk.meeting_id != meeting.id:
         raise Forbidden(
-            "This device is not a kiosk for this meeting. A facilitator starts the kiosk on the device "
-            "itself, from the meeting's page.",
+            gettext(
+                "This device is not a kiosk for this meeting. A facilitator starts the kiosk on the device "
+                "itself, from the meeting's page."
+            ),
             code="not_a_kiosk",
         )
     return meeting, kiosk

@@ -35,6 +35,7 @@ from ysdw_live.concerns import services as concerns
 from ysdw_live.concerns.models import Concern, ConcernStatus, Vote
 from ysdw_live.concerns.serializers import concern_to_dict
 from ysdw_live.errors import NotFound
+from ysdw_live.i18n import gettext
 from ysdw_live.meetings.models import Meeting
 from ysdw_live.meetings.serializers import meeting_to_dict, projector_to_dict
 from ysdw_live.polls import services as polls
@@ -148,7 +149,7 @@ def read_snapshot(
         version = connection.execute(_VERSION, {"meeting_id": meeting_id}).scalar()
         if version is None:
             raise NotFound(
-                "There is no meeting with that code. Check the code and try again.", code="meeting_not_found"
+                gettext("There is no meeting with that code. Check the code and try again."), code="meeting_not_found"
             )
         audience = STAFF if staff else ROOM
         shared = cache.get(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ysdw_live.db import Base, UTCDateTime, utcnow
 from ysdw_live.errors import Conflict
+from ysdw_live.i18n import gettext
 from ysdw_live.series.models import Series
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -186,9 +187,9 @@ class Meeting(Base):
     def require_live(self) -> None:
         """Raise Conflict unless attendees may write now."""
         if self.status is MeetingStatus.draft:
-            raise Conflict("This meeting has not started yet.", code="meeting_not_live")
+            raise Conflict(gettext("This meeting has not started yet."), code="meeting_not_live")
         if self.status is MeetingStatus.closed:
-            raise Conflict("This meeting has ended.", code="meeting_closed")
+            raise Conflict(gettext("This meeting has ended."), code="meeting_closed")
 
 
 class Participant(Base):

@@ -14,6 +14,7 @@ from ysdw_live import validation
 from ysdw_live.actors import Actor
 from ysdw_live.audit.services import describe_changes, record
 from ysdw_live.errors import Conflict, DomainError, NotAuthenticated, NotFound, ValidationError
+from ysdw_live.i18n import gettext
 from ysdw_live.meetings.models import (
     TITLE_MAX,
     VENUE_MAX,
@@ -182,7 +183,9 @@ def get_meeting(db: Session, code: str) -> Meeting:
     if normalised is not None:
         meeting = db.scalar(select(Meeting).options(joinedload(Meeting.series)).where(Meeting.code == normalised))
     if meeting is None:
-        raise NotFound("There is no meeting with that code. Check the code and try again.", code="meeting_not_found")
+        raise NotFound(
+            gettext("There is no meeting with that code. Check the code and try again."), code="meeting_not_found"
+        )
     return meeting
 
 
@@ -203,7 +206,9 @@ def meeting_and_participant(db: Session, code: str, token: str | None) -> tuple[
     device = hash_device_token(token) if token and len(token) <= 128 else ""
     row = db.execute(_MEETING_AND_PARTICIPANT, {"code": normalised, "device": device}).first() if normalised else None
     if row is None:
-        raise NotFound("There is no meeting with that code. Check the code and try again.", code="meeting_not_found")
+        raise NotFound(
+            gettext("There is no meeting with that code. Check the code and try again."), code="meeting_not_found"
+        )
     return row[0], row[1]
 
 
@@ -280,8 +285,10 @@ def join(
         if not _issued(db, token):
             if not replace_unknown:
                 raise NotAuthenticated(
-                    "That participant token was not issued by this server, or has expired. "
-                    "Join without one to get a new token.",
+                    gettext(
+                        "That participant token was not issued by this server, or has expired. "
+                        "Join without one to get a new token."
+                    ),
                     code="unknown_participant",
                 )
             token = None
@@ -397,7 +404,7 @@ def start_kiosk(db: Session, actor: Actor, meeting: Meeting, *, now: int) -> Kio
     """Turn the caller's browser into a kiosk of ``meeting``: admins and facilitators only; recorded."""
     user = actor.require_meeting_manager()
     if meeting.purged_at is not None:
-        raise Conflict("This meeting's attendee data was deleted: it cannot take concerns or answers.")
+        raise Conflict(gettext("This meeting's attendee data was deleted: it cannot take concerns or answers."))
     kiosk = KioskPass(
         meeting_id=meeting.id, code=meeting.code, key=new_device_token(), started_by=user.id, started_at=now
     )
@@ -413,7 +420,7 @@ def kiosk_participant(db: Session, meeting: Meeting, kiosk: KioskPass, *, limite
     rolls both back: a use that sends nothing leaves no participant. Nobody ever holds its token.
     """
     if kiosk.meeting_id != meeting.id:
-        raise NotFound("This kiosk belongs to another meeting.", code="meeting_not_found")
+        raise NotFound(gettext("This kiosk belongs to another meeting."), code="meeting_not_found")
     limiter.check(
         "join-kiosk",
         kiosk.key,

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from ysdw_live import validation
 from ysdw_live.errors import ValidationError
-from ysdw_live.i18n import gettext, ngettext
+from ysdw_live.i18n import N_, gettext, ngettext
 
 QUESTION_MAX = 300
 OPTION_MAX = 120
@@ -153,7 +153,7 @@ class Rating(Kind):
         """Return a rating within the scale."""
         if value is None:
             raise ValidationError(gettext("Choose a rating."), field=self.field, code="required")
-        return validation.integer(value, self.field, minimum=1, maximum=shape.scale, label="Rating")
+        return validation.integer(value, self.field, minimum=1, maximum=shape.scale, label=N_("Rating"))
 
     def summarise(
         self, answers: Iterable[Any], shape: PollShape, *, limit: int | None = RESULT_ITEMS_MAX
@@ -180,7 +180,7 @@ class WordCloud(Kind):
 
     def clean(self, value: Any, shape: PollShape) -> list[str]:
         """Return one to three words of up to 25 characters, folded to lower case."""
-        typed = validation.text(value, self.field, max_length=WORDS_MAX * (WORD_MAX + 1), label="Your words")
+        typed = validation.text(value, self.field, max_length=WORDS_MAX * (WORD_MAX + 1), label=N_("Your words"))
         words = typed.split()
         if len(words) > WORDS_MAX:
             raise ValidationError(gettext("Enter one, two or three words."), field=self.field, code="too_many_words")
@@ -220,7 +220,7 @@ class OpenText(Kind):
 
     def clean(self, value: Any, shape: PollShape) -> str:
         """Return the text, at most 280 characters."""
-        return validation.text(value, self.field, max_length=OPEN_TEXT_MAX, label="Your answer", multiline=True)
+        return validation.text(value, self.field, max_length=OPEN_TEXT_MAX, label=N_("Your answer"), multiline=True)
 
     def summarise(
         self, answers: Iterable[Any], shape: PollShape, *, limit: int | None = RESULT_ITEMS_MAX

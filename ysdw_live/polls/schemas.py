@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
+from ysdw_live.i18n import N_
 from ysdw_live.polls.kinds import OPEN_TEXT_MAX, OPTION_MAX, OPTIONS_MAX, QUESTION_MAX, PollKind
 from ysdw_live.polls.models import PollStatus
 from ysdw_live.schema import Body, Reply, choice, flag, id_list, optional, text, text_list, whole
@@ -29,7 +30,7 @@ Kind = choice(PollKind, "Kind")
 Status = choice(PollStatus, "Status")
 AnswerIds = id_list("Answers", description="single (one id), multiple")
 RatingValue = whole("Rating", maximum=10, description="rating: 1 to the poll's scale")
-AnswerText = text(OPEN_TEXT_MAX, "Your answer", multiline=True, description="word_cloud (1 to 3 words), open_text")
+AnswerText = text(OPEN_TEXT_MAX, N_("Your answer"), multiline=True, description="word_cloud (1 to 3 words), open_text")
 RankingIds = id_list("Ranking", description="ranking: every option id, first choice first")
 
 

@@ -374,7 +374,9 @@ class TextField(QuestionField):
     @staticmethod
     def check(question: SurveyQuestion, value: Any, field: str) -> Any:
         """Trimmed text up to the limit."""
-        return validation.text(value, field, max_length=TEXT_ANSWER_MAX, required=True, multiline=True, label="Answer")
+        return validation.text(
+            value, field, max_length=TEXT_ANSWER_MAX, required=True, multiline=True, label=N_("Answer")
+        )
 
     @staticmethod
     def from_form(values: list[str]) -> Any:
