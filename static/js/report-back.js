@@ -13,10 +13,14 @@ function publicResponse(action, kind) {
   return "";
 }
 
-const LONG_DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
-const LONG_DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+// The page's language ("en" pages are British); Western digits, as the server's Babel writes them.
+const PAGE_LANG = document.documentElement.lang || "en";
+const DATE_LANG = PAGE_LANG === "en" ? "en-GB" : PAGE_LANG;
+const LONG = { day: "numeric", month: "long", year: "numeric", numberingSystem: "latn" };
+const LONG_DATE = new Intl.DateTimeFormat(DATE_LANG, LONG);
+const LONG_DAY = new Intl.DateTimeFormat(DATE_LANG, { ...LONG, timeZone: "UTC" });
 
-/** "14 March 2026", as the server's long_date: a due date is a calendar day, an update a moment. */
+/** "14 March 2026" ("14 marca 2026"), as the server's long_date: a due date is a day, an update a moment. */
 function longDate(iso, { day = false } = {}) {
   if (!iso) return "";
   const moment = new Date(day ? `${iso}T00:00:00Z` : iso);

@@ -45,27 +45,32 @@ class PageState:
     prepare: Callable[[Any, dict[str, Any]], None] | None = field(default=None, compare=False)
 
 
+def _t(world: dict[str, Any], text: str) -> str:
+    """``text`` in the sweep's language: the translated sweeps put their catalogue's gettext in the world."""
+    return world.get("translate", str)(text)
+
+
 def _submit_empty(button: str, shows: str = ".error-summary") -> Callable[[Any, dict[str, Any]], None]:
     """Press ``button`` with the form left empty; wait for what the refusal ``shows`` (the state to check)."""
 
-    def run(page: Any, _world: dict[str, Any]) -> None:
-        page.get_by_role("button", name=button, exact=True).first.click()
+    def run(page: Any, world: dict[str, Any]) -> None:
+        page.get_by_role("button", name=_t(world, button), exact=True).first.click()
         page.wait_for_selector(shows)
 
     return run
 
 
-def _too_long_an_answer(page: Any, _world: dict[str, Any]) -> None:
+def _too_long_an_answer(page: Any, world: dict[str, Any]) -> None:
     """Move on to the first free-text question and send far too long an answer: its error summary."""
     for _ in range(20):
         text = page.locator("textarea")
         if text.count():
             # Past the box's maxlength (a browser without it, or an old one, could send this).
             text.first.evaluate("(el) => { el.removeAttribute('maxlength'); el.value = 'far too long '.repeat(1000); }")
-            page.get_by_role("button", name="Continue").click()
+            page.get_by_role("button", name=_t(world, "Continue")).click()
             page.wait_for_selector(".error-summary")
             return
-        page.get_by_role("button", name="Continue").click()
+        page.get_by_role("button", name=_t(world, "Continue")).click()
         page.wait_for_load_state()
     raise AssertionError("the survey has no free-text question")
 
@@ -80,10 +85,10 @@ def _add_a_leader(page: Any, _world: dict[str, Any]) -> None:
     page.wait_for_selector("text=one-time password")
 
 
-def _wrong_login(page: Any, _world: dict[str, Any]) -> None:
-    page.get_by_label("E-mail address").fill("nobody@example.org")
-    page.get_by_label("Password", exact=True).fill("not the password at all")
-    page.get_by_role("button", name="Log in").click()
+def _wrong_login(page: Any, world: dict[str, Any]) -> None:
+    page.get_by_label(_t(world, "E-mail address")).fill("nobody@example.org")
+    page.get_by_label(_t(world, "Password"), exact=True).fill("not the password at all")
+    page.get_by_role("button", name=_t(world, "Log in")).click()
     page.wait_for_selector(".error-summary")
 
 
@@ -98,7 +103,7 @@ def _answer_all(page: Any, world: dict[str, Any]) -> None:
             choice.check()
         else:
             page.locator("textarea, input[type=text]").first.fill("More patrols after dark")
-        page.get_by_role("button", name="Continue").click()
+        page.get_by_role("button", name=_t(world, "Continue")).click()
         page.wait_for_load_state()
     page.goto(f"/j/{world['poll_meeting']}/survey/check")
 
@@ -106,7 +111,7 @@ def _answer_all(page: Any, world: dict[str, Any]) -> None:
 def _send_answers(page: Any, world: dict[str, Any]) -> None:
     """Answer everything and send it: the thank-you page."""
     _answer_all(page, world)
-    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_role("button", name=_t(world, "Send my answers")).click()
     page.wait_for_url("**/survey/done")
 
 
