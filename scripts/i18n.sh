@@ -28,7 +28,7 @@ extract() {
 
 update() {
   if [ -n "$(catalogues)" ]; then
-    "$PYBABEL" -q update -i "$POT" -d "$DIR" --no-wrap --ignore-obsolete
+    "$PYBABEL" -q update -i "$POT" -d "$DIR" --no-wrap --ignore-obsolete --no-fuzzy-matching
   fi
 }
 

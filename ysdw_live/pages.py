@@ -271,7 +271,11 @@ def domain_error_page(error: DomainError) -> Any:
     get_session().rollback()
     error = count_code_miss(error)
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else {}
-    page = render_template("error.html", title=_error_title(error.status), message=error.message)
+    title = _error_title(error.status)
+    if error.code in PARTICIPANT_CODES:
+        # An attendee who is not (or no longer) joined: nothing to do with logging in.
+        title = gettext("Join the meeting first")
+    page = render_template("error.html", title=title, message=error.message)
     return page, error.status, headers
 
 
@@ -306,6 +310,10 @@ def _safe_staff_user() -> Any:
         return staff_user()
     except DomainError:
         return None
+
+
+# The refusals of a page that needs the caller to have joined its meeting.
+PARTICIPANT_CODES = frozenset({"not_joined", "unknown_participant"})
 
 
 def _error_title(status: int) -> str:
