@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
-from tests.conftest import bearer, csrf_from, token_for
+from tests.conftest import bearer, csrf_from, login, token_for
 from ysdw_live.auth.models import Role
 from ysdw_live.concerns.models import Concern
 
@@ -124,3 +124,22 @@ def test_a_concern_keeps_the_language_the_browser_told_us(app, db, factory):
         f"{API}/meetings/{meeting.code}/concerns", json={"text": "Odd header"}, headers={"Cookie": "ysdw_lang=<script>"}
     )
     assert junk.status_code == 201
+
+
+def test_the_console_shows_each_concerns_language_where_the_browser_told_us(app, db, factory, client):
+    """A concern in Arabic carries lang="ar" (read in the right voice) and an "Arabic" tag on the console."""
+    meeting = plain(factory.meeting(status="live"))
+    db.rollback()
+    phone = joined(app, meeting)
+    for text, header in (("الإنارة في الممر مطفأة", "ar"), ("Said in English", "en-GB"), ("No header at all", None)):
+        headers = {"Accept-Language": header} if header else {}
+        response = phone.post(f"{API}/meetings/{meeting.code}/concerns", json={"text": text}, headers=headers)
+        assert response.status_code == 201
+    login(client, factory.user("facilitator").email)
+    console = client.get(f"/moderate/{meeting.code}").get_data(as_text=True)
+    assert re.search(r'data-slot="text" lang="ar"[^>]*>الإنارة في الممر مطفأة<', console)
+    tags = re.findall(r'data-slot="language"( hidden)?>([^<]*)<', console)
+    shown = [name for hidden, name in tags if not hidden and name]
+    assert shown == ["Arabic"], tags  # English and unknown languages carry no tag on an English console
+    assert re.search(r'data-slot="text" lang="en"[^>]*>Said in English<', console)  # the primary subtag is kept
+    assert re.search(r'data-slot="text"(?! lang)[^>]*>No header at all<', console)

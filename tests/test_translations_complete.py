@@ -50,11 +50,13 @@ def _label(message: Message) -> str:
 
 @pytest.fixture(scope="module")
 def template() -> dict[tuple[str | None, str], Message]:
+    """The committed messages.pot's entries, by context and English text."""
     return {_key(message): message for message in _read(POT) if message.id}
 
 
 def test_the_promised_languages_ship() -> None:
-    assert PROMISED <= set(SHIPPED), f"missing catalogues: {sorted(PROMISED - set(SHIPPED))}"
+    """Polish, Arabic and Urdu ship; the last two are right to left."""
+    assert set(SHIPPED) >= PROMISED, f"missing catalogues: {sorted(PROMISED - set(SHIPPED))}"
     assert {"ar", "ur"} <= RTL_LANGUAGES
 
 
@@ -78,7 +80,9 @@ def _problems(catalogue: Catalog, template: dict[tuple[str | None, str], Message
             found = set(PLACEHOLDER.findall(form))
             # A plural form may leave out the number ("one answer"), never invent a placeholder.
             if found - wanted or (not source.pluralizable and found != wanted):
-                problems.append(f"placeholders {sorted(found)} should be {sorted(wanted)}: {_label(source)} -> {form!r}")
+                problems.append(
+                    f"placeholders {sorted(found)} should be {sorted(wanted)}: {_label(source)} -> {form!r}"
+                )
             elif form.replace("%%", "").count("%") != len(PLACEHOLDER.findall(form)):
                 problems.append(f"a stray %: {_label(source)} -> {form!r}")
     return problems
@@ -86,6 +90,7 @@ def _problems(catalogue: Catalog, template: dict[tuple[str | None, str], Message
 
 @pytest.mark.parametrize("lang", SHIPPED)
 def test_every_message_is_translated(lang: str, template: dict[tuple[str | None, str], Message]) -> None:
+    """Every entry of the template is in the language's catalogue, translated, not fuzzy, placeholders kept."""
     catalogue = _read(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", locale=lang)
     problems = _problems(catalogue, template)
     assert not problems, f"{lang}: {len(problems)} problems:\n" + "\n".join(problems[:40])
@@ -93,6 +98,7 @@ def test_every_message_is_translated(lang: str, template: dict[tuple[str | None,
 
 @pytest.mark.parametrize("lang", SHIPPED)
 def test_each_catalogue_passes_babels_checks(lang: str) -> None:
+    """Babel's own checks (python-format placeholders, plural forms) pass, and the locale is the folder's."""
     catalogue = _read(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", locale=lang)
     errors = [f"{_label(message)}: {'; '.join(map(str, errs))}" for message, errs in catalogue.check()]
     assert not errors, "\n".join(errors[:20])

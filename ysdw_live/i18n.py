@@ -45,6 +45,7 @@ __all__ = [
     "gettext",
     "init_app",
     "js_catalogue",
+    "language_name",
     "lazy_gettext",
     "long_date",
     "ngettext",
@@ -117,6 +118,17 @@ def long_date(value: date) -> str:
     language = current_language()
     # Babel's plain "en" is American ("March 14, 2026"); the English pages are British.
     return format_date(value, "long", locale="en_GB" if language == DEFAULT_LANGUAGE else language)
+
+
+def language_name(code: str | None) -> str:
+    """The name of the language ``code`` ("ar", "pl-PL") in the request's language ("Arabic"), or ""."""
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(current_language())
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 def current_language() -> str:
@@ -193,3 +205,5 @@ def init_app(app: Flask) -> None:
     app.before_request(refresh)
     app.add_template_filter(translated, "translated")
     app.add_template_global(js_catalogue, "js_catalogue")
+    app.add_template_global(language_name, "language_name")
+    app.add_template_global(current_language, "current_language")

@@ -2,7 +2,8 @@
 // card, the console's row and the leaders' stream item. Each page clones its own server-rendered
 // <template> (so live items look exactly like server-rendered ones); what differs by role is
 // said in that markup as data, which this module reads:
-//   data-slot="…"            what goes in the element (number, text, author, topic, status,
+//   data-slot="…"            what goes in the element (number, text (with its lang), language
+//                            (its name, when not the page's), author, topic, status,
 //                            votes ("3 votes"), votes-count, votes-unit, vote-which, concern-name
 //                            ("concern 6", for buttons' names), vote-button, vote-next,
 //                            edit-text, edit-topic, pick)
@@ -16,6 +17,17 @@
 import { t, tn } from "./i18n.js";
 
 const VISIBLE = new Set(["approved", "answered"]);
+const PAGE_LANG = document.documentElement.lang || "en";
+
+/** "Arabic" for "ar", in the page's language (the browser knows the names; the code if it does not). */
+function languageName(code) {
+  try {
+    const name = new Intl.DisplayNames([PAGE_LANG], { type: "language" }).of(code);
+    return name ? name[0].toUpperCase() + name.slice(1) : code;
+  } catch {
+    return code;
+  }
+}
 
 /** Whether attendees may see a concern with this status. */
 export function isVisible(concern) {
@@ -92,7 +104,17 @@ export function fillItem(item, concern, { topics = {}, pinned = false, voted, fo
         break;
       case "text":
         node.textContent = concern.text;
+        // The language it was written in (WCAG 3.1.2), so a screen reader reads it in that voice.
+        if (concern.language) node.lang = concern.language;
+        else node.removeAttribute("lang");
         break;
+      case "language": {
+        // Shown (the console) when the attendee's language is not the page's own.
+        const other = concern.language && concern.language.split("-")[0] !== PAGE_LANG;
+        node.textContent = other ? languageName(concern.language) : "";
+        node.hidden = !other;
+        break;
+      }
       case "author":
         node.textContent = concern.author_name || t("Anonymous");
         break;
