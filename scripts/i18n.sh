@@ -29,6 +29,8 @@ extract() {
 update() {
   if [ -n "$(catalogues)" ]; then
     "$PYBABEL" -q update -i "$POT" -d "$DIR" --no-wrap --ignore-obsolete --no-fuzzy-matching
+    # As in extract: a date that changes on every run only makes noise in the diffs.
+    catalogues | xargs sed -i '/^"POT-Creation-Date: /d'
   fi
 }
 

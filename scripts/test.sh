@@ -43,7 +43,8 @@ pass_of env -u YSDW_TEST_DATABASE_URL $PYTEST -m "browser" "$@"
 if [ -n "${YSDW_TEST_DATABASE_URL:-}" ]; then
   echo "== Database-facing tests on PostgreSQL (${YSDW_TEST_DATABASE_URL}) =="
   # The tests that never touch the test database (Redis, codes, the CLI subprocess…) ran above.
-  pass_of $PYTEST $PARALLEL -m "database or postgres" "$@"
+  # The role matrix's refusals are the same on both databases: they run on SQLite only (sqlite_only).
+  pass_of $PYTEST $PARALLEL -m "(database or postgres) and not sqlite_only" "$@"
 else
   echo "PostgreSQL run skipped: set YSDW_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/yswd_test to include it."
 fi

@@ -574,9 +574,22 @@ def page_client(app, role: str, world: World):
     return client, csrf_from(client.get("/login").get_data(as_text=True))
 
 
+# The roles whose cases the PostgreSQL pass also runs: the admin reaches every staff route's full
+# path and the participant every attendee one. The refusals of the other roles are decided in the
+# services before any SQL, the same on both databases, so they run on SQLite only (marked
+# `sqlite_only`), which keeps the PostgreSQL pass about a minute shorter.
+ROLES_ON_POSTGRESQL = ("participant", "admin")
+
+
 def cases(rows: list[Row]) -> list[Any]:
     """Return one pytest param per (row, role)."""
-    return [pytest.param(row, role, id=f"{row.id} as {role}") for row in rows for role in ROLES]
+    return [
+        pytest.param(
+            row, role, id=f"{row.id} as {role}", marks=() if role in ROLES_ON_POSTGRESQL else pytest.mark.sqlite_only
+        )
+        for row in rows
+        for role in ROLES
+    ]
 
 
 @pytest.mark.parametrize(("row", "role"), cases(API_ROWS))

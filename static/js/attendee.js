@@ -2,7 +2,7 @@
 // the JSON API without reloading. Without JavaScript the same page works with plain forms.
 import { announce, api, failureMessage, pageData, whileSending } from "./api.js";
 import { concernStore } from "./concern-store.js";
-import { adoptItems, isVisible, renderBoard, setVotes } from "./concern-view.js";
+import { adoptItems, compare, isVisible, renderBoard, setVotes } from "./concern-view.js";
 import { attendeePolls } from "./attendee-polls.js";
 import { attendeeSurvey } from "./survey-live.js";
 import { connectMeeting, connectionIndicator } from "./live.js";
@@ -35,7 +35,48 @@ const concerns = store.concerns; // id -> concern (the API shape)
 
 let meetingStatus = data.status;
 
+// Votes change many times a second in a busy room; a screen reader hears only when the most
+// supported concern changes, and at most once every TOP_QUIET_MS (the newest one then).
+const TOP_QUIET_MS = 15000;
+const TOP_SETTLE_MS = 2000; // after the change: lets "Vote added." be heard first, and the count settle
+let topAnnounced = null; // the id of the top concern last said (or seen first)
+let topSaidAt = -Infinity;
+let topTimer = null;
+
+function topConcern() {
+  const visible = [...concerns.values()].filter((concern) => isVisible(concern) && concern.votes > 0);
+  return visible.sort(compare("top"))[0] || null;
+}
+
+function sayTop() {
+  topTimer = null;
+  const top = topConcern();
+  if (!top || top.id === topAnnounced) return;
+  topAnnounced = top.id;
+  topSaidAt = performance.now();
+  announce(
+    tn(
+      "The most supported concern is now number %(number)s, with %(num)d vote.",
+      "The most supported concern is now number %(number)s, with %(num)d votes.",
+      top.votes,
+      { number: top.number },
+    ),
+  );
+}
+
+function watchTop() {
+  if (!store.live || meetingStatus === "closed") return;
+  const top = topConcern();
+  if (topAnnounced === null) {
+    topAnnounced = top ? top.id : 0; // what the page opened with is not news
+    return;
+  }
+  if (!top || top.id === topAnnounced || topTimer !== null) return;
+  topTimer = setTimeout(sayTop, Math.max(TOP_SETTLE_MS, topSaidAt + TOP_QUIET_MS - performance.now()));
+}
+
 function render() {
+  watchTop();
   showHiddenNote();
   renderBoard({
     concerns,

@@ -144,6 +144,9 @@ def test_a_screen_reader_user_joins_raises_votes_and_answers_the_survey(live_ser
     page.keyboard.press("Space")
     expect(vote).to_have_attribute("aria-pressed", "true")
     expect(announcer).to_have_text("Vote added.")
+    # Other people's votes are not read out one by one: only a new most-supported concern, a moment later.
+    number = neighbour.locator("[data-slot=number]").first.inner_text().lstrip("#")
+    expect(announcer).to_have_text(f"The most supported concern is now number {number}, with 1 vote.", timeout=10_000)
 
     # A poll opens: heard, and answered by keyboard inside its named group.
     poll = live_server.api(

@@ -80,6 +80,16 @@ def test_the_readme_pictures_show_what_the_readme_says(browser, live_server, dem
         expect(attendee.get_by_text("Not for reporting crime.")).to_be_visible()
         shoot(attendee, "phone")
 
+        # The same page for someone whose phone asks for Arabic: translated, right to left.
+        arabic = context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=1, locale="ar"
+        ).new_page()
+        arabic.goto(f"/j/{code}")
+        wait_live(arabic)
+        assert arabic.evaluate("() => document.documentElement.dir") == "rtl"
+        expect(arabic.locator("#concern-form")).to_be_visible()
+        shoot(arabic, "phone-arabic")
+
         console = laptop.new_page()
         console.goto(f"/moderate/{code}")
         wait_live(console)
