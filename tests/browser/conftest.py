@@ -296,7 +296,7 @@ def phone_page(request: pytest.FixtureRequest, browser: Any, live_server: LiveSe
         viewport=PHONE,
         is_mobile=True,
         has_touch=True,
-        device_scale_factor=2,
+        device_scale_factor=1,
     )
 
 

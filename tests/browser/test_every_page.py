@@ -67,7 +67,7 @@ def _context_for(browser: Any, live_server: Any, state: PageState) -> Any:
         return browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768}, has_touch=True)
     if state.as_ == "phone":
         return browser.new_context(
-            base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+            base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1
         )
     return browser.new_context(base_url=live_server.url, viewport=DESKTOP)
 

@@ -155,26 +155,6 @@ def test_meeting_works_without_javascript(live_server, nojs_page):
     expect(item).to_contain_text("1 vote")
 
 
-def test_live_pages_are_accessible(live_server, phone_page, page):
-    """Axe finds no WCAG A/AA violations on the attendee page, the console and the projector."""
-    code = _meeting(live_server, moderation=True)
-    live_server.api(
-        "POST",
-        f"/meetings/{code}/concerns",
-        json={"text": "A concern typed in by the facilitator", "source": "facilitator"},
-    ).raise_for_status()
-    phone_page.goto(f"/j/{code}")
-    _wait_live(phone_page)
-    assert_accessible(phone_page, "attendee page")
-    live_server.login(page, live_server.user("facilitator"))
-    page.goto(f"/moderate/{code}")
-    _wait_live(page)
-    assert_accessible(page, "console")
-    page.goto(f"/present/{code}")
-    _wait_live(page)
-    assert_accessible(page, "projector")
-
-
 def test_console_steps_the_projector_through_the_report_back(live_server, page, browser):
     """The next meeting opens with the report-back: 3 shows it, the arrow keys step one action per slide."""
     first = live_server.live_meeting(title="Winter meeting")

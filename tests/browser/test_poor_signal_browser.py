@@ -25,7 +25,7 @@ def _demo_code(live_server: Any) -> str:
 def _phone(browser: Any, live_server: Any, **options: Any) -> Any:
     """A fresh phone-sized context (390×844, touch)."""
     context = browser.new_context(
-        base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, **options
+        base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1, **options
     )
     context.set_default_timeout(10_000)
     return context
