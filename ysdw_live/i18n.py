@@ -122,10 +122,14 @@ def long_date(value: date) -> str:
 
 def language_name(code: str | None) -> str:
     """The name of the language ``code`` ("ar", "pl-PL") in the request's language ("Arabic"), or ""."""
-    if not code:
-        return ""
+    return _language_name(code, current_language()) if code else ""
+
+
+@functools.lru_cache(maxsize=256)
+def _language_name(code: str, language: str) -> str:
+    """``code``'s name in ``language`` (Babel parses its locale data once per pair: the console asks per row)."""
     try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(current_language())
+        name = Locale.parse(code.replace("-", "_")).get_display_name(language)
     except (ValueError, TypeError, UnknownLocaleError):
         return code
     return name[:1].upper() + name[1:] if name else code

@@ -43,9 +43,15 @@ let topAnnounced = null; // the id of the top concern last said (or seen first)
 let topSaidAt = -Infinity;
 let topTimer = null;
 
+const byTop = compare("top");
+
 function topConcern() {
-  const visible = [...concerns.values()].filter((concern) => isVisible(concern) && concern.votes > 0);
-  return visible.sort(compare("top"))[0] || null;
+  // One pass on each redraw (every vote batch), not a sort.
+  let top = null;
+  for (const concern of concerns.values()) {
+    if (isVisible(concern) && concern.votes > 0 && (top === null || byTop(concern, top) < 0)) top = concern;
+  }
+  return top;
 }
 
 function sayTop() {

@@ -20,9 +20,12 @@ const VISIBLE = new Set(["approved", "answered"]);
 const PAGE_LANG = document.documentElement.lang || "en";
 
 /** "Arabic" for "ar", in the page's language (the browser knows the names; the code if it does not). */
+let languageNames = null; // made once: a console redraws every row on each vote batch
+
 function languageName(code) {
   try {
-    const name = new Intl.DisplayNames([PAGE_LANG], { type: "language" }).of(code);
+    languageNames ??= new Intl.DisplayNames([PAGE_LANG], { type: "language" });
+    const name = languageNames.of(code);
     return name ? name[0].toUpperCase() + name.slice(1) : code;
   } catch {
     return code;

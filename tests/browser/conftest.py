@@ -155,6 +155,15 @@ class LiveServer:
         live.raise_for_status()
         return live.json()
 
+    def open_poll(self, code: str, question: str, options: list[str]) -> dict[str, Any]:
+        """Create a single-choice poll in the meeting and open it, as a facilitator would; return its JSON."""
+        poll = self.api(
+            "POST", f"/meetings/{code}/polls", json={"kind": "single", "question": question, "options": options}
+        )
+        poll.raise_for_status()
+        self.api("PATCH", f"/polls/{poll.json()['id']}", json={"status": "open"}).raise_for_status()
+        return poll.json()
+
     def login(self, page: Any, email: str, password: str = PASSWORD) -> None:
         """Log ``page`` in through the real form, by label."""
         page.goto(f"{self.url}/login")

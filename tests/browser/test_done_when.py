@@ -149,12 +149,7 @@ def test_a_screen_reader_user_joins_raises_votes_and_answers_the_survey(live_ser
     expect(announcer).to_have_text(f"The most supported concern is now number {number}, with 1 vote.", timeout=10_000)
 
     # A poll opens: heard, and answered by keyboard inside its named group.
-    poll = live_server.api(
-        "POST",
-        f"/meetings/{code}/polls",
-        json={"kind": "single", "question": "Is the seafront safe?", "options": ["Yes", "No"]},
-    ).json()
-    live_server.api("PATCH", f"/polls/{poll['id']}", json={"status": "open"}).raise_for_status()
+    poll = live_server.open_poll(code, "Is the seafront safe?", ["Yes", "No"])
     expect(announcer).to_have_text("A poll has opened: Is the seafront safe?")
     group = page.get_by_role("group", name="Is the seafront safe?")
     group.get_by_role("radio", name="No").focus()

@@ -41,12 +41,7 @@ def test_raise_a_concern_vote_and_answer_a_poll_with_the_keyboard_only(live_serv
     """No pointer at all: the whole attendee journey by Tab, typing, Space and Enter."""
     code = live_server.live_meeting(title="Keyboard meeting")["code"]
     live_server.api("PATCH", f"/meetings/{code}", json={"moderation": False}).raise_for_status()
-    poll = live_server.api(
-        "POST",
-        f"/meetings/{code}/polls",
-        json={"kind": "single", "question": "Is the park safe?", "options": ["Yes", "No"]},
-    ).json()
-    live_server.api("PATCH", f"/polls/{poll['id']}", json={"status": "open"}).raise_for_status()
+    poll = live_server.open_poll(code, "Is the park safe?", ["Yes", "No"])
     page = phone_page
     page.goto(f"/j/{code}")
     wait_live(page)
